@@ -1,0 +1,75 @@
+package afterme.daemon.log;
+
+import afterme.format.Hashes;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One append handed to the writer: one record or an all-or-nothing batch. Built on the caller's thread
+ * (which also hashes the payloads, so the writer does not); completed by the writer thread.
+ *
+ * <p>The {@link Ack} level decides only whether the writer hurries its fsync: {@link #written} completes at the {@code memory} ack, {@link #durable} at the {@code durable} ack;
+ * both fail with the same {@link AppendException} if the append fails.
+ */
+public final class Append {
+    static final byte[] NONE = new byte[0];
+    private static final long NO_EXPECTATION = -1;
+
+    final List<byte[]> payloads;
+    final byte[][] sha256s;
+    final byte[] contentType;
+    final byte[] idempotencyKey;
+    final long expectedLastSeq;
+    final long totalBytes;
+    final boolean durableAck;
+    public final CompletableFuture<AppendResult> written = new CompletableFuture<>();
+    public final CompletableFuture<AppendResult> durable = new CompletableFuture<>();
+
+    private Append(List<byte[]> payloads, String contentType, String idempotencyKey, long expectedLastSeq,
+                   boolean durableAck) {
+        if (payloads.isEmpty()) {
+            throw new IllegalArgumentException("an append carries at least one record");
+        }
+        this.payloads = payloads;
+        this.sha256s = new byte[payloads.size()][];
+        long bytes = 0;
+        for (int i = 0; i < payloads.size(); i++) {
+            sha256s[i] = Hashes.sha256(payloads.get(i));
+            bytes += payloads.get(i).length;
+        }
+        this.totalBytes = bytes;
+        this.contentType = contentType == null ? NONE : contentType.getBytes(StandardCharsets.US_ASCII);
+        this.idempotencyKey = idempotencyKey == null ? NONE : idempotencyKey.getBytes(StandardCharsets.UTF_8);
+        this.expectedLastSeq = expectedLastSeq;
+        this.durableAck = durableAck;
+    }
+
+    public static Append of(byte[] payload, Ack ack) {
+        return new Append(List.of(payload), null, null, NO_EXPECTATION, ack == Ack.DURABLE);
+    }
+
+    /**
+     * @param contentType     null for none
+     * @param idempotencyKey  null for none
+     * @param expectedLastSeq negative for no expectation
+     */
+    public static Append of(List<byte[]> payloads, String contentType, String idempotencyKey, long expectedLastSeq,
+                            Ack ack) {
+        return new Append(List.copyOf(payloads), contentType, idempotencyKey,
+                expectedLastSeq < 0 ? NO_EXPECTATION : expectedLastSeq, ack == Ack.DURABLE);
+    }
+
+    boolean hasExpectation() {
+        return expectedLastSeq != NO_EXPECTATION;
+    }
+
+    int count() {
+        return payloads.size();
+    }
+
+    void fail(AppendException e) {
+        written.completeExceptionally(e);
+        durable.completeExceptionally(e);
+    }
+}

@@ -1,0 +1,493 @@
+package afterme.daemon.log;
+
+import afterme.format.RecordCodec;
+import afterme.format.SparseIndex;
+import afterme.format.TailRepair;
+import afterme.format.Trailer;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.zip.CRC32C;
+
+/**
+ * The single writer: the only thread that assigns seqs and touches the active segment.
+ *
+ * <p>Group commit in the Disruptor's manner: each turn drains every append waiting (without waiting
+ * for more), encodes them into one buffer, writes it with one call, then fsyncs at once if anyone
+ * waits durable; under load batches grow by themselves, when idle a record goes alone. Without durable
+ * waiters an fsync happens when {@code flushBytes} are unsynced or {@code flushInterval} has passed.
+ *
+ * <p>All fields below "writer-owned" are touched by the writer thread only; the volatile ones are
+ * published for readers.
+ */
+final class LogWriter implements Runnable {
+    private static final Logger LOG = System.getLogger(LogWriter.class.getName());
+    private static final int MAX_DRAIN = 8192;
+    private static final int BUFFER_BYTES = 4 << 20;
+    private static final long RECOVERY_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private record Staged(Append append, AppendResult result) {
+    }
+
+    private final LogConfig config;
+    private final BlockingQueue<Append> queue;
+    private final WriterStats stats;
+    private final List<LogListener> listeners;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final byte[] zone;
+    private final CRC32C crc = new CRC32C();
+    private final MessageDigest md = afterme.format.Hashes.newSha256();
+
+    // writer-owned
+    private UUID logId;
+    private ActiveSegment active;
+    private long lastSeq;
+    private byte[] chain;
+    private long lastNanos;
+    private IdempotencyWindow keys;
+    private ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private final List<Append> batch = new ArrayList<>();
+    private final List<Staged> staged = new ArrayList<>();
+    private final Map<ByteBuffer, long[]> stagedKeys = new HashMap<>();
+    private long stagedRecords;
+    private long checkpointSeq;
+    private byte[] checkpointChain;
+    private long checkpointNanos;
+    private final ArrayDeque<Staged> unsynced = new ArrayDeque<>();
+    private int durableWaiters;
+    private long unsyncedBytes;
+    private long flushDeadline;
+    private long syncedSize;
+    private long recoveryAt;
+    private volatile boolean stopping;
+
+    // published
+    private volatile long writtenSeq;
+    private volatile long durableSeq;
+    private volatile byte[] chainHead;
+    private volatile boolean failed;
+    private volatile Path activeFile;
+    private volatile SparseIndex activeIndex;
+
+    LogWriter(LogConfig config, LogState state, BlockingQueue<Append> queue, WriterStats stats,
+              List<LogListener> listeners) {
+        this.config = config;
+        this.queue = queue;
+        this.stats = stats;
+        this.listeners = listeners;
+        this.zone = config.zone().getId().getBytes(StandardCharsets.US_ASCII);
+        adopt(state);
+    }
+
+    private void adopt(LogState s) {
+        logId = s.logId();
+        active = s.active();
+        lastSeq = s.lastSeq();
+        chain = s.chainHead().clone();
+        lastNanos = s.lastEpochNanos();
+        keys = s.keys();
+        checkpoint();
+        syncedSize = active.size();
+        writtenSeq = lastSeq;
+        durableSeq = lastSeq;
+        chainHead = chain.clone();
+        publishIndex();
+    }
+
+    UUID logId() {
+        return logId;
+    }
+
+    long writtenSeq() {
+        return writtenSeq;
+    }
+
+    long durableSeq() {
+        return durableSeq;
+    }
+
+    byte[] chainHead() {
+        return chainHead;
+    }
+
+    boolean failed() {
+        return failed;
+    }
+
+    /** The sparse index of the active segment as of the last write, for readers; null for other files. */
+    SparseIndex activeIndex(Path segment) {
+        return segment.equals(activeFile) ? activeIndex : null;
+    }
+
+    void stop() {
+        stopping = true;
+    }
+
+    @Override
+    public void run() {
+        if (!running.compareAndSet(false, true)) {
+            throw new IllegalStateException("the log writer is already running: there is exactly one writer");
+        }
+        try {
+            loop();
+            sync();
+        } catch (Throwable t) {
+            LOG.log(Level.ERROR, "the log writer stopped on an unexpected error; appends are refused", t);
+            failed = true;
+            failAll(new AppendException(AppendException.Reason.UNAVAILABLE, "the log writer stopped: " + t, -1, t));
+        } finally {
+            closeActive();
+        }
+    }
+
+    private void loop() throws InterruptedException {
+        while (true) {
+            Append first = queue.poll(waitNanos(), TimeUnit.NANOSECONDS);
+            if (first == null) {
+                if (failed) {
+                    recoverIfDue();
+                } else if (hasUnsynced() && System.nanoTime() - flushDeadline >= 0) {
+                    sync();
+                }
+                if (stopping && queue.isEmpty()) {
+                    return;
+                }
+                continue;
+            }
+            batch.add(first);
+            queue.drainTo(batch, MAX_DRAIN);
+            stats.batches.increment();
+            for (Append a : batch) {
+                accept(a);
+            }
+            batch.clear();
+            flush();
+            if (durableWaiters > 0 || unsyncedBytes >= config.flushBytes()
+                    || (hasUnsynced() && System.nanoTime() - flushDeadline >= 0)) {
+                sync();
+            }
+        }
+    }
+
+    private long waitNanos() {
+        if (failed) {
+            return Math.max(1, recoveryAt - System.nanoTime());
+        }
+        if (hasUnsynced()) {
+            return Math.max(0, flushDeadline - System.nanoTime());
+        }
+        return TimeUnit.MILLISECONDS.toNanos(100);
+    }
+
+    private boolean hasUnsynced() {
+        return !unsynced.isEmpty() || unsyncedBytes > 0;
+    }
+
+    private void accept(Append a) {
+        if (failed) {
+            a.fail(unavailable("the log is recovering from an I/O failure", null));
+            return;
+        }
+        if (a.idempotencyKey.length > 0) {
+            long[] seen = keys.find(a.idempotencyKey);
+            if (seen == null) {
+                seen = stagedKeys.get(ByteBuffer.wrap(a.idempotencyKey));
+            }
+            if (seen != null) {
+                stats.duplicates.increment();
+                staged.add(new Staged(a, new AppendResult(seen[0], seen[1], instant(seen[2]), true)));
+                return;
+            }
+        }
+        if (a.hasExpectation() && a.expectedLastSeq != lastSeq) {
+            stats.conflicts.increment();
+            a.fail(new AppendException(AppendException.Reason.CONFLICT,
+                    "expected last seq " + a.expectedLastSeq + " but the log's last seq is " + lastSeq, lastSeq, null));
+            return;
+        }
+        int total = 0;
+        int[] lengths = new int[a.count()];
+        for (int i = 0; i < a.count(); i++) {
+            lengths[i] = RecordCodec.encodedLength(zone.length, a.contentType.length, a.idempotencyKey.length,
+                    a.payloads.get(i).length);
+            total += lengths[i];
+        }
+        // A batch never straddles two segments: it goes whole into the active one or whole into the next.
+        boolean hasRecords = active.recordCount() > 0;
+        if (hasRecords && active.size() + buffer.position() + total + Trailer.LENGTH > config.segmentSizeBytes()) {
+            flush();
+            try {
+                rotate();
+            } catch (IOException e) {
+                a.fail(ioFailure("starting a new segment", e));
+                return;
+            }
+            if (failed) {
+                a.fail(unavailable("the log is recovering from an I/O failure", null));
+                return;
+            }
+        }
+        if (buffer.remaining() < total) {
+            flush();
+            if (buffer.capacity() < total) {
+                buffer = ByteBuffer.allocateDirect(total);
+            }
+        }
+        long nanos = Math.max(lastNanos, epochNanos(config.clock().instant()));
+        Instant time = instant(nanos);
+        long firstSeq = lastSeq + 1;
+        for (int i = 0; i < a.count(); i++) {
+            long offset = active.size() + buffer.position();
+            RecordCodec.encode(buffer, ++lastSeq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
+                    a.idempotencyKey, a.sha256s[i], a.payloads.get(i), chain, md, crc);
+            active.noteRecord(lastSeq, nanos, offset, lengths[i]);
+        }
+        lastNanos = nanos;
+        stagedRecords += a.count();
+        if (a.idempotencyKey.length > 0) {
+            stagedKeys.put(ByteBuffer.wrap(a.idempotencyKey), new long[] {firstSeq, lastSeq, nanos});
+        }
+        staged.add(new Staged(a, new AppendResult(firstSeq, lastSeq, time, false)));
+    }
+
+    /** Writes what is staged and completes the memory acks; on failure rolls everything staged back. */
+    private void flush() {
+        if (staged.isEmpty() && buffer.position() == 0) {
+            return;
+        }
+        buffer.flip();
+        int bytes = buffer.remaining();
+        try {
+            if (bytes > 0) {
+                active.append(buffer);
+            }
+        } catch (IOException e) {
+            stats.writeErrors.increment();
+            active.forgetRecords(stagedRecords);
+            lastSeq = checkpointSeq;
+            chain = checkpointChain.clone();
+            lastNanos = checkpointNanos;
+            AppendException failure = ioFailure("writing to " + active.file, e);
+            for (Staged s : staged) {
+                s.append().fail(failure);
+            }
+            clearStaged();
+            return;
+        }
+        writtenSeq = lastSeq;
+        chainHead = chain.clone();
+        for (Staged s : staged) {
+            Append a = s.append();
+            AppendResult r = s.result();
+            if (!r.duplicate()) {
+                stats.appends.increment();
+                stats.records.add(a.count());
+                stats.payloadBytes.add(a.totalBytes);
+                if (a.idempotencyKey.length > 0) {
+                    keys.add(a.idempotencyKey, r.firstSeq(), r.lastSeq(), epochNanos(r.time()));
+                }
+            }
+            a.written.complete(r);
+            if (r.lastSeq() <= durableSeq) {
+                a.durable.complete(r);
+            } else {
+                unsynced.add(s);
+                if (a.durableAck) {
+                    durableWaiters++;
+                }
+            }
+        }
+        keys.expire(lastSeq);
+        if (bytes > 0 && unsyncedBytes == 0) {
+            flushDeadline = System.nanoTime() + config.flushInterval().toNanos();
+        }
+        unsyncedBytes += bytes;
+        clearStaged();
+        publishIndex();
+        for (LogListener l : listeners) {
+            l.written(writtenSeq);
+        }
+    }
+
+    private void clearStaged() {
+        staged.clear();
+        stagedKeys.clear();
+        stagedRecords = 0;
+        buffer.clear();
+        checkpoint();
+    }
+
+    private void checkpoint() {
+        checkpointSeq = lastSeq;
+        checkpointChain = chain.clone();
+        checkpointNanos = lastNanos;
+    }
+
+    private void sync() {
+        if (!hasUnsynced() || failed) {
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            active.sync();
+        } catch (IOException e) {
+            fsyncFailed(e);
+            return;
+        }
+        stats.fsync(System.nanoTime() - start);
+        markDurable(active.size());
+    }
+
+    private void markDurable(long segmentBytesSynced) {
+        syncedSize = segmentBytesSynced;
+        durableSeq = writtenSeq;
+        for (Staged s : unsynced) {
+            s.append().durable.complete(s.result());
+        }
+        unsynced.clear();
+        durableWaiters = 0;
+        unsyncedBytes = 0;
+        for (LogListener l : listeners) {
+            l.durable(durableSeq);
+        }
+    }
+
+    /**
+     * Seals the active segment and starts the next. The trailer is synced before the new file exists, so
+     * a crash leaves either an unsealed last segment or a sealed one, never two open ones.
+     */
+    private void rotate() throws IOException {
+        try {
+            active.seal(lastSeq, chain);
+        } catch (IOException e) {
+            fsyncFailed(e);
+            return;
+        }
+        markDurable(active.size());
+        try {
+            active.storeIndex();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not store the index of " + active.file + "; readers will rebuild it", e);
+        }
+        ActiveSegment next;
+        try {
+            next = ActiveSegment.create(config.dataDir(), logId, lastSeq + 1, chain);
+        } catch (IOException e) {
+            active.unseal();
+            throw e;
+        }
+        closeActive();
+        active = next;
+        syncedSize = active.size();
+        stats.rotations.increment();
+        publishIndex();
+    }
+
+    /**
+     * A failed fsync may have dropped dirty pages that a later fsync would report clean (fsyncgate,
+     * USENIX ATC '20), so it is never retried. Every append waiting on it fails; appends stop; the bytes
+     * after the last successful fsync are saved under recovered/ and cut; then the log is reopened from
+     * what its files hold, as at start-up.
+     */
+    private void fsyncFailed(IOException e) {
+        stats.fsyncErrors.increment();
+        LOG.log(Level.ERROR, "fsync of " + active.file + " failed; appends stop until the log is reopened", e);
+        failed = true;
+        AppendException failure = unavailable("fsync failed (" + e.getMessage() + "); the append is not durable", e);
+        for (Staged s : unsynced) {
+            s.append().durable.completeExceptionally(failure);
+        }
+        unsynced.clear();
+        durableWaiters = 0;
+        unsyncedBytes = 0;
+        recoveryAt = System.nanoTime();
+        recoverIfDue();
+    }
+
+    private void recoverIfDue() {
+        if (System.nanoTime() - recoveryAt < 0) {
+            return;
+        }
+        try {
+            Path file = active.file;
+            closeActive();
+            if (Files.size(file) > syncedSize) {
+                Path backup = new TailRepair(config.dataDir().resolve(LogOpener.RECOVERED), config.clock())
+                        .cut(file, syncedSize);
+                LOG.log(Level.WARNING, "saved the unsynced bytes of {0} in {1}", file, backup);
+            }
+            adopt(new LogOpener(config).open());
+            failed = false;
+            LOG.log(Level.INFO, "the log is reopened at seq {0}; appends resume", lastSeq);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.ERROR, "reopening the log failed; retrying in 1s", e);
+            recoveryAt = System.nanoTime() + RECOVERY_RETRY_NANOS;
+        }
+    }
+
+    private void publishIndex() {
+        if (active.index().entries() != (activeIndex == null ? -1 : activeIndex.entries())
+                || !active.file.equals(activeFile)) {
+            activeIndex = active.index().finish(active.size());
+            activeFile = active.file;
+        }
+    }
+
+    private void closeActive() {
+        try {
+            active.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "closing " + active.file + " failed", e);
+        }
+    }
+
+    private void failAll(AppendException e) {
+        for (Staged s : staged) {
+            s.append().fail(e);
+        }
+        for (Staged s : unsynced) {
+            s.append().durable.completeExceptionally(e);
+        }
+        for (Append a : batch) {
+            a.fail(e);
+        }
+        staged.clear();
+        unsynced.clear();
+        batch.clear();
+    }
+
+    private static AppendException ioFailure(String what, IOException e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        boolean noSpace = message.contains("No space left") || message.contains("Disk quota exceeded");
+        return new AppendException(noSpace ? AppendException.Reason.NO_SPACE : AppendException.Reason.UNAVAILABLE,
+                what + " failed: " + message + "; nothing of this append is in the log", -1, e);
+    }
+
+    private static AppendException unavailable(String message, Throwable cause) {
+        return new AppendException(AppendException.Reason.UNAVAILABLE, message, -1, cause);
+    }
+
+    private static long epochNanos(Instant t) {
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    private static Instant instant(long epochNanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L),
+                Math.floorMod(epochNanos, 1_000_000_000L));
+    }
+}

@@ -1,0 +1,255 @@
+package afterme.format;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads a log's records in seq order across segments, starting at any seq, and keeps reading as the
+ * log grows (a live daemon's active segment, rotation included). {@link #next} returns null when no
+ * further complete record exists yet; damage ends the read with a {@link LogFormatException}.
+ *
+ * <p>Every record returned has passed its CRC32C, seq and chain checks (the chain is checked from the
+ * first record read after a segment start or an index jump), and its SHA-256 when {@code verifyHashes}.
+ * Not thread-safe: one owner reads.
+ */
+public final class LogCursor implements Closeable {
+    private final Path dir;
+    private final boolean verifyHashes;
+    private final CRC32C crc = new CRC32C();
+    private final MessageDigest md = Hashes.newSha256();
+    private long nextSeq;
+    private byte[] chain;
+    private Path segment;
+    private FileChannel channel;
+    private SegmentWindow window;
+    private long pos;
+    private long size;
+
+    /** Where a cursor finds a segment's sparse index; null when there is none (the cursor then walks). */
+    @FunctionalInterface
+    public interface IndexSource {
+        SparseIndex indexOf(Path segment) throws IOException;
+    }
+
+    private final IndexSource indexes;
+
+    public LogCursor(Path dir, long fromSeq, boolean verifyHashes) {
+        this(dir, fromSeq, verifyHashes, SparseIndex::load);
+    }
+
+    public LogCursor(Path dir, long fromSeq, boolean verifyHashes, IndexSource indexes) {
+        this.dir = dir;
+        this.indexes = indexes;
+        this.nextSeq = Math.max(1, fromSeq);
+        this.verifyHashes = verifyHashes;
+    }
+
+    /** The seq the next record will carry. */
+    public long nextSeq() {
+        return nextSeq;
+    }
+
+    /** The segment being read, or null before the first read. */
+    public Path segment() {
+        return segment;
+    }
+
+    /** The next record, or null when none is complete yet. */
+    public LogRecord next() throws IOException {
+        while (true) {
+            if (channel == null && !openSegmentHolding(nextSeq)) {
+                return null;
+            }
+            size = channel.size();
+            if (pos >= size) {
+                checkNotAbandoned();
+                return null;
+            }
+            int avail = window.load(pos, RecordCodec.PREFIX, size);
+            ByteBuffer b = window.buffer();
+            int at = window.index(pos);
+            if (avail >= 4 && b.getInt(at) == Trailer.MAGIC) {
+                if (!moveAfterTrailer()) {
+                    return null;
+                }
+                continue;
+            }
+            int length = frameAt(pos);
+            if (length == RecordCodec.NEED_MORE) {
+                checkNotAbandoned();
+                return null;
+            }
+            if (length == RecordCodec.INVALID) {
+                throw damage(ProblemKind.BAD_CHECKSUM, "record fails its CRC32C or framing checks");
+            }
+            b = window.buffer();
+            at = window.index(pos);
+            long seq = RecordCodec.seqAt(b, at);
+            if (seq < nextSeq) {
+                // Walking forward from a segment start or index entry to the seq asked for.
+                chain = RecordCodec.storedChain(b, at);
+                pos += length;
+                continue;
+            }
+            if (seq > nextSeq) {
+                throw damage(ProblemKind.SEQ_GAP, "found seq " + seq + " where seq " + nextSeq + " belongs");
+            }
+            if (chain != null && !RecordCodec.chainFollows(b, at, chain, md)) {
+                throw damage(ProblemKind.CHAIN_BREAK, "chain hash does not follow from the previous record");
+            }
+            if (verifyHashes && !RecordCodec.payloadHashMatches(b, at, md)) {
+                throw damage(ProblemKind.BAD_HASH, "payload does not match its SHA-256");
+            }
+            LogRecord record = RecordCodec.decode(b, at, segment.getFileName().toString(), pos);
+            chain = record.chain();
+            nextSeq = seq + 1;
+            pos += length;
+            return record;
+        }
+    }
+
+    /**
+     * After {@link #next} returned null on a log that is not being written: the bytes left after the last
+     * valid record, as a torn-tail problem, or null when the log ends cleanly.
+     */
+    public Problem leftover() throws IOException {
+        if (channel == null || pos >= channel.size()) {
+            return null;
+        }
+        long bytes = channel.size() - pos;
+        return new Problem(ProblemKind.TORN_TAIL, segment.getFileName().toString(), pos, nextSeq,
+                bytes + " bytes after the last valid record; run 'afterme recover' to cut them (they are backed up)");
+    }
+
+    private int frameAt(long at) throws IOException {
+        int avail = window.load(at, RecordCodec.PREFIX, size);
+        ByteBuffer b = window.buffer();
+        int i = window.index(at);
+        if (avail >= RecordCodec.PREFIX && b.getInt(i) == RecordCodec.MAGIC) {
+            long claimed = Integer.toUnsignedLong(b.getInt(i + 8));
+            if (claimed > size - at) {
+                return RecordCodec.NEED_MORE;
+            }
+            if (claimed >= RecordCodec.MIN_LENGTH) {
+                avail = window.load(at, (int) claimed, size);
+                b = window.buffer();
+                i = window.index(at);
+            }
+        }
+        return RecordCodec.frameLength(b, i, avail, crc);
+    }
+
+    private boolean moveAfterTrailer() throws IOException {
+        if (size - pos < Trailer.LENGTH) {
+            return false;
+        }
+        window.load(pos, Trailer.LENGTH, size);
+        Trailer t = Trailer.tryDecode(window.buffer(), window.index(pos));
+        if (t == null) {
+            throw damage(ProblemKind.BAD_TRAILER, "trailer fails its CRC32C");
+        }
+        if (t.lastSeq() != nextSeq - 1 || (chain != null && !Arrays.equals(chain, t.chainHead()))) {
+            throw damage(ProblemKind.BAD_TRAILER, "trailer says last seq " + t.lastSeq() + ", records end at "
+                    + (nextSeq - 1));
+        }
+        Path next = dir.resolve(SegmentNames.name(nextSeq));
+        if (!Files.exists(next)) {
+            List<Path> later = Segments.list(dir).stream().filter(s -> SegmentNames.firstSeq(s) > nextSeq).toList();
+            if (!later.isEmpty()) {
+                throw damage(ProblemKind.SEQ_GAP, "segment " + next.getFileName() + " is missing; the next segment is "
+                        + later.get(0).getFileName());
+            }
+            return false;
+        }
+        closeChannel();
+        return openSegment(next);
+    }
+
+    /** A segment that stops without a trailer while a later segment exists was abandoned mid-write. */
+    private void checkNotAbandoned() throws IOException {
+        Path next = dir.resolve(SegmentNames.name(nextSeq));
+        if (Files.exists(next) && !next.equals(segment)) {
+            throw damage(ProblemKind.MISSING_TRAILER, "segment ends without a trailer but " + next.getFileName()
+                    + " follows it");
+        }
+    }
+
+    private boolean openSegmentHolding(long seq) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        List<Path> segments = Segments.list(dir);
+        Path holding = Segments.holding(segments, seq);
+        if (holding == null) {
+            if (segments.isEmpty()) {
+                return false;
+            }
+            holding = segments.get(0);
+        }
+        if (!openSegment(holding)) {
+            return false;
+        }
+        if (seq > SegmentNames.firstSeq(holding)) {
+            SparseIndex index = indexes.indexOf(holding);
+            if (index != null) {
+                long at = index.offsetForSeq(seq);
+                if (at > pos) {
+                    pos = at;
+                    chain = null;
+                }
+            }
+        }
+        return true;
+    }
+
+    private boolean openSegment(Path file) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        SegmentHeader header;
+        try {
+            if (ch.size() < SegmentHeader.LENGTH) {
+                // A segment being created: its header is not all there yet.
+                ch.close();
+                return false;
+            }
+            header = SegmentScanner.readHeader(ch, file.getFileName().toString());
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        channel = ch;
+        segment = file;
+        window = new SegmentWindow(ch, SegmentWindow.DEFAULT_CAPACITY);
+        pos = SegmentHeader.LENGTH;
+        if (header.firstSeq() > nextSeq) {
+            nextSeq = header.firstSeq();
+        }
+        chain = header.firstSeq() == nextSeq ? header.prevChain() : null;
+        return true;
+    }
+
+    private LogFormatException damage(ProblemKind kind, String message) {
+        return new LogFormatException(new Problem(kind, segment.getFileName().toString(), pos, nextSeq, message),
+                "run 'afterme verify " + dir + "' for the full report");
+    }
+
+    private void closeChannel() throws IOException {
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closeChannel();
+    }
+}

@@ -1,0 +1,200 @@
+package afterme.format;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.zip.CRC32C;
+
+/**
+ * Encodes and decodes records (FORMAT.md, "Record"). Big-endian. Stateless and thread-safe.
+ *
+ * <pre>
+ *   0   4  magic 0x41465231 ("AFR1")
+ *   4   4  CRC32C of bytes 8..L-1 (everything after this field, payload included)
+ *   8   4  L, record length: header + payload
+ *  12   4  payload size P
+ *  16   8  seq
+ *  24   8  time, seconds since 1970-01-01T00:00:00Z (signed)
+ *  32   4  time, nanoseconds 0..999999999
+ *  36   1  record type, 1 = data
+ *  37   1  zone length Z (1..255)
+ *  38   1  content type length C (0..255, 0 = none)
+ *  39   1  idempotency key length K (0..255, 0 = none)
+ *  40  32  SHA-256 of the payload
+ *  72   Z  zone, IANA id in ASCII
+ *   .   C  content type, ASCII
+ *   .   K  idempotency key, bytes
+ *   V  32  chain = SHA-256(previous chain || bytes 8..V-1)      where V = 72+Z+C+K
+ * V+32  P  payload
+ * </pre>
+ */
+public final class RecordCodec {
+    public static final int MAGIC = 0x41465231;
+    public static final byte TYPE_DATA = 1;
+    public static final int FIXED_LENGTH = 72;
+    public static final int MIN_LENGTH = FIXED_LENGTH + 1 + Hashes.SHA256_BYTES;
+    public static final int MAX_STRING = 255;
+    /** Bytes needed before the length field can be read. */
+    public static final int PREFIX = 12;
+
+    /** {@link #frameLength}: the claimed record runs past the bytes available (torn, or still being written). */
+    public static final int NEED_MORE = -1;
+    /** {@link #frameLength}: these bytes are not a record. */
+    public static final int INVALID = -2;
+
+    private RecordCodec() {
+    }
+
+    public static int encodedLength(int zoneLength, int contentTypeLength, int keyLength, int payloadLength) {
+        return FIXED_LENGTH + zoneLength + contentTypeLength + keyLength + Hashes.SHA256_BYTES + payloadLength;
+    }
+
+    /**
+     * Writes one record at {@code dst}'s position and advances it.
+     *
+     * @param chain in: the previous record's chain; out: this record's chain
+     */
+    public static void encode(ByteBuffer dst, long seq, long epochSecond, int nanos, byte[] zone, byte[] contentType,
+                              byte[] key, byte[] sha256, byte[] payload, byte[] chain, MessageDigest md, CRC32C crc) {
+        checkString("zone", zone, 1);
+        checkString("content type", contentType, 0);
+        checkString("idempotency key", key, 0);
+        int start = dst.position();
+        int length = encodedLength(zone.length, contentType.length, key.length, payload.length);
+        dst.putInt(MAGIC).putInt(0).putInt(length).putInt(payload.length).putLong(seq).putLong(epochSecond)
+                .putInt(nanos).put(TYPE_DATA).put((byte) zone.length).put((byte) contentType.length)
+                .put((byte) key.length).put(sha256).put(zone).put(contentType).put(key);
+        int chainAt = dst.position();
+        md.reset();
+        md.update(chain);
+        md.update(dst.duplicate().position(start + 8).limit(chainAt));
+        try {
+            md.digest(chain, 0, chain.length);
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException("SHA-256 digest into a 32-byte array cannot fail", e);
+        }
+        dst.put(chain).put(payload);
+        crc.reset();
+        crc.update(dst.duplicate().position(start + 8).limit(start + length));
+        dst.putInt(start + 4, (int) crc.getValue());
+    }
+
+    private static void checkString(String what, byte[] value, int min) {
+        if (value.length < min || value.length > MAX_STRING) {
+            throw new IllegalArgumentException(what + " must be " + min + ".." + MAX_STRING + " bytes, got "
+                    + value.length);
+        }
+    }
+
+    /**
+     * Checks the frame at {@code b[pos, pos+avail)}: magic, length, CRC and field bounds.
+     *
+     * @return the record length when the frame is valid, {@link #NEED_MORE} when it claims bytes beyond
+     * {@code avail}, {@link #INVALID} otherwise
+     */
+    public static int frameLength(ByteBuffer b, int pos, int avail, CRC32C crc) {
+        if (avail < 4) {
+            return NEED_MORE;
+        }
+        if (b.getInt(pos) != MAGIC) {
+            return INVALID;
+        }
+        if (avail < PREFIX) {
+            return NEED_MORE;
+        }
+        int length = b.getInt(pos + 8);
+        if (length < MIN_LENGTH) {
+            return INVALID;
+        }
+        if (length > avail) {
+            return NEED_MORE;
+        }
+        int zone = Byte.toUnsignedInt(b.get(pos + 37));
+        int ct = Byte.toUnsignedInt(b.get(pos + 38));
+        int key = Byte.toUnsignedInt(b.get(pos + 39));
+        long payload = Integer.toUnsignedLong(b.getInt(pos + 12));
+        if (b.get(pos + 36) != TYPE_DATA || zone == 0 || Integer.toUnsignedLong(b.getInt(pos + 32)) >= 1_000_000_000L
+                || encodedLength(zone, ct, key, 0) + payload != length) {
+            return INVALID;
+        }
+        crc.reset();
+        crc.update(b.duplicate().position(pos + 8).limit(pos + length));
+        return (int) crc.getValue() == b.getInt(pos + 4) ? length : INVALID;
+    }
+
+    /** Decodes a frame that {@link #frameLength} accepted. */
+    public static LogRecord decode(ByteBuffer b, int pos, String segment, long offset) {
+        int length = b.getInt(pos + 8);
+        int payloadSize = b.getInt(pos + 12);
+        int zoneLength = Byte.toUnsignedInt(b.get(pos + 37));
+        int ctLength = Byte.toUnsignedInt(b.get(pos + 38));
+        int keyLength = Byte.toUnsignedInt(b.get(pos + 39));
+        byte[] sha = new byte[Hashes.SHA256_BYTES];
+        b.get(pos + 40, sha);
+        int at = pos + FIXED_LENGTH;
+        String zone = ascii(b, at, zoneLength);
+        at += zoneLength;
+        String ct = ctLength == 0 ? null : ascii(b, at, ctLength);
+        at += ctLength;
+        String key = keyLength == 0 ? null : utf8(b, at, keyLength);
+        at += keyLength;
+        byte[] chain = new byte[Hashes.SHA256_BYTES];
+        b.get(at, chain);
+        byte[] payload = new byte[payloadSize];
+        b.get(at + Hashes.SHA256_BYTES, payload);
+        return new LogRecord(b.getLong(pos + 16), b.getLong(pos + 24), b.getInt(pos + 32), zone, ct, key, sha,
+                b.getInt(pos + 4), chain, payload, segment, offset, length);
+    }
+
+    /**
+     * The chain this record must carry given the previous chain: SHA-256(prev || bytes 8..V-1).
+     * Used by readers to check the link; the writer computes it in {@link #encode}.
+     */
+    public static boolean chainFollows(ByteBuffer b, int pos, byte[] prevChain, MessageDigest md) {
+        int chainAt = pos + FIXED_LENGTH + Byte.toUnsignedInt(b.get(pos + 37)) + Byte.toUnsignedInt(b.get(pos + 38))
+                + Byte.toUnsignedInt(b.get(pos + 39));
+        md.reset();
+        md.update(prevChain);
+        md.update(b.duplicate().position(pos + 8).limit(chainAt));
+        byte[] expected = md.digest();
+        return b.slice(chainAt, Hashes.SHA256_BYTES).equals(ByteBuffer.wrap(expected));
+    }
+
+    /** Whether the payload of the valid frame at {@code pos} hashes to the SHA-256 stored in its header. */
+    public static boolean payloadHashMatches(ByteBuffer b, int pos, MessageDigest md) {
+        int length = b.getInt(pos + 8);
+        int payloadSize = b.getInt(pos + 12);
+        md.reset();
+        md.update(b.duplicate().position(pos + length - payloadSize).limit(pos + length));
+        return ByteBuffer.wrap(md.digest()).equals(b.slice(pos + 40, Hashes.SHA256_BYTES));
+    }
+
+    /** The chain stored in the valid frame at {@code pos}. */
+    public static byte[] storedChain(ByteBuffer b, int pos) {
+        int length = b.getInt(pos + 8);
+        int payloadSize = b.getInt(pos + 12);
+        byte[] chain = new byte[Hashes.SHA256_BYTES];
+        b.get(pos + length - payloadSize - Hashes.SHA256_BYTES, chain);
+        return chain;
+    }
+
+    public static long seqAt(ByteBuffer b, int pos) {
+        return b.getLong(pos + 16);
+    }
+
+    public static long epochNanosAt(ByteBuffer b, int pos) {
+        return b.getLong(pos + 24) * 1_000_000_000L + b.getInt(pos + 32);
+    }
+
+    private static String ascii(ByteBuffer b, int at, int n) {
+        byte[] bytes = new byte[n];
+        b.get(at, bytes);
+        return new String(bytes, StandardCharsets.US_ASCII);
+    }
+
+    private static String utf8(ByteBuffer b, int at, int n) {
+        byte[] bytes = new byte[n];
+        b.get(at, bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,140 @@
+package afterme.format;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
+
+/**
+ * The one JSON rendering of a record (SPEC §3), shared by the daemon, dump, tail and subscribe so that
+ * every tool prints identical objects. Thread-safe.
+ */
+public final class RecordJson {
+    /** RFC 3339 with all nine fraction digits, always in UTC. */
+    public static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(ZoneOffset.UTC);
+    public static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
+
+    private RecordJson() {
+    }
+
+    /** Where the location fields go: only dump and verify must carry them. */
+    public enum Location { INCLUDE, OMIT }
+
+    /** Writes one record as a JSON object (no newline). {@code type} is written first when not null. */
+    public static void write(JsonGenerator g, LogRecord r, PayloadMode mode, Location location, String type)
+            throws IOException {
+        g.writeStartObject();
+        if (type != null) {
+            g.writeStringField("type", type);
+        }
+        g.writeNumberField("seq", r.seq());
+        g.writeStringField("time", TIME.format(r.time()));
+        g.writeStringField("zone", r.zone());
+        g.writeNumberField("size", r.size());
+        g.writeStringField("sha256", Hashes.hex(r.sha256()));
+        g.writeStringField("crc32c", Hashes.hex8(r.crc32c()));
+        g.writeStringField("chain", Hashes.hex(r.chain()));
+        if (r.contentType() != null) {
+            g.writeStringField("content_type", r.contentType());
+        }
+        if (r.idempotencyKey() != null) {
+            g.writeStringField("idempotency_key", r.idempotencyKey());
+        }
+        if (location == Location.INCLUDE) {
+            g.writeStringField("segment", r.segment());
+            g.writeNumberField("offset", r.offset());
+        }
+        writePayload(g, r.payload(), mode);
+        g.writeEndObject();
+    }
+
+    /** One record as a JSON line, {@code \n}-terminated, in UTF-8. */
+    public static byte[] line(LogRecord r, PayloadMode mode, Location location, String type) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256 + r.size() * 2);
+        writeLine(out, r, mode, location, type);
+        return out.toByteArray();
+    }
+
+    public static void writeLine(OutputStream out, LogRecord r, PayloadMode mode, Location location, String type) {
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            write(g, r, mode, location, type);
+            g.flush();
+            out.write('\n');
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void writePayload(JsonGenerator g, byte[] payload, PayloadMode mode) throws IOException {
+        switch (mode) {
+            case NONE -> {
+            }
+            case BASE64 -> base64(g, payload);
+            case UTF8 -> {
+                g.writeStringField("encoding", "utf8");
+                g.writeStringField("payload", new String(payload, StandardCharsets.UTF_8));
+            }
+            case AUTO -> {
+                boolean utf8 = isUtf8(payload);
+                if (utf8 && isOneJsonValue(payload)) {
+                    g.writeStringField("encoding", "json");
+                    g.writeFieldName("payload");
+                    try (JsonParser p = FACTORY.createParser(payload)) {
+                        p.nextToken();
+                        g.copyCurrentStructureExact(p);
+                    }
+                } else if (utf8) {
+                    g.writeStringField("encoding", "utf8");
+                    g.writeStringField("payload", new String(payload, StandardCharsets.UTF_8));
+                } else {
+                    base64(g, payload);
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown payload mode " + mode);
+        }
+    }
+
+    private static void base64(JsonGenerator g, byte[] payload) throws IOException {
+        g.writeStringField("encoding", "base64");
+        g.writeStringField("payload", Base64.getEncoder().encodeToString(payload));
+    }
+
+    /** True when the bytes are exactly one JSON value, surrounded by nothing but whitespace. */
+    public static boolean isOneJsonValue(byte[] payload) {
+        try (JsonParser p = FACTORY.createParser(payload)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                return false;
+            }
+            p.skipChildren();
+            return p.nextToken() == null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public static boolean isUtf8(byte[] payload) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(payload));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+}

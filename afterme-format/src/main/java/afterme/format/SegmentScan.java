@@ -1,0 +1,48 @@
+package afterme.format;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a full walk of one segment found: its header, how it ends, where valid data ends, and every
+ * problem on the way.
+ *
+ * @param header    null when the header itself is unreadable ({@link End#BAD_HEADER}, {@link End#TORN_HEADER})
+ * @param dataEnd   offset just past the last valid record (where a trailer would go)
+ * @param validEnd  offset just past the last valid byte: {@code dataEnd}, or past the trailer when sealed
+ * @param chainHead the last valid record's chain (the header's prev chain when there is none)
+ * @param trailer   the trailer when {@link End#SEALED}
+ */
+public record SegmentScan(Path file, SegmentHeader header, End end, long fileSize, long dataEnd, long validEnd,
+                          long recordCount, long lastSeq, long lastEpochNanos, byte[] chainHead, Trailer trailer,
+                          List<Problem> problems) {
+
+    /** How a segment ends. */
+    public enum End {
+        /** Valid records up to the end of the file; no trailer (the active segment). */
+        CLEAN,
+        /** A valid trailer closes the segment. */
+        SEALED,
+        /** Valid records, then bytes that no valid record follows: cut them to get a clean end. */
+        TORN_TAIL,
+        /** The file is shorter than a segment header and holds only a prefix of one: a half-created segment. */
+        TORN_HEADER,
+        /** The header is damaged or of an unknown version. */
+        BAD_HEADER,
+        /** Damage followed by valid data, or records that contradict the log (seq, chain, hash, trailer). */
+        CORRUPT
+    }
+
+    public long tornBytes() {
+        return fileSize - validEnd;
+    }
+
+    public String name() {
+        return file.getFileName().toString();
+    }
+
+    /** True when every problem found is the torn tail itself (or there are none). */
+    public boolean onlyTornTail() {
+        return end == End.CLEAN || end == End.SEALED || end == End.TORN_TAIL || end == End.TORN_HEADER;
+    }
+}

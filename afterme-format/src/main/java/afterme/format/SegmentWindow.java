@@ -1,0 +1,68 @@
+package afterme.format;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+/**
+ * A sliding read buffer over a segment file so that a sequential walk costs one large read per window,
+ * not one per record. Not thread-safe.
+ */
+final class SegmentWindow {
+    static final int DEFAULT_CAPACITY = 4 << 20;
+
+    private final FileChannel channel;
+    private final int capacity;
+    private ByteBuffer buffer;
+    private long base;
+    private int filled;
+
+    SegmentWindow(FileChannel channel, int capacity) {
+        this.channel = channel;
+        this.capacity = capacity;
+        this.buffer = ByteBuffer.allocate(0);
+    }
+
+    /**
+     * Makes {@code [pos, pos+want)} readable through {@link #buffer()} at {@link #index}, as far as the
+     * file holds it (up to {@code fileSize}).
+     *
+     * @return how many bytes from {@code pos} are readable (may be less than {@code want} at end of file)
+     */
+    int load(long pos, int want, long fileSize) throws IOException {
+        long inFile = Math.max(0, fileSize - pos);
+        int needed = (int) Math.min(want, inFile);
+        if (pos >= base && pos + needed <= base + filled) {
+            return (int) Math.min(base + filled - pos, inFile);
+        }
+        int size = Math.max(capacity, needed);
+        if (buffer.capacity() < size) {
+            buffer = ByteBuffer.allocate(size);
+        }
+        int toRead = (int) Math.min(size, inFile);
+        buffer.clear().limit(toRead);
+        while (buffer.hasRemaining()) {
+            int n = channel.read(buffer, pos + buffer.position());
+            if (n < 0) {
+                // The file shrank under us; report what we have, the caller classifies the end.
+                if (buffer.position() < needed) {
+                    throw new EOFException("segment shrank while reading: expected " + fileSize + " bytes, found "
+                            + (pos + buffer.position()));
+                }
+                break;
+            }
+        }
+        base = pos;
+        filled = buffer.position();
+        return filled;
+    }
+
+    ByteBuffer buffer() {
+        return buffer;
+    }
+
+    int index(long pos) {
+        return (int) (pos - base);
+    }
+}
