@@ -1,0 +1,51 @@
+package afterme.format;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class RecordJsonTest {
+    private static LogRecord record(byte[] payload, String ct, String key) {
+        SegmentBuilder b = new SegmentBuilder();
+        b.add(payload, "Europe/Berlin", ct, key, 1_764_000_000L);
+        ByteBuffer buf = ByteBuffer.wrap(b.bytes());
+        return RecordCodec.decode(buf, SegmentHeader.LENGTH, "00000000000000000001.seg", SegmentHeader.LENGTH);
+    }
+
+    private static String line(byte[] payload, PayloadMode mode) {
+        return new String(RecordJson.line(record(payload, null, null), mode, RecordJson.Location.OMIT, null),
+                StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void jsonPayloadIsEmbeddedOnOneLine() {
+        String l = line("{\n  \"type\" : \"OrderPlaced\",\n \"id\": 7, \"x\": 1.10 }".getBytes(), PayloadMode.AUTO);
+        assertTrue(l.endsWith("\"encoding\":\"json\",\"payload\":{\"type\":\"OrderPlaced\",\"id\":7,\"x\":1.10}}\n"), l);
+        assertEquals(1, l.split("\n").length);
+    }
+
+    @Test
+    void textAndBinaryFallBack() {
+        assertTrue(line("hello world".getBytes(), PayloadMode.AUTO).contains("\"encoding\":\"utf8\",\"payload\":\"hello world\""));
+        assertTrue(line("{} {}".getBytes(), PayloadMode.AUTO).contains("\"encoding\":\"utf8\""));
+        assertTrue(line(new byte[] {(byte) 0xff, 0}, PayloadMode.AUTO).contains("\"encoding\":\"base64\",\"payload\":\"/wA=\""));
+        assertTrue(line("42".getBytes(), PayloadMode.BASE64).contains("\"payload\":\"NDI=\""));
+        assertTrue(line("42".getBytes(), PayloadMode.UTF8).contains("\"payload\":\"42\""));
+        assertTrue(!line("42".getBytes(), PayloadMode.NONE).contains("payload"));
+        assertTrue(line(new byte[0], PayloadMode.AUTO).contains("\"encoding\":\"utf8\",\"payload\":\"\""));
+    }
+
+    @Test
+    void fieldsFollowTheSpecOrderAndNames() {
+        LogRecord r = record("7".getBytes(), "application/json", "k-1");
+        String l = new String(RecordJson.line(r, PayloadMode.AUTO, RecordJson.Location.INCLUDE, "record"),
+                StandardCharsets.UTF_8);
+        assertTrue(l.matches("\\{\"type\":\"record\",\"seq\":1,\"time\":\"2025-11-24T16:00:00\\.123456789Z\","
+                + "\"zone\":\"Europe/Berlin\",\"size\":1,\"sha256\":\"[0-9a-f]{64}\",\"crc32c\":\"[0-9a-f]{8}\","
+                + "\"chain\":\"[0-9a-f]{64}\",\"content_type\":\"application/json\",\"idempotency_key\":\"k-1\","
+                + "\"segment\":\"00000000000000000001.seg\",\"offset\":128,\"encoding\":\"json\",\"payload\":7}\n"), l);
+    }
+}

@@ -1,0 +1,75 @@
+package afterme.format;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.zip.CRC32C;
+
+/** Builds segment bytes with the real codec, for tests that then damage them. */
+final class SegmentBuilder {
+    final UUID logId;
+    final long firstSeq;
+    final byte[] prevChain;
+    private final ByteBuffer buf = ByteBuffer.allocate(64 << 20);
+    private final byte[] chain;
+    private final MessageDigest md = Hashes.newSha256();
+    private final CRC32C crc = new CRC32C();
+    final List<Long> offsets = new ArrayList<>();
+    private long seq;
+    private long count;
+
+    SegmentBuilder(UUID logId, long firstSeq, byte[] prevChain) {
+        this.logId = logId;
+        this.firstSeq = firstSeq;
+        this.prevChain = prevChain.clone();
+        this.chain = prevChain.clone();
+        this.seq = firstSeq;
+        buf.put(SegmentHeader.create(logId, firstSeq, prevChain).encode());
+    }
+
+    SegmentBuilder() {
+        this(new UUID(1, 2), 1, new byte[32]);
+    }
+
+    SegmentBuilder add(byte[] payload) {
+        return add(payload, "Europe/Berlin", null, null, 1_764_000_000L + seq);
+    }
+
+    SegmentBuilder add(byte[] payload, String zone, String contentType, String key, long epochSecond) {
+        offsets.add((long) buf.position());
+        RecordCodec.encode(buf, seq++, epochSecond, 123_456_789, zone.getBytes(StandardCharsets.US_ASCII),
+                contentType == null ? new byte[0] : contentType.getBytes(StandardCharsets.US_ASCII),
+                key == null ? new byte[0] : key.getBytes(StandardCharsets.UTF_8), Hashes.sha256(payload), payload,
+                chain, md, crc);
+        count++;
+        return this;
+    }
+
+    SegmentBuilder addText(String... payloads) {
+        for (String p : payloads) {
+            add(p.getBytes(StandardCharsets.UTF_8));
+        }
+        return this;
+    }
+
+    SegmentBuilder seal() {
+        buf.put(new Trailer(seq - 1, count, chain.clone(), buf.position()).encode());
+        return this;
+    }
+
+    long nextSeq() {
+        return seq;
+    }
+
+    byte[] chain() {
+        return chain.clone();
+    }
+
+    byte[] bytes() {
+        return Arrays.copyOf(buf.array(), buf.position());
+    }
+}

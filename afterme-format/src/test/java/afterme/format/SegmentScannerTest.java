@@ -1,0 +1,204 @@
+package afterme.format;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tests of every way a segment can end, and of all the error paths of the scanner (in the manner of
+ * LevelDB's log_test): torn tails at every byte, garbage, bit flips, re-sealed CRCs, versions.
+ */
+class SegmentScannerTest {
+    private final FileSystem fs = Jimfs.newFileSystem(Configuration.unix());
+    private final Path dir = fs.getPath("/log");
+
+    @AfterEach
+    void close() throws IOException {
+        fs.close();
+    }
+
+    private Path write(byte[] bytes) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve(SegmentNames.name(1));
+        Files.write(file, bytes);
+        return file;
+    }
+
+    private static SegmentBuilder fiveRecords() {
+        return new SegmentBuilder().addText("one", "{\"two\":2}", "", "four four four", "5");
+    }
+
+    @Test
+    void cleanSegmentEndsClean() throws IOException {
+        SegmentBuilder b = fiveRecords();
+        SegmentScan s = SegmentScanner.scan(write(b.bytes()), true);
+        assertEquals(SegmentScan.End.CLEAN, s.end());
+        assertEquals(5, s.recordCount());
+        assertEquals(5, s.lastSeq());
+        assertTrue(Arrays.equals(b.chain(), s.chainHead()));
+        assertEquals(List.of(), s.problems());
+    }
+
+    @Test
+    void sealedSegmentEndsSealed() throws IOException {
+        SegmentScan s = SegmentScanner.scan(write(fiveRecords().seal().bytes()), true);
+        assertEquals(SegmentScan.End.SEALED, s.end());
+        assertEquals(5, s.trailer().lastSeq());
+    }
+
+    @Test
+    void truncatedLastRecordsAreTornTailAtEveryByte() throws IOException {
+        SegmentBuilder b = fiveRecords();
+        byte[] full = b.bytes();
+        long thirdLast = b.offsets.get(2);
+        for (int c = (int) thirdLast + 1; c < full.length; c++) {
+            int cut = c;
+            SegmentScan s = SegmentScanner.scan(write(Arrays.copyOf(full, cut)), true);
+            long expectedEnd = b.offsets.stream().filter(o -> o <= cut).reduce((x, y) -> y).orElseThrow();
+            int recordsKept = (int) b.offsets.stream().filter(o -> o < expectedEnd).count();
+            if (expectedEnd == cut) {
+                assertEquals(SegmentScan.End.CLEAN, s.end(), "cut at " + cut);
+            } else {
+                assertEquals(SegmentScan.End.TORN_TAIL, s.end(), "cut at " + cut);
+                assertEquals(ProblemKind.TORN_TAIL, s.problems().get(0).kind());
+                assertEquals(recordsKept + 1, s.problems().get(0).seq());
+            }
+            assertEquals(expectedEnd, s.validEnd(), "cut at " + cut);
+            assertEquals(recordsKept, s.recordCount(), "cut at " + cut);
+        }
+    }
+
+    @Test
+    void truncatedTrailerIsTornTailAtEveryByte() throws IOException {
+        byte[] sealed = fiveRecords().seal().bytes();
+        int dataEnd = sealed.length - Trailer.LENGTH;
+        for (int cut = dataEnd + 1; cut < sealed.length; cut++) {
+            SegmentScan s = SegmentScanner.scan(write(Arrays.copyOf(sealed, cut)), true);
+            assertEquals(SegmentScan.End.TORN_TAIL, s.end(), "cut at " + cut);
+            assertEquals(dataEnd, s.validEnd());
+        }
+    }
+
+    @Test
+    void garbageAfterValidDataIsTornTail() throws IOException {
+        byte[] valid = fiveRecords().bytes();
+        for (byte[] garbage : List.of(new byte[4096], "not a record at all".getBytes(), new byte[] {0x41, 0x46})) {
+            byte[] bytes = Arrays.copyOf(valid, valid.length + garbage.length);
+            System.arraycopy(garbage, 0, bytes, valid.length, garbage.length);
+            SegmentScan s = SegmentScanner.scan(write(bytes), true);
+            assertEquals(SegmentScan.End.TORN_TAIL, s.end());
+            assertEquals(valid.length, s.validEnd());
+            assertEquals(garbage.length, s.tornBytes());
+        }
+    }
+
+    @Test
+    void flippedBitIsReportedAtItsRecord() throws IOException {
+        SegmentBuilder b = fiveRecords().seal();
+        byte[] good = b.bytes();
+        for (int bit = 0; bit < good.length * 8; bit++) {
+            byte[] bad = good.clone();
+            bad[bit / 8] ^= (byte) (1 << (bit % 8));
+            SegmentScan s = SegmentScanner.scan(write(bad), true);
+            assertNotEquals(SegmentScan.End.SEALED, s.end(), "bit " + bit);
+            assertNotEquals(SegmentScan.End.CLEAN, s.end(), "bit " + bit);
+            int at = bit / 8;
+            if (at >= SegmentHeader.LENGTH && at < good.length - Trailer.LENGTH) {
+                long expectedSeq = 1 + b.offsets.stream().filter(o -> o <= at).count() - 1;
+                Problem p = s.problems().get(0);
+                assertEquals(expectedSeq, p.seq(), "bit " + bit + ": " + p);
+                assertEquals(b.offsets.get((int) expectedSeq - 1), p.offset(), "bit " + bit);
+            }
+        }
+    }
+
+    @Test
+    void badLengthBeforeValidDataIsCorruptionNotTornTail() throws IOException {
+        SegmentBuilder b = fiveRecords();
+        byte[] bytes = b.bytes();
+        int second = b.offsets.get(1).intValue();
+        ByteBuffer.wrap(bytes).putInt(second + 8, 1 << 30);
+        SegmentScan s = SegmentScanner.scan(write(bytes), true);
+        assertEquals(SegmentScan.End.CORRUPT, s.end());
+        assertEquals(ProblemKind.BAD_CHECKSUM, s.problems().get(0).kind());
+        assertEquals(2, s.problems().get(0).seq());
+    }
+
+    @Test
+    void resealedPayloadChangeIsCaughtByHashAndChain() throws IOException {
+        SegmentBuilder b = fiveRecords();
+        byte[] bytes = b.bytes();
+        int at = b.offsets.get(3).intValue();
+        int length = ByteBuffer.wrap(bytes).getInt(at + 8);
+        bytes[at + length - 1] ^= 1;
+        // Re-seal the CRC, as LevelDB's FixChecksum does, to reach the checks behind it.
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes, at + 8, length - 8);
+        ByteBuffer.wrap(bytes).putInt(at + 4, (int) crc.getValue());
+        SegmentScan full = SegmentScanner.scan(write(bytes), true);
+        assertEquals(SegmentScan.End.CORRUPT, full.end());
+        assertEquals(ProblemKind.BAD_HASH, full.problems().get(0).kind());
+        assertEquals(4, full.problems().get(0).seq());
+        SegmentScan quick = SegmentScanner.scan(write(bytes), false);
+        assertTrue(quick.problems().isEmpty(), "quick mode does not hash payloads");
+    }
+
+    @Test
+    void resealedHeaderChangeBreaksTheChain() throws IOException {
+        SegmentBuilder b = fiveRecords();
+        byte[] bytes = b.bytes();
+        int at = b.offsets.get(1).intValue();
+        int length = ByteBuffer.wrap(bytes).getInt(at + 8);
+        bytes[at + 30] ^= 1; // a bit of the time field
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes, at + 8, length - 8);
+        ByteBuffer.wrap(bytes).putInt(at + 4, (int) crc.getValue());
+        SegmentScan s = SegmentScanner.scan(write(bytes), false);
+        assertEquals(ProblemKind.CHAIN_BREAK, s.problems().get(0).kind());
+        assertEquals(2, s.problems().get(0).seq());
+    }
+
+    @Test
+    void unknownFormatVersionIsRefusedNamingTheVersion() throws IOException {
+        byte[] bytes = fiveRecords().bytes();
+        bytes[8] = 0;
+        bytes[9] = 7;
+        SegmentScan s = SegmentScanner.scan(write(bytes), true);
+        assertEquals(SegmentScan.End.BAD_HEADER, s.end());
+        assertEquals(ProblemKind.UNSUPPORTED_VERSION, s.problems().get(0).kind());
+        assertTrue(s.problems().get(0).message().contains("format version 7"), s.problems().get(0).message());
+    }
+
+    @Test
+    void headerCutShortIsAHalfCreatedSegment() throws IOException {
+        byte[] header = fiveRecords().bytes();
+        for (int cut = 0; cut < SegmentHeader.LENGTH; cut++) {
+            SegmentScan s = SegmentScanner.scan(write(Arrays.copyOf(header, cut)), true);
+            assertEquals(SegmentScan.End.TORN_HEADER, s.end(), "cut at " + cut);
+        }
+        byte[] random = "this is no segment at all, it is text...".getBytes();
+        assertEquals(SegmentScan.End.BAD_HEADER, SegmentScanner.scan(write(random), true).end());
+    }
+
+    @Test
+    void zeroFilledTailIsTornNotCorrupt() throws IOException {
+        byte[] valid = fiveRecords().bytes();
+        // The file's new size survived a power loss but its data did not.
+        SegmentScan s = SegmentScanner.scan(write(Arrays.copyOf(valid, valid.length + 70_000)), true);
+        assertEquals(SegmentScan.End.TORN_TAIL, s.end());
+        assertFalse(s.problems().isEmpty());
+    }
+}
