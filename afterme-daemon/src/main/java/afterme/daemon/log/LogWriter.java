@@ -41,6 +41,9 @@ final class LogWriter implements Runnable {
     private static final int BUFFER_BYTES = 4 << 20;
     private static final long RECOVERY_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+    /** Not an append: put in the queue only to wake the writer so that it sees {@link #stopping}. */
+    private static final Append WAKE = Append.of(new byte[0], Ack.MEMORY);
+
     private record Staged(Append append, AppendResult result) {
     }
 
@@ -134,8 +137,10 @@ final class LogWriter implements Runnable {
         return segment.equals(activeFile) ? activeIndex : null;
     }
 
+    /** Asks the writer to finish what it accepted and exit; wakes it if it is waiting for appends. */
     void stop() {
         stopping = true;
+        queue.offer(WAKE);
     }
 
     @Override
@@ -169,6 +174,9 @@ final class LogWriter implements Runnable {
                 }
                 continue;
             }
+            if (first == WAKE && stopping && queue.isEmpty()) {
+                return;
+            }
             batch.add(first);
             queue.drainTo(batch, MAX_DRAIN);
             stats.batches.increment();
@@ -199,6 +207,9 @@ final class LogWriter implements Runnable {
     }
 
     private void accept(Append a) {
+        if (a == WAKE) {
+            return;
+        }
         if (failed) {
             a.fail(unavailable("the log is recovering from an I/O failure", null));
             return;
