@@ -1,6 +1,7 @@
 package afterme.cli;
 
-import afterme.format.cli.ExitCodes;
+import afterme.daemon.ServeCommand;
+import afterme.format.cli.CommandLines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
 /** The umbrella {@code afterme} command: one jar, every tool as a subcommand. */
 @Command(name = "afterme", mixinStandardHelpOptions = true, versionProvider = Afterme.Version.class,
         description = "An append-only log server and the tools that read its files.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Afterme implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -26,9 +27,7 @@ public final class Afterme implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Afterme());
-        cl.setExitCodeExceptionMapper(e -> ExitCodes.CANNOT_RUN);
-        return cl;
+        return CommandLines.configure(new CommandLine(new Afterme()));
     }
 
     /** The version Maven built, read from a filtered resource. */

@@ -23,11 +23,12 @@ public final class Append {
     final long expectedLastSeq;
     final long totalBytes;
     final boolean durableAck;
+    private final boolean batch;
     public final CompletableFuture<AppendResult> written = new CompletableFuture<>();
     public final CompletableFuture<AppendResult> durable = new CompletableFuture<>();
 
     private Append(List<byte[]> payloads, String contentType, String idempotencyKey, long expectedLastSeq,
-                   boolean durableAck) {
+                   boolean durableAck, boolean batch) {
         if (payloads.isEmpty()) {
             throw new IllegalArgumentException("an append carries at least one record");
         }
@@ -43,10 +44,11 @@ public final class Append {
         this.idempotencyKey = idempotencyKey == null ? NONE : idempotencyKey.getBytes(StandardCharsets.UTF_8);
         this.expectedLastSeq = expectedLastSeq;
         this.durableAck = durableAck;
+        this.batch = batch;
     }
 
     public static Append of(byte[] payload, Ack ack) {
-        return new Append(List.of(payload), null, null, NO_EXPECTATION, ack == Ack.DURABLE);
+        return new Append(List.of(payload), null, null, NO_EXPECTATION, ack == Ack.DURABLE, false);
     }
 
     /**
@@ -56,16 +58,34 @@ public final class Append {
      */
     public static Append of(List<byte[]> payloads, String contentType, String idempotencyKey, long expectedLastSeq,
                             Ack ack) {
+        return of(payloads, contentType, idempotencyKey, expectedLastSeq, ack, payloads.size() > 1);
+    }
+
+    /** @param batch whether the caller asked for a batch (its reply names first and last seq even for one record) */
+    public static Append of(List<byte[]> payloads, String contentType, String idempotencyKey, long expectedLastSeq,
+                            Ack ack, boolean batch) {
         return new Append(List.copyOf(payloads), contentType, idempotencyKey,
-                expectedLastSeq < 0 ? NO_EXPECTATION : expectedLastSeq, ack == Ack.DURABLE);
+                expectedLastSeq < 0 ? NO_EXPECTATION : expectedLastSeq, ack == Ack.DURABLE, batch);
+    }
+
+    public boolean batch() {
+        return batch;
+    }
+
+    public int count() {
+        return payloads.size();
+    }
+
+    public int size(int index) {
+        return payloads.get(index).length;
+    }
+
+    public byte[] sha256(int index) {
+        return sha256s[index].clone();
     }
 
     boolean hasExpectation() {
         return expectedLastSeq != NO_EXPECTATION;
-    }
-
-    int count() {
-        return payloads.size();
     }
 
     void fail(AppendException e) {

@@ -1,0 +1,120 @@
+package afterme.daemon;
+
+import afterme.daemon.http.ApiHandler;
+import afterme.daemon.http.AuthHandler;
+import afterme.daemon.subscribe.WebSocketSubscribe;
+import afterme.daemon.http.Limits;
+import afterme.daemon.http.Tokens;
+import afterme.daemon.log.Log;
+import afterme.daemon.subscribe.Subscriptions;
+import afterme.daemon.webhook.Webhooks;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.eclipse.jetty.server.ConnectionLimit;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * A running {@code afterme serve}: the log, the Jetty server in front of it, subscriptions and webhooks.
+ * Started and stopped by one owner (the serve command, or a test).
+ */
+public final class Daemon implements AutoCloseable {
+    /** How the HTTP side is set up; TLS fields are null for plain HTTP. */
+    public record HttpOptions(String host, int port, Limits limits, Tokens tokens, Path tlsKeystore,
+                              String tlsPassword, List<URI> webhooks) {
+    }
+
+    private static final int MAX_CONNECTIONS = 10_000;
+    private static final int MAX_SUBSCRIBERS = 1_000;
+    private static final long IDLE_TIMEOUT_MS = 30_000;
+    private static final int MAX_HEADER_BYTES = 16 * 1024;
+
+    private final Log log;
+    private final Server server;
+    private final ServerConnector connector;
+    private final Subscriptions subscriptions;
+    private final Webhooks webhooks;
+
+    private Daemon(Log log, HttpOptions options) {
+        this.log = log;
+        QueuedThreadPool pool = new QueuedThreadPool(256, 8);
+        pool.setName("afterme-http");
+        this.server = new Server(pool);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setRequestHeaderSize(MAX_HEADER_BYTES);
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(false);
+        if (options.tlsKeystore() != null) {
+            http.addCustomizer(new SecureRequestCustomizer(false));
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStorePath(options.tlsKeystore().toString());
+            ssl.setKeyStorePassword(options.tlsPassword());
+            this.connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
+                    new HttpConnectionFactory(http));
+        } else {
+            this.connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        }
+        connector.setHost(options.host());
+        connector.setPort(options.port());
+        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        server.addConnector(connector);
+        server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
+        this.subscriptions = new Subscriptions(log, MAX_SUBSCRIBERS, Duration.ofSeconds(15));
+        this.webhooks = new Webhooks(log, options.webhooks());
+        Handler api = new ApiHandler(log, options.limits(), subscriptions, webhooks, pool);
+        Handler withWebSocket = WebSocketSubscribe.upgradeHandler(server, subscriptions, api);
+        Handler root = options.tokens() == null ? withWebSocket : new AuthHandler(options.tokens(), withWebSocket);
+        server.setHandler(new GracefulHandler(root));
+        server.setStopTimeout(10_000);
+    }
+
+    /** Starts serving an open log; the daemon owns the log from here on and closes it. */
+    public static Daemon start(Log log, HttpOptions options) throws Exception {
+        Daemon d = new Daemon(log, options);
+        try {
+            d.server.start();
+        } catch (Exception e) {
+            d.close();
+            throw e;
+        }
+        return d;
+    }
+
+    public URI uri() {
+        String scheme = connector.getDefaultConnectionFactory() instanceof SslConnectionFactory ? "https" : "http";
+        String host = connector.getHost() == null ? "0.0.0.0" : connector.getHost();
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return URI.create(scheme + "://" + host + ":" + connector.getLocalPort());
+    }
+
+    public Log log() {
+        return log;
+    }
+
+    /**
+     * Stops accepting, lets in-flight requests finish (GracefulHandler), ends subscriptions, then lets the
+     * writer finish and fsync what it accepted.
+     */
+    @Override
+    public void close() throws Exception {
+        try {
+            subscriptions.close();
+            server.stop();
+        } finally {
+            webhooks.close();
+            log.close();
+        }
+    }
+}

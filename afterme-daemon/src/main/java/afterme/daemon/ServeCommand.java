@@ -1,0 +1,184 @@
+package afterme.daemon;
+
+import afterme.daemon.http.Limits;
+import afterme.daemon.http.Tokens;
+import afterme.daemon.log.Ack;
+import afterme.daemon.log.DataDirLock;
+import afterme.daemon.log.Log;
+import afterme.daemon.log.LogConfig;
+import afterme.format.LogFormatException;
+import afterme.format.cli.Converters;
+import afterme.format.cli.ExitCodes;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code afterme serve}: opens the log and serves it over HTTP until SIGTERM or SIGINT. */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve a log over HTTP.")
+public final class ServeCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: ${DEFAULT-VALUE}).")
+    Path data = Path.of("afterme-data");
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String listen = "127.0.0.1:7070";
+
+    @Option(names = "--ack", paramLabel = "memory|durable", description = "Default ack level (default: memory).")
+    String ack = "memory";
+
+    @Option(names = "--max-payload", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
+            description = "Largest record payload (default: 1MiB).")
+    long maxPayload = 1L << 20;
+
+    @Option(names = "--max-batch", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
+            description = "Largest batch body (default: 16MiB).")
+    long maxBatch = 16L << 20;
+
+    @Option(names = "--segment-size", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
+            description = "Rotate segments at this size (default: 1GiB).")
+    long segmentSize = LogConfig.DEFAULT_SEGMENT_SIZE;
+
+    @Option(names = "--flush-interval", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+            description = "Longest wait before unsynced writes are fsynced (default: 10ms).")
+    Duration flushInterval = LogConfig.DEFAULT_FLUSH_INTERVAL;
+
+    @Option(names = "--flush-bytes", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
+            description = "Unsynced bytes that trigger an fsync (default: 1MiB).")
+    long flushBytes = LogConfig.DEFAULT_FLUSH_BYTES;
+
+    @Option(names = "--dedupe-window", paramLabel = "N", description = "Idempotency keys remembered, in records (default: 100000).")
+    int dedupeWindow = LogConfig.DEFAULT_DEDUPE_WINDOW;
+
+    @Option(names = "--webhook", paramLabel = "URL", description = "POST durable_seq here (repeatable).")
+    List<URI> webhooks = new ArrayList<>();
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "Bearer tokens: lines '<token> <role>[,<role>]'.")
+    Path tokenFile;
+
+    @Option(names = "--tls-keystore", paramLabel = "FILE", description = "PKCS12 or JKS keystore for TLS.")
+    Path tlsKeystore;
+
+    @Option(names = "--tls-password-file", paramLabel = "FILE", description = "File holding the keystore password.")
+    Path tlsPasswordFile;
+
+    @Option(names = "--insecure", description = "Allow a non-loopback address without --token-file.")
+    boolean insecure;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        Daemon.HttpOptions options = options();
+        LogConfig config = new LogConfig(data, segmentSize, flushInterval, flushBytes, dedupeWindow,
+                LogConfig.DEFAULT_QUEUE_CAPACITY, Clock.systemUTC(), ZoneId.systemDefault());
+        Log log;
+        try {
+            log = Log.open(config);
+        } catch (DataDirLock.LockedException e) {
+            err.println("afterme serve: " + e.getMessage());
+            return ExitCodes.CANNOT_RUN;
+        } catch (LogFormatException e) {
+            err.println("afterme serve: " + e.getMessage());
+            return ExitCodes.DATA_PROBLEM;
+        } catch (IOException e) {
+            err.println("afterme serve: cannot open " + data + ": " + e);
+            return ExitCodes.CANNOT_RUN;
+        }
+        for (Path repair : log.repairs()) {
+            err.println("afterme serve: cut a torn tail at start-up; the removed bytes are in " + repair);
+        }
+        Daemon daemon;
+        try {
+            daemon = Daemon.start(log, options);
+        } catch (Exception e) {
+            err.println("afterme serve: cannot listen on " + listen + ": " + e.getMessage());
+            return ExitCodes.CANNOT_RUN;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        StopSignals.install(stop::countDown);
+        err.println("afterme serve: serving " + data.toAbsolutePath() + " (last seq " + log.lastSeq() + ") on "
+                + daemon.uri());
+        err.flush();
+        stop.await();
+        err.println("afterme serve: stopping: finishing accepted requests and syncing");
+        err.flush();
+        daemon.close();
+        err.println("afterme serve: stopped at seq " + log.lastSeq() + ", durable " + log.durableSeq());
+        err.flush();
+        return ExitCodes.OK;
+    }
+
+    private Daemon.HttpOptions options() throws IOException {
+        int colon = listen.lastIndexOf(':');
+        if (colon < 0) {
+            throw usage("--listen must be HOST:PORT, not '" + listen + "'");
+        }
+        String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(listen.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw usage("--listen port must be a number: '" + listen + "'");
+        }
+        if (port < 0 || port > 65535) {
+            throw usage("--listen port must be 0..65535: '" + listen + "'");
+        }
+        Ack defaultAck = switch (ack) {
+            case "memory" -> Ack.MEMORY;
+            case "durable" -> Ack.DURABLE;
+            default -> throw usage("--ack must be memory or durable, not '" + ack + "'");
+        };
+        if (maxPayload < 0 || maxBatch < 0 || segmentSize < 1024 || flushBytes < 1 || dedupeWindow < 0) {
+            throw usage("--segment-size must be at least 1KiB; sizes and --dedupe-window must not be negative");
+        }
+        if (tokenFile == null && !insecure && !isLoopback(host)) {
+            throw usage("refusing to listen on " + host + " without --token-file; give --token-file, or --insecure"
+                    + " to serve without authentication");
+        }
+        if ((tlsKeystore == null) != (tlsPasswordFile == null)) {
+            throw usage("--tls-keystore and --tls-password-file go together");
+        }
+        Tokens tokens = null;
+        if (tokenFile != null) {
+            try {
+                tokens = Tokens.load(tokenFile);
+            } catch (IllegalArgumentException | IOException e) {
+                throw usage("--token-file: " + e.getMessage());
+            }
+        }
+        String password = null;
+        if (tlsPasswordFile != null) {
+            password = Files.readString(tlsPasswordFile, StandardCharsets.UTF_8).strip();
+        }
+        return new Daemon.HttpOptions(host, port, new Limits(maxPayload, maxBatch, defaultAck), tokens, tlsKeystore,
+                password, webhooks);
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}

@@ -1,0 +1,147 @@
+package afterme.daemon.http;
+
+import afterme.daemon.log.Log;
+import afterme.daemon.subscribe.RecordsMode;
+import afterme.daemon.subscribe.SseSink;
+import afterme.daemon.subscribe.Subscriptions;
+import afterme.format.LogFormatException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/** Routes SPEC §4's endpoints to their handlers; every path completes the callback exactly once. */
+public final class ApiHandler extends Handler.Abstract {
+    private final Log log;
+    private final AppendHandler appends;
+    private final ReadHandler reads;
+    private final Subscriptions subscriptions;
+    private final Metrics metrics;
+    private final HttpStats stats = new HttpStats();
+
+    public ApiHandler(Log log, Limits limits, Subscriptions subscriptions, afterme.daemon.webhook.Webhooks webhooks,
+                      Executor executor) {
+        this.log = log;
+        this.appends = new AppendHandler(log, limits, executor);
+        this.reads = new ReadHandler(log);
+        this.subscriptions = subscriptions;
+        this.metrics = new Metrics(log, subscriptions, webhooks, stats);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        Callback counted = Callback.from(callback, () -> count(response.getStatus()));
+        try {
+            route(request, response, counted);
+        } catch (HttpError e) {
+            Replies.error(response, counted, e.status, e.code, e.getMessage());
+        } catch (LogFormatException e) {
+            Replies.error(response, counted, 500, "corrupt_log", e.getMessage());
+        } catch (Exception e) {
+            Replies.error(response, counted, 503, "unavailable", e.toString());
+        }
+        return true;
+    }
+
+    private void count(int status) {
+        if (status >= 500) {
+            stats.serverErrors.increment();
+        } else if (status >= 400) {
+            stats.clientErrors.increment();
+        }
+    }
+
+    private void route(Request request, Response response, Callback callback) throws Exception {
+        String path = request.getHttpURI().getPath();
+        String method = request.getMethod();
+        boolean get = HttpMethod.GET.is(method) || HttpMethod.HEAD.is(method);
+        boolean post = HttpMethod.POST.is(method);
+        switch (path) {
+            case "/v1/records" -> {
+                if (post) {
+                    appends.handle(request, response, callback, false);
+                } else if (get) {
+                    reads.range(request, response, callback);
+                } else {
+                    notAllowed(response, callback, "GET, POST");
+                }
+            }
+            case "/v1/records/batch" -> {
+                if (post) {
+                    appends.handle(request, response, callback, true);
+                } else {
+                    notAllowed(response, callback, "POST");
+                }
+            }
+            case "/v1/log" -> {
+                if (get) {
+                    reads.describe(response, callback);
+                } else {
+                    notAllowed(response, callback, "GET");
+                }
+            }
+            case "/healthz" -> health(response, callback);
+            case "/metrics" -> {
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                response.write(true, ByteBuffer.wrap(metrics.render().getBytes(StandardCharsets.UTF_8)), callback);
+            }
+            case "/v1/subscribe" -> subscribe(request, response, callback);
+            default -> {
+                if (path.startsWith("/v1/records/") && get) {
+                    reads.record(path.substring("/v1/records/".length()), response, callback);
+                } else if (path.startsWith("/v1/records/")) {
+                    notAllowed(response, callback, "GET");
+                } else {
+                    Replies.error(response, callback, 404, "not_found", "no endpoint " + path);
+                }
+            }
+        }
+    }
+
+    private void health(Response response, Callback callback) {
+        var f = Replies.object();
+        boolean ok = log.writable();
+        f.put("status", ok ? "ok" : "unavailable");
+        f.put("last_seq", log.lastSeq());
+        f.put("durable_seq", log.durableSeq());
+        Replies.send(response, callback, ok ? 200 : 503, f);
+    }
+
+    /** Server-Sent Events; WebSocket upgrades are taken by the upgrade handler before this one. */
+    private void subscribe(Request request, Response response, Callback callback) {
+        Fields q = Request.extractQueryParameters(request);
+        RecordsMode mode;
+        try {
+            mode = RecordsMode.parse(q.getValue("records"));
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, "bad_request", e.getMessage());
+        }
+        long from = ReadHandler.number(q.getValue("from"), 1, "from");
+        String lastEventId = request.getHeaders().get("Last-Event-ID");
+        if (lastEventId != null) {
+            from = ReadHandler.number(lastEventId.strip(), 0, "Last-Event-ID") + 1;
+        }
+        String accept = request.getHeaders().get(HttpHeader.ACCEPT);
+        if (accept == null || !accept.contains("text/event-stream")) {
+            throw new HttpError(406, "not_acceptable",
+                    "subscribe with a WebSocket upgrade or with 'Accept: text/event-stream'");
+        }
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+        if (!subscriptions.start(from, mode, new SseSink(response, callback))) {
+            throw new HttpError(503, "unavailable", "too many subscribers, or the daemon is stopping");
+        }
+    }
+
+    private static void notAllowed(Response response, Callback callback, String allow) {
+        response.getHeaders().put(HttpHeader.ALLOW, allow);
+        Replies.error(response, callback, 405, "method_not_allowed", "use " + allow);
+    }
+}

@@ -1,0 +1,227 @@
+package afterme.daemon.http;
+
+import afterme.daemon.log.Ack;
+import afterme.daemon.log.Append;
+import afterme.daemon.log.AppendException;
+import afterme.daemon.log.AppendResult;
+import afterme.daemon.log.Log;
+import afterme.format.Hashes;
+import afterme.format.RecordJson;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * {@code POST /v1/records} and {@code POST /v1/records/batch}. Everything about the request is checked
+ * before the append reaches the writer, so bad input never changes the log.
+ */
+final class AppendHandler {
+    private static final Pattern SHA256_DIGEST = Pattern.compile("(?:^|,)\\s*sha-256\\s*=\\s*:([A-Za-z0-9+/=]*):",
+            Pattern.CASE_INSENSITIVE);
+
+    private final Log log;
+    private final Limits limits;
+    private final Executor executor;
+
+    AppendHandler(Log log, Limits limits, Executor executor) {
+        this.log = log;
+        this.limits = limits;
+        this.executor = executor;
+    }
+
+    void handle(Request request, Response response, Callback callback, boolean batch) {
+        Fields query = Request.extractQueryParameters(request);
+        Ack ack;
+        String key;
+        long expected;
+        String contentType;
+        try {
+            ack = ack(query.getValue("ack"));
+            key = idempotencyKey(request.getHeaders().get("Idempotency-Key"));
+            expected = expectedLastSeq(request.getHeaders().get("Afterme-Expected-Last-Seq"));
+            contentType = batch ? null : contentType(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
+        } catch (HttpError e) {
+            Replies.error(response, callback, e.status, e.code, e.getMessage());
+            return;
+        }
+        String digest = request.getHeaders().get("Content-Digest");
+        long max = batch ? limits.maxBatchBytes() : limits.maxPayloadBytes();
+        BodyReader.read(request, max, batch ? "batch" : "payload", body -> {
+            try {
+                checkDigest(digest, body);
+                List<byte[]> payloads = batch ? lines(body) : List.of(body);
+                Append append = Append.of(payloads, contentType, key, expected, ack, batch);
+                log.submit(append);
+                CompletableFuture<AppendResult> done = ack == Ack.DURABLE ? append.durable : append.written;
+                done.whenCompleteAsync((result, failure) -> reply(response, callback, append, result, failure),
+                        executor);
+            } catch (HttpError e) {
+                Replies.error(response, callback, e.status, e.code, e.getMessage());
+            }
+        }, failure -> {
+            HttpError e = failure instanceof HttpError h ? h : new HttpError(400, "bad_request", failure.toString());
+            Replies.error(response, callback, e.status, e.code, e.getMessage());
+        });
+    }
+
+    private void reply(Response response, Callback callback, Append append, AppendResult r, Throwable failure) {
+        if (failure != null) {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof AppendException e) {
+                switch (e.reason()) {
+                    case CONFLICT -> {
+                        Map<String, Object> f = Replies.object();
+                        f.put("error", "conflict");
+                        f.put("message", e.getMessage());
+                        f.put("last_seq", e.lastSeq());
+                        Replies.send(response, callback, 409, f);
+                    }
+                    case NO_SPACE -> Replies.error(response, callback, 507, "insufficient_storage", e.getMessage());
+                    default -> Replies.error(response, callback, 503, "unavailable", e.getMessage());
+                }
+            } else {
+                Replies.error(response, callback, 500, "internal", String.valueOf(cause));
+            }
+            return;
+        }
+        Map<String, Object> f = Replies.object();
+        if (append.batch()) {
+            f.put("first_seq", r.firstSeq());
+            f.put("last_seq", r.lastSeq());
+            f.put("count", r.count());
+        } else {
+            f.put("seq", r.firstSeq());
+            f.put("time", RecordJson.TIME.format(r.time()));
+            f.put("size", append.size(0));
+            f.put("sha256", Hashes.hex(append.sha256(0)));
+        }
+        f.put("durable", log.durableSeq() >= r.lastSeq());
+        if (r.duplicate()) {
+            f.put("duplicate", true);
+        }
+        response.getHeaders().put(HttpHeader.LOCATION, "/v1/records/" + r.firstSeq());
+        Replies.send(response, callback, 200, f);
+    }
+
+    private Ack ack(String value) {
+        if (value == null) {
+            return limits.defaultAck();
+        }
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "memory" -> Ack.MEMORY;
+            case "durable" -> Ack.DURABLE;
+            default -> throw new HttpError(400, "bad_request", "ack must be memory or durable, not '" + value + "'");
+        };
+    }
+
+    private static String idempotencyKey(String key) {
+        if (key == null) {
+            return null;
+        }
+        int bytes = key.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes < 1 || bytes > 255) {
+            throw new HttpError(400, "bad_idempotency_key", "Idempotency-Key must be 1 to 255 bytes, got " + bytes);
+        }
+        return key;
+    }
+
+    private static long expectedLastSeq(String value) {
+        if (value == null) {
+            return -1;
+        }
+        try {
+            long n = Long.parseLong(value.strip());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw new HttpError(400, "bad_request", "Afterme-Expected-Last-Seq must be a seq >= 0, not '" + value + "'");
+    }
+
+    private static String contentType(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        if (value.length() > 255 || !StandardCharsets.US_ASCII.newEncoder().canEncode(value)) {
+            throw new HttpError(400, "bad_content_type", "Content-Type must be ASCII and at most 255 bytes");
+        }
+        return value;
+    }
+
+    /** RFC 9530: when a sha-256 digest is given it must match the body. */
+    private static void checkDigest(String header, byte[] body) {
+        if (header == null) {
+            return;
+        }
+        Matcher m = SHA256_DIGEST.matcher(header);
+        if (!m.find()) {
+            return;
+        }
+        byte[] claimed;
+        try {
+            claimed = Base64.getDecoder().decode(m.group(1));
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, "digest_mismatch", "Content-Digest sha-256 is not valid base64");
+        }
+        if (!MessageDigest.isEqual(claimed, Hashes.sha256(body))) {
+            throw new HttpError(400, "digest_mismatch", "the body does not match its Content-Digest sha-256; "
+                    + "nothing was appended");
+        }
+    }
+
+    /** The non-empty lines of an NDJSON body, each one JSON value, or 400 naming the first bad line. */
+    private List<byte[]> lines(byte[] body) {
+        List<byte[]> out = new ArrayList<>();
+        int start = 0;
+        int lineNumber = 0;
+        for (int i = 0; i <= body.length; i++) {
+            if (i == body.length || body[i] == '\n') {
+                lineNumber++;
+                int end = i;
+                byte[] line = java.util.Arrays.copyOfRange(body, start, end);
+                start = i + 1;
+                if (isBlank(line)) {
+                    continue;
+                }
+                if (line.length > limits.maxPayloadBytes()) {
+                    throw new HttpError(413, "payload_too_large", "line " + lineNumber + " is " + line.length
+                            + " bytes, over the limit of " + limits.maxPayloadBytes());
+                }
+                if (!RecordJson.isOneJsonValue(line)) {
+                    throw new HttpError(400, "malformed_batch", "line " + lineNumber
+                            + " is not one JSON value; nothing was appended");
+                }
+                out.add(line);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new HttpError(400, "malformed_batch", "the batch holds no records");
+        }
+        return out;
+    }
+
+    private static boolean isBlank(byte[] line) {
+        for (byte b : line) {
+            if (b != ' ' && b != '\t' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+}

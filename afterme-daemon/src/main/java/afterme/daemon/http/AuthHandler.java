@@ -1,0 +1,55 @@
+package afterme.daemon.http;
+
+import java.util.Set;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Checks {@code Authorization: Bearer <token>} before any endpoint runs: 401 without a known token,
+ * 403 without the role the endpoint needs. {@code /healthz} stays open for load balancers' probes.
+ */
+public final class AuthHandler extends Handler.Wrapper {
+    private final Tokens tokens;
+
+    public AuthHandler(Tokens tokens, Handler next) {
+        super(next);
+        this.tokens = tokens;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        String path = request.getHttpURI().getPath();
+        if ("/healthz".equals(path)) {
+            return super.handle(request, response, callback);
+        }
+        String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        Set<Tokens.Role> roles = null;
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            roles = tokens.rolesOf(header.substring(7).strip());
+        }
+        if (roles == null) {
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"afterme\"");
+            Replies.error(response, callback, 401, "unauthorized",
+                    header == null ? "this daemon needs 'Authorization: Bearer <token>'" : "unknown token");
+            return true;
+        }
+        Tokens.Role needed = needed(request.getMethod(), path);
+        if (!roles.contains(needed) && !roles.contains(Tokens.Role.ADMIN)) {
+            Replies.error(response, callback, 403, "forbidden", "this token lacks the '"
+                    + needed.name().toLowerCase(java.util.Locale.ROOT) + "' role");
+            return true;
+        }
+        return super.handle(request, response, callback);
+    }
+
+    private static Tokens.Role needed(String method, String path) {
+        if ("/metrics".equals(path)) {
+            return Tokens.Role.ADMIN;
+        }
+        return HttpMethod.POST.is(method) ? Tokens.Role.APPEND : Tokens.Role.READ;
+    }
+}

@@ -1,0 +1,80 @@
+package afterme.daemon.http;
+
+import java.io.ByteArrayOutputStream;
+import java.util.function.Consumer;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+
+/**
+ * Reads a request body asynchronously and refuses it with 413 as soon as it passes its limit, whether
+ * or not a Content-Length announced it (chunked bodies are counted as they stream).
+ */
+final class BodyReader implements Runnable {
+    private final Request request;
+    private final long maxBytes;
+    private final String what;
+    private final Consumer<byte[]> onBody;
+    private final Consumer<Throwable> onFailure;
+    private final ByteArrayOutputStream body;
+    private long bytes;
+
+    private BodyReader(Request request, long maxBytes, String what, Consumer<byte[]> onBody,
+                       Consumer<Throwable> onFailure) {
+        this.request = request;
+        this.maxBytes = maxBytes;
+        this.what = what;
+        this.onBody = onBody;
+        this.onFailure = onFailure;
+        long length = request.getLength();
+        this.body = new ByteArrayOutputStream((int) Math.max(0, Math.min(length, maxBytes)));
+    }
+
+    /** Reads the body, or fails with 413 from the Content-Length before reading a byte. */
+    static void read(Request request, long maxBytes, String what, Consumer<byte[]> onBody,
+                     Consumer<Throwable> onFailure) {
+        long length = request.getLength();
+        if (length > maxBytes) {
+            onFailure.accept(tooLarge(length, maxBytes, what));
+            return;
+        }
+        new BodyReader(request, maxBytes, what, onBody, onFailure).run();
+    }
+
+    static HttpError tooLarge(long length, long maxBytes, String what) {
+        return new HttpError(413, "payload_too_large", what + " of " + (length < 0 ? "more than " + maxBytes : length)
+                + " bytes is over the limit of " + maxBytes + " bytes");
+    }
+
+    @Override
+    public void run() {
+        while (true) {
+            Content.Chunk chunk = request.read();
+            if (chunk == null) {
+                request.demand(this);
+                return;
+            }
+            if (Content.Chunk.isFailure(chunk)) {
+                onFailure.accept(new HttpError(400, "bad_request", "the request body could not be read: "
+                        + chunk.getFailure()));
+                return;
+            }
+            int n = chunk.remaining();
+            bytes += n;
+            if (bytes > maxBytes) {
+                chunk.release();
+                onFailure.accept(tooLarge(-1, maxBytes, what));
+                return;
+            }
+            if (n > 0) {
+                byte[] part = new byte[n];
+                chunk.getByteBuffer().get(part);
+                body.write(part, 0, n);
+            }
+            chunk.release();
+            if (chunk.isLast()) {
+                onBody.accept(body.toByteArray());
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package afterme.daemon.http;
+
+import afterme.daemon.log.Log;
+import afterme.format.Hashes;
+import afterme.format.LogCursor;
+import afterme.format.LogRecord;
+import afterme.format.PayloadMode;
+import afterme.format.RecordJson;
+import afterme.format.SegmentHeader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/** The read endpoints: one record raw, a range as NDJSON, and the log's description. */
+final class ReadHandler {
+    static final int DEFAULT_LIMIT = 1000;
+    static final int MAX_LIMIT = 100_000;
+    /** A range reply stops growing past this many bytes; the client asks again from the next seq. */
+    private static final int MAX_RANGE_BYTES = 64 << 20;
+
+    private final Log log;
+
+    ReadHandler(Log log) {
+        this.log = log;
+    }
+
+    void record(String seqText, Response response, Callback callback) throws IOException {
+        long seq;
+        try {
+            seq = Long.parseLong(seqText);
+        } catch (NumberFormatException e) {
+            Replies.error(response, callback, 400, "bad_request", "'" + seqText + "' is not a seq");
+            return;
+        }
+        LogRecord r = log.read(seq);
+        if (r == null) {
+            Replies.error(response, callback, 404, "not_found", "seq " + seq + " is not in the log (last seq "
+                    + log.lastSeq() + ")");
+            return;
+        }
+        var h = response.getHeaders();
+        h.put(HttpHeader.CONTENT_TYPE, r.contentType() != null ? r.contentType() : "application/octet-stream");
+        h.put("Repr-Digest", "sha-256=:" + Base64.getEncoder().encodeToString(r.sha256()) + ":");
+        h.put(HttpHeader.ETAG, "\"" + Hashes.hex(r.sha256()) + "\"");
+        h.put("Afterme-Seq", Long.toString(r.seq()));
+        h.put("Afterme-Time", RecordJson.TIME.format(r.time()));
+        h.put("Afterme-Zone", r.zone());
+        response.setStatus(200);
+        response.write(true, ByteBuffer.wrap(r.payload()), callback);
+    }
+
+    void range(Request request, Response response, Callback callback) throws IOException {
+        Fields q = Request.extractQueryParameters(request);
+        long from = number(q.getValue("from"), 1, "from");
+        long limit = Math.min(number(q.getValue("limit"), DEFAULT_LIMIT, "limit"), MAX_LIMIT);
+        PayloadMode mode = payloadMode(q.getValue("payload"));
+        long last = log.lastSeq();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (LogCursor cursor = log.cursor(from)) {
+            long sent = 0;
+            for (LogRecord r = cursor.next(); r != null && r.seq() <= last && sent < limit
+                    && out.size() < MAX_RANGE_BYTES; r = cursor.next()) {
+                RecordJson.writeLine(out, r, mode, RecordJson.Location.INCLUDE, null);
+                sent++;
+            }
+        }
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
+        response.write(true, ByteBuffer.wrap(out.toByteArray()), callback);
+    }
+
+    void describe(Response response, Callback callback) throws IOException {
+        List<Path> segments = log.segments();
+        long bytes = 0;
+        for (Path s : segments) {
+            bytes += Files.size(s);
+        }
+        long last = log.lastSeq();
+        Map<String, Object> f = Replies.object();
+        f.put("log_id", log.logId().toString());
+        f.put("first_seq", last > 0 ? 1L : 0L);
+        f.put("last_seq", last);
+        f.put("durable_seq", log.durableSeq());
+        f.put("segments", segments.size());
+        f.put("bytes", bytes);
+        f.put("format_version", SegmentHeader.VERSION);
+        f.put("chain_head", Hashes.hex(log.chainHead()));
+        Replies.send(response, callback, 200, f);
+    }
+
+    static long number(String value, long otherwise, String name) {
+        if (value == null) {
+            return otherwise;
+        }
+        try {
+            long n = Long.parseLong(value);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new HttpError(400, "bad_request", name + " must be a number >= 0, not '" + value + "'");
+    }
+
+    static PayloadMode payloadMode(String value) {
+        if (value == null) {
+            return PayloadMode.AUTO;
+        }
+        try {
+            return PayloadMode.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, "bad_request", "payload must be auto, utf8, base64 or none");
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package afterme.daemon.subscribe;
+
+import afterme.daemon.log.Log;
+import afterme.daemon.log.LogListener;
+import afterme.format.LogCursor;
+import afterme.format.LogRecord;
+import afterme.format.PayloadMode;
+import afterme.format.RecordJson;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The one subscription machinery behind both SSE and WebSocket. Each subscriber has its own thread that
+ * reads from the files through a cursor and writes to its sink with blocking writes: a slow subscriber
+ * simply reads from disk later. Nothing is queued per subscriber, so memory stays bounded and appends
+ * never wait; the writer only bumps a counter and wakes the threads.
+ */
+public final class Subscriptions implements LogListener {
+    private static final Logger LOG = System.getLogger(Subscriptions.class.getName());
+    /** Records sent between two looks at durable_seq, so that durable messages stay timely during catch-up. */
+    private static final int RECORDS_PER_TURN = 1000;
+
+    private final Log log;
+    private final int maxSubscribers;
+    private final Duration keepAlive;
+    private final Object signal = new Object();
+    private final Set<Subscriber> active = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger count = new AtomicInteger();
+    private volatile boolean closed;
+    private long changes;
+
+    public Subscriptions(Log log, int maxSubscribers, Duration keepAlive) {
+        this.log = log;
+        this.maxSubscribers = maxSubscribers;
+        this.keepAlive = keepAlive;
+        log.addListener(this);
+    }
+
+    public int count() {
+        return count.get();
+    }
+
+    /** Starts a subscriber thread; false when the limit of subscribers is reached or the daemon is stopping. */
+    public boolean start(long fromSeq, RecordsMode mode, EventSink sink) {
+        if (closed || count.incrementAndGet() > maxSubscribers) {
+            count.decrementAndGet();
+            return false;
+        }
+        Subscriber s = new Subscriber(fromSeq, mode, sink);
+        active.add(s);
+        Thread t = new Thread(s, "afterme-subscriber");
+        t.setDaemon(true);
+        t.start();
+        return true;
+    }
+
+    @Override
+    public void written(long lastSeq) {
+        wake();
+    }
+
+    @Override
+    public void durable(long durableSeq) {
+        wake();
+    }
+
+    private void wake() {
+        synchronized (signal) {
+            changes++;
+            signal.notifyAll();
+        }
+    }
+
+    /** Ends every subscription cleanly (their streams are completed), for shutdown. */
+    public void close() {
+        closed = true;
+        wake();
+        for (Subscriber s : active) {
+            s.sink.close();
+        }
+    }
+
+    private final class Subscriber implements Runnable {
+        private final long fromSeq;
+        private final RecordsMode mode;
+        private final EventSink sink;
+
+        Subscriber(long fromSeq, RecordsMode mode, EventSink sink) {
+            this.fromSeq = fromSeq;
+            this.mode = mode;
+            this.sink = sink;
+        }
+
+        @Override
+        public void run() {
+            try (LogCursor cursor = log.cursor(fromSeq)) {
+                long durableSent = -1;
+                while (!closed) {
+                    long seen;
+                    synchronized (signal) {
+                        seen = changes;
+                    }
+                    long durable = log.durableSeq();
+                    boolean busy = false;
+                    if (durable != durableSent) {
+                        sink.durable("{\"type\":\"durable\",\"durable_seq\":" + durable + "}");
+                        durableSent = durable;
+                        busy = true;
+                    }
+                    long limit = switch (mode) {
+                        case ALL -> log.lastSeq();
+                        case DURABLE -> durable;
+                        case NONE -> 0;
+                    };
+                    for (int n = 0; n < RECORDS_PER_TURN && cursor.nextSeq() <= limit; n++) {
+                        LogRecord r = cursor.next();
+                        if (r == null) {
+                            break;
+                        }
+                        sink.record(r.seq(), new String(RecordJson.line(r, PayloadMode.AUTO, RecordJson.Location.OMIT,
+                                "record"), StandardCharsets.UTF_8).stripTrailing());
+                        busy = true;
+                    }
+                    if (!busy) {
+                        awaitChange(seen);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.DEBUG, "subscriber ended: {0}", e.toString());
+            } finally {
+                active.remove(this);
+                count.decrementAndGet();
+                sink.close();
+            }
+        }
+
+        private void awaitChange(long seen) throws IOException {
+            boolean changed;
+            synchronized (signal) {
+                long deadline = System.nanoTime() + keepAlive.toNanos();
+                while (changes == seen && !closed && System.nanoTime() < deadline) {
+                    try {
+                        signal.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                changed = changes != seen || closed;
+            }
+            if (!changed) {
+                sink.keepAlive();
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package afterme.daemon.subscribe;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+
+/** The WebSocket transport of {@code /v1/subscribe}: one JSON text frame per message. */
+public final class WebSocketSubscribe implements Session.Listener.AutoDemanding, EventSink {
+    /** A subscriber that does not take a frame for this long is dropped (it can resume with from=). */
+    private static final long SEND_TIMEOUT_MS = 60_000;
+
+    private final Subscriptions subscriptions;
+    private final long from;
+    private final RecordsMode mode;
+    private volatile Session session;
+
+    private WebSocketSubscribe(Subscriptions subscriptions, long from, RecordsMode mode) {
+        this.subscriptions = subscriptions;
+        this.from = from;
+        this.mode = mode;
+    }
+
+    /** Wraps {@code next} so that WebSocket upgrades of /v1/subscribe become subscriptions. */
+    public static Handler upgradeHandler(Server server, Subscriptions subscriptions, Handler next) {
+        WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
+            container.setIdleTimeout(Duration.ofMinutes(5));
+            container.setMaxTextMessageSize(64 * 1024);
+            container.addMapping("/v1/subscribe", (request, response, callback) -> {
+                Fields q = Request.extractQueryParameters(request);
+                try {
+                    RecordsMode mode = RecordsMode.parse(q.getValue("records"));
+                    String fromText = q.getValue("from");
+                    long from = fromText == null ? 1 : Long.parseLong(fromText);
+                    if (from < 0) {
+                        throw new NumberFormatException("negative");
+                    }
+                    return new WebSocketSubscribe(subscriptions, from, mode);
+                } catch (IllegalArgumentException e) {
+                    response.setStatus(400);
+                    response.getHeaders().put("Content-Type", "application/json");
+                    response.write(true, ByteBuffer.wrap(("{\"error\":\"bad_request\",\"message\":\""
+                            + "from must be a seq >= 0 and records one of durable, all, none\"}\n")
+                            .getBytes(StandardCharsets.UTF_8)), callback);
+                    return null;
+                }
+            });
+        });
+        ws.setHandler(next);
+        return ws;
+    }
+
+    @Override
+    public void onWebSocketOpen(Session s) {
+        this.session = s;
+        if (!subscriptions.start(from, mode, this)) {
+            s.close(1013, "too many subscribers, or the daemon is stopping", Callback.NOOP);
+        }
+    }
+
+    @Override
+    public void record(long seq, String json) throws IOException {
+        send(json);
+    }
+
+    @Override
+    public void durable(String json) throws IOException {
+        send(json);
+    }
+
+    @Override
+    public void keepAlive() throws IOException {
+        Callback.Completable done = new Callback.Completable();
+        session.sendPing(ByteBuffer.allocate(0), done);
+        await(done);
+    }
+
+    private void send(String json) throws IOException {
+        Session s = session;
+        if (s == null || !s.isOpen()) {
+            throw new IOException("WebSocket closed");
+        }
+        Callback.Completable done = new Callback.Completable();
+        s.sendText(json, done);
+        await(done);
+    }
+
+    private static void await(Callback.Completable done) throws IOException {
+        try {
+            done.get(SEND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("WebSocket send failed: " + e.getCause(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        Session s = session;
+        if (s != null && s.isOpen()) {
+            s.close(1001, "afterme is stopping", Callback.NOOP);
+        }
+    }
+}

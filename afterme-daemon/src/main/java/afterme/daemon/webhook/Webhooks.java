@@ -1,0 +1,147 @@
+package afterme.daemon.webhook;
+
+import afterme.daemon.log.Log;
+import afterme.daemon.log.LogListener;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * POSTs {@code {"log_id":..,"durable_seq":D}} to each {@code --webhook} whenever durable_seq advances.
+ * Each hook has one thread and at most one request in flight; notifications coalesce to the latest
+ * durable_seq, so a dead hook costs one parked thread and never slows appends. Failures retry with
+ * exponential backoff and full jitter.
+ */
+public final class Webhooks implements LogListener, AutoCloseable {
+    private static final Logger LOG = System.getLogger(Webhooks.class.getName());
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final long BACKOFF_MIN_MS = 100;
+    private static final long BACKOFF_MAX_MS = 30_000;
+
+    private final Log log;
+    private final List<Hook> hooks = new ArrayList<>();
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private final AtomicLong delivered = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final Object signal = new Object();
+    private volatile long durableSeq;
+    private volatile boolean closed;
+
+    public Webhooks(Log log, List<URI> urls) {
+        this.log = log;
+        this.durableSeq = log.durableSeq();
+        for (URI url : urls) {
+            Hook h = new Hook(url);
+            hooks.add(h);
+            Thread t = new Thread(h, "afterme-webhook");
+            t.setDaemon(true);
+            t.start();
+        }
+        log.addListener(this);
+    }
+
+    public long delivered() {
+        return delivered.get();
+    }
+
+    public long failures() {
+        return failures.get();
+    }
+
+    @Override
+    public void written(long lastSeq) {
+        // Webhooks announce durability only.
+    }
+
+    @Override
+    public void durable(long seq) {
+        durableSeq = seq;
+        if (!hooks.isEmpty()) {
+            synchronized (signal) {
+                signal.notifyAll();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+    }
+
+    private final class Hook implements Runnable {
+        private final URI url;
+        private long sent;
+
+        Hook(URI url) {
+            this.url = url;
+            this.sent = durableSeq;
+        }
+
+        @Override
+        public void run() {
+            long backoff = BACKOFF_MIN_MS;
+            while (!closed) {
+                long target = durableSeq;
+                if (target == sent) {
+                    synchronized (signal) {
+                        if (durableSeq == sent && !closed) {
+                            try {
+                                signal.wait(1000);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    }
+                    continue;
+                }
+                if (post(target)) {
+                    sent = target;
+                    backoff = BACKOFF_MIN_MS;
+                    delivered.incrementAndGet();
+                } else {
+                    failures.incrementAndGet();
+                    sleep(ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
+                    backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
+                }
+            }
+        }
+
+        private boolean post(long seq) {
+            String body = "{\"log_id\":\"" + log.logId() + "\",\"durable_seq\":" + seq + "}";
+            HttpRequest request = HttpRequest.newBuilder(url).timeout(TIMEOUT)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            try {
+                HttpResponse<Void> r = client.send(request, HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() / 100 == 2) {
+                    return true;
+                }
+                LOG.log(Level.WARNING, "webhook {0} answered {1}; retrying", url, r.statusCode());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.io.IOException e) {
+                LOG.log(Level.WARNING, "webhook {0} failed: {1}; retrying", url, e.toString());
+            }
+            return false;
+        }
+
+        /** Backs off without being woken by new durable_seqs: only closing cuts it short. */
+        private void sleep(long ms) {
+            long deadline = System.nanoTime() + ms * 1_000_000;
+            while (!closed && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(100_000_000, deadline - System.nanoTime()));
+            }
+        }
+    }
+}
