@@ -1,6 +1,10 @@
 package afterme.cli;
 
 import afterme.daemon.ServeCommand;
+import afterme.dump.DumpCommand;
+import afterme.recover.RecoverCommand;
+import afterme.tail.TailCommand;
+import afterme.verify.VerifyCommand;
 import afterme.format.cli.CommandLines;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +16,8 @@ import picocli.CommandLine.Command;
 /** The umbrella {@code afterme} command: one jar, every tool as a subcommand. */
 @Command(name = "afterme", mixinStandardHelpOptions = true, versionProvider = Afterme.Version.class,
         description = "An append-only log server and the tools that read its files.",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, TailCommand.class, DumpCommand.class, VerifyCommand.class,
+                RecoverCommand.class, CommandLine.HelpCommand.class})
 public final class Afterme implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -3,7 +3,7 @@ package afterme.daemon;
 import afterme.daemon.http.Limits;
 import afterme.daemon.http.Tokens;
 import afterme.daemon.log.Ack;
-import afterme.daemon.log.DataDirLock;
+import afterme.format.DataDirLock;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
 import afterme.format.LogFormatException;

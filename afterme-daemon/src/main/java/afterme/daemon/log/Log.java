@@ -1,5 +1,6 @@
 package afterme.daemon.log;
 
+import afterme.format.DataDirLock;
 import afterme.format.LogCursor;
 import afterme.format.LogRecord;
 import afterme.format.Segments;

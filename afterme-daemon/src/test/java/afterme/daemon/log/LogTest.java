@@ -1,5 +1,6 @@
 package afterme.daemon.log;
 
+import afterme.format.DataDirLock;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

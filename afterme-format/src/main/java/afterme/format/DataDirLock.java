@@ -1,4 +1,4 @@
-package afterme.daemon.log;
+package afterme.format;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

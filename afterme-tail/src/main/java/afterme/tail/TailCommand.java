@@ -1,0 +1,182 @@
+package afterme.tail;
+
+import afterme.format.LogCursor;
+import afterme.format.LogFormatException;
+import afterme.format.LogRecord;
+import afterme.format.PayloadMode;
+import afterme.format.RecordJson;
+import afterme.format.SegmentNames;
+import afterme.format.Segments;
+import afterme.format.TimeSeek;
+import afterme.format.cli.CommandLines;
+import afterme.format.cli.Converters;
+import afterme.format.cli.ExitCodes;
+import afterme.format.cli.Stdout;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code afterme tail}: the log in order across segments, straight from the files; {@code -f} follows. */
+@Command(name = "tail", mixinStandardHelpOptions = true, description = "Print the log's records in order; -f follows.")
+public final class TailCommand implements Callable<Integer> {
+    /** How often -f looks for new records: well under the 100 ms a user notices. */
+    private static final long POLL_MS = 20;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "Data directory (default: afterme-data).")
+    Path dir = Path.of("afterme-data");
+
+    @Option(names = {"-f", "--follow"}, description = "Keep printing records as they are appended.")
+    boolean follow;
+
+    @Option(names = "-n", paramLabel = "N", description = "Start N records before the end.")
+    Long lastN;
+
+    @Option(names = "--from", paramLabel = "SEQ", description = "Start at this seq.")
+    Long from;
+
+    @Option(names = "--since", paramLabel = "TIME", converter = Converters.TimeConverter.class,
+            description = "Start at the first record at or after TIME (RFC 3339 or a date).")
+    Instant since;
+
+    @Option(names = "--to", paramLabel = "SEQ", description = "Stop after this seq.")
+    Long to;
+
+    @Option(names = "--until", paramLabel = "TIME", converter = Converters.TimeConverter.class,
+            description = "Stop before the first record after TIME.")
+    Instant until;
+
+    @Option(names = "--output", paramLabel = "json|payload|raw", description = "json (default): one object per line; "
+            + "payload: each payload and a newline; raw: the payloads back to back.")
+    String output = "json";
+
+    @Option(names = "--payload", paramLabel = "MODE", description = "auto (default), utf8, base64 or none.")
+    String payload = "auto";
+
+    public static void main(String[] args) {
+        System.exit(CommandLines.configure(new CommandLine(new TailCommand())).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        int positions = (lastN != null ? 1 : 0) + (from != null ? 1 : 0) + (since != null ? 1 : 0);
+        if (positions > 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "-n, --from and --since exclude each other");
+        }
+        if (to != null && until != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--to and --until exclude each other");
+        }
+        PayloadMode mode = parseMode(spec.commandLine(), payload);
+        Output out = Output.parse(spec.commandLine(), output);
+        if (!Files.isDirectory(dir)) {
+            spec.commandLine().getErr().println("afterme tail: " + dir + " is not a directory; give the data directory");
+            return ExitCodes.CANNOT_RUN;
+        }
+        long start = startSeq();
+        OutputStream stdout = Stdout.open();
+        try (LogCursor cursor = new LogCursor(dir, start, false)) {
+            while (true) {
+                LogRecord r = cursor.next();
+                if (r == null) {
+                    stdout.flush();
+                    if (!follow) {
+                        break;
+                    }
+                    Thread.sleep(POLL_MS);
+                    continue;
+                }
+                if ((to != null && r.seq() > to) || (until != null && r.time().isAfter(until))) {
+                    break;
+                }
+                out.write(stdout, r, mode);
+            }
+            stdout.flush();
+        } catch (LogFormatException e) {
+            stdout.flush();
+            spec.commandLine().getErr().println("afterme tail: " + e.getMessage());
+            return ExitCodes.DATA_PROBLEM;
+        } catch (IOException e) {
+            if (Stdout.isClosedPipe(e)) {
+                return ExitCodes.OK;
+            }
+            throw e;
+        } catch (java.io.UncheckedIOException e) {
+            if (Stdout.isClosedPipe(e.getCause())) {
+                return ExitCodes.OK;
+            }
+            throw e;
+        }
+        return ExitCodes.OK;
+    }
+
+    private long startSeq() throws IOException {
+        if (from != null) {
+            return from;
+        }
+        if (since != null) {
+            return TimeSeek.firstSeqAtOrAfter(dir, since);
+        }
+        long n = lastN != null ? lastN : (follow ? 10 : -1);
+        if (n < 0) {
+            return 1;
+        }
+        return Math.max(1, lastSeq(dir) - n + 1);
+    }
+
+    /** The last seq of the log: a walk of the last segment only. */
+    static long lastSeq(Path dir) throws IOException {
+        List<Path> segments = Segments.list(dir);
+        if (segments.isEmpty()) {
+            return 0;
+        }
+        long seq = SegmentNames.firstSeq(segments.get(segments.size() - 1)) - 1;
+        try (LogCursor c = new LogCursor(dir, seq + 1, false)) {
+            for (LogRecord r = c.next(); r != null; r = c.next()) {
+                seq = r.seq();
+            }
+        }
+        return seq;
+    }
+
+    static PayloadMode parseMode(CommandLine cl, String value) {
+        try {
+            return PayloadMode.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--payload must be auto, utf8, base64 or none, not '" + value + "'");
+        }
+    }
+
+    /** The three output shapes of SPEC §5. */
+    private enum Output {
+        JSON, PAYLOAD, RAW;
+
+        static Output parse(CommandLine cl, String value) {
+            try {
+                return valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, "--output must be json, payload or raw, not '" + value + "'");
+            }
+        }
+
+        void write(OutputStream out, LogRecord r, PayloadMode mode) throws IOException {
+            switch (this) {
+                case JSON -> RecordJson.writeLine(out, r, mode, RecordJson.Location.OMIT, null);
+                case PAYLOAD -> {
+                    out.write(r.payload());
+                    out.write('\n');
+                }
+                default -> out.write(r.payload());
+            }
+        }
+    }
+}
