@@ -1,0 +1,105 @@
+package afterme.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import afterme.daemon.http.Limits;
+import afterme.daemon.log.Ack;
+import afterme.daemon.log.Log;
+import afterme.daemon.log.LogConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP API end to end, through a real client on an ephemeral port. */
+class HttpApiTest {
+    @TempDir
+    Path dir;
+    private Daemon daemon;
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        daemon = Daemon.start(Log.open(LogConfig.defaults(dir)), new Daemon.HttpOptions("127.0.0.1", 0,
+                new Limits(1024, 4096, Ack.MEMORY), null, null, null, List.of()));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        daemon.close();
+    }
+
+    private HttpResponse<String> post(String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(daemon.uri().resolve(path))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(daemon.uri().resolve(path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void appendThenReadBack() throws Exception {
+        HttpResponse<String> r = post("/v1/records?ack=durable", "{\"type\":\"OrderPlaced\"}",
+                "Content-Type", "application/json");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"seq\":1") && r.body().contains("\"durable\":true"), r.body());
+        assertEquals("/v1/records/1", r.headers().firstValue("Location").orElseThrow());
+        HttpResponse<String> one = get("/v1/records/1");
+        assertEquals("{\"type\":\"OrderPlaced\"}", one.body());
+        assertEquals("application/json", one.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals("1", one.headers().firstValue("Afterme-Seq").orElseThrow());
+        assertEquals(404, get("/v1/records/2").statusCode());
+        assertTrue(get("/v1/log").body().contains("\"last_seq\":1"));
+        assertTrue(get("/v1/records?from=1").body().contains("\"payload\":{\"type\":\"OrderPlaced\"}"));
+    }
+
+    @Test
+    void badInputChangesNothing() throws Exception {
+        assertEquals(413, post("/v1/records", "x".repeat(2000)).statusCode());
+        HttpResponse<String> malformed = post("/v1/records/batch", "{\"a\":1}\nnot json\n");
+        assertEquals(400, malformed.statusCode());
+        assertTrue(malformed.body().contains("\"error\":\"malformed_batch\"") && malformed.body().contains("line 2"));
+        String wrong = Base64.getEncoder().encodeToString(new byte[32]);
+        HttpResponse<String> digest = post("/v1/records", "hello", "Content-Digest", "sha-256=:" + wrong + ":");
+        assertEquals(400, digest.statusCode());
+        assertTrue(digest.body().contains("digest_mismatch"));
+        assertEquals(409, post("/v1/records", "x", "Afterme-Expected-Last-Seq", "5").statusCode());
+        assertEquals(0, daemon.log().lastSeq());
+        HttpResponse<String> batch = post("/v1/records/batch", "{\"a\":1}\n\n{\"b\":2}\n");
+        assertTrue(batch.body().contains("\"first_seq\":1,\"last_seq\":2,\"count\":2"), batch.body());
+    }
+
+    @Test
+    void idempotencyKeyAppendsOnce() throws Exception {
+        post("/v1/records", "a", "Idempotency-Key", "k-1");
+        HttpResponse<String> again = post("/v1/records", "a", "Idempotency-Key", "k-1");
+        assertTrue(again.body().contains("\"seq\":1") && again.body().contains("\"duplicate\":true"), again.body());
+        assertEquals(1, daemon.log().lastSeq());
+    }
+
+    @Test
+    void serverSentEventsCatchUpFromDisk() throws Exception {
+        post("/v1/records?ack=durable", "{\"n\":1}");
+        post("/v1/records?ack=durable", "{\"n\":2}");
+        HttpRequest req = HttpRequest.newBuilder(URI.create(daemon.uri() + "/v1/subscribe?from=1"))
+                .header("Accept", "text/event-stream").header("Last-Event-ID", "1").build();
+        try (var lines = client.send(req, HttpResponse.BodyHandlers.ofLines()).body()) {
+            List<String> events = lines.filter(l -> l.startsWith("event:") || l.startsWith("id:")).limit(3).toList();
+            assertEquals(List.of("event: durable", "event: record", "id: 2"), events);
+        }
+    }
+}
