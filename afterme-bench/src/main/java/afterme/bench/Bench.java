@@ -1,0 +1,26 @@
+package afterme.bench;
+
+import java.nio.file.Path;
+
+/**
+ * Benchmarks, run by hand (never by mvn verify):
+ * {@code java -jar afterme-bench/target/afterme-bench.jar engine|http|tools [DIR]}.
+ * DIR (default ./bench-data) must be on the file system being measured.
+ */
+public final class Bench {
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String what = args.length > 0 ? args[0] : "engine";
+        Path dir = Path.of(args.length > 1 ? args[1] : "bench-data");
+        switch (what) {
+            case "engine" -> new EngineBench(dir, System.out).run();
+            case "engine-durable" -> new EngineBench(dir, System.out).runOne(100, afterme.daemon.log.Ack.DURABLE, 64);
+            default -> {
+                System.err.println("usage: afterme-bench engine [DIR]");
+                System.exit(2);
+            }
+        }
+    }
+}
