@@ -1,0 +1,254 @@
+package afterme.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import afterme.daemon.log.Ack;
+import afterme.daemon.log.Append;
+import afterme.daemon.log.Log;
+import afterme.daemon.log.LogConfig;
+import afterme.format.SegmentHeader;
+import afterme.format.SegmentNames;
+import afterme.format.Segments;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+
+import java.util.Base64;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The tools as a user runs them: the real jar as a process, on logs written by the engine, clean and
+ * damaged. Each test checks stdout, stderr and the exit code.
+ */
+class ToolsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    /** Writes {@code n} records of mixed kinds (JSON, text, binary, empty) and returns their payloads. */
+    static List<byte[]> writeLog(Path dir, int n, long segmentSize) throws Exception {
+        List<byte[]> payloads = new ArrayList<>();
+        Random random = new Random(n);
+        try (Log log = Log.open(LogConfig.defaults(dir).withSegmentSize(segmentSize))) {
+            for (int i = 0; i < n; i++) {
+                byte[] p = switch (i % 4) {
+                    case 0 -> ("{\"type\":\"OrderPlaced\",\"id\":" + i + ",\"x\":1.50}").getBytes(StandardCharsets.UTF_8);
+                    case 1 -> ("plain text " + i + " ünïcödé").getBytes(StandardCharsets.UTF_8);
+                    case 2 -> {
+                        byte[] b = new byte[random.nextInt(300)];
+                        random.nextBytes(b);
+                        b[0] = (byte) 0xff;
+                        yield b;
+                    }
+                    default -> new byte[0];
+                };
+                payloads.add(p);
+                log.submit(Append.of(p, Ack.DURABLE)).durable.get();
+            }
+        }
+        return payloads;
+    }
+
+    static byte[] decodePayload(JsonNode line) throws IOException {
+        return switch (line.get("encoding").asText()) {
+            case "json" -> JSON.writeValueAsBytes(line.get("payload"));
+            case "utf8" -> line.get("payload").asText().getBytes(StandardCharsets.UTF_8);
+            default -> Base64.getDecoder().decode(line.get("payload").asText());
+        };
+    }
+
+    private Path dataDir() {
+        return tmp.resolve("data");
+    }
+
+    @Test
+    void tailAndDumpPrintEveryRecordAsOneJsonLine() throws Exception {
+        Path dir = dataDir();
+        List<byte[]> payloads = writeLog(dir, 40, 2048);
+        assertTrue(Segments.list(dir).size() > 3, "the log spans several segments");
+        Proc.Result tail = Proc.run("tail", dir.toString());
+        assertEquals(0, tail.exit(), tail.toString());
+        Proc.Result dump = Proc.run("dump", dir.toString());
+        assertEquals(0, dump.exit(), dump.toString());
+        for (Proc.Result r : List.of(tail, dump)) {
+            List<String> lines = r.lines();
+            assertEquals(payloads.size(), lines.size());
+            for (int i = 0; i < lines.size(); i++) {
+                JsonNode line = JSON.readTree(lines.get(i));
+                assertEquals(i + 1, line.get("seq").asLong());
+                byte[] decoded = decodePayload(line);
+                if (line.get("encoding").asText().equals("json")) {
+                    assertEquals(JSON.readTree(payloads.get(i)), JSON.readTree(decoded));
+                } else {
+                    assertArrayEquals(payloads.get(i), decoded, "seq " + (i + 1));
+                }
+            }
+        }
+        JsonNode first = JSON.readTree(dump.lines().get(0));
+        assertEquals(SegmentNames.name(1), first.get("segment").asText());
+        assertEquals(SegmentHeader.LENGTH, first.get("offset").asLong());
+        Proc.Result raw = Proc.run("tail", dir.toString(), "--output", "raw", "--from", "3", "--to", "3");
+        assertArrayEquals(payloads.get(2), raw.stdout());
+        Proc.Result last = Proc.run("tail", dir.toString(), "-n", "2");
+        assertEquals(2, last.lines().size(), last.toString());
+        assertEquals(39, JSON.readTree(last.lines().get(0)).get("seq").asLong());
+        Proc.Result text = Proc.run("tail", dir.toString(), "--from", "2", "--to", "2", "--output", "payload");
+        assertEquals(new String(payloads.get(1), StandardCharsets.UTF_8) + "\n", text.out());
+        Proc.Result segments = Proc.run("dump", dir.toString(), "--segments");
+        assertEquals(Segments.list(dir).size(), segments.lines().size());
+        assertTrue(JSON.readTree(segments.lines().get(0)).get("sealed").asBoolean());
+        Proc.Result verify = Proc.run("verify", dir.toString(), "--json");
+        assertEquals(0, verify.exit(), verify.toString());
+        assertTrue(JSON.readTree(verify.out()).get("ok").asBoolean());
+    }
+
+    @Test
+    void closedStdoutEndsQuietlyWithZero() throws Exception {
+        Path dir = dataDir();
+        writeLog(dir, 200, 1 << 20);
+        String cmd = String.join(" ", Proc.command("tail", dir.toString())) + " | head -1 >/dev/null";
+        Process p = new ProcessBuilder("bash", "-c", "set -o pipefail; " + cmd).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), output);
+        assertEquals("", output);
+    }
+
+    @Test
+    void tornTailIsReportedRecoveredAndBackedUp() throws Exception {
+        Path dir = dataDir();
+        writeLog(dir, 10, 1 << 20);
+        Path segment = Segments.list(dir).get(0);
+        long validSize = Files.size(segment);
+        byte[] garbage = "half a record, then the power went".getBytes(StandardCharsets.UTF_8);
+        Files.write(segment, garbage, java.nio.file.StandardOpenOption.APPEND);
+
+        Proc.Result verify = Proc.run("verify", dir.toString());
+        assertEquals(1, verify.exit(), verify.toString());
+        assertTrue(verify.out().contains("torn_tail") && verify.out().contains("offset " + validSize), verify.out());
+        Proc.Result dump = Proc.run("dump", dir.toString());
+        assertEquals(1, dump.exit());
+        assertEquals(10, dump.lines().size());
+        assertTrue(dump.stderr().contains("torn_tail"), dump.stderr());
+        Proc.Result noTerminal = Proc.run("recover", dir.toString());
+        assertEquals(2, noTerminal.exit(), noTerminal.toString());
+        assertTrue(noTerminal.stderr().contains("--yes"));
+        Proc.Result dry = Proc.run("recover", dir.toString(), "--dry-run");
+        assertEquals(0, dry.exit());
+        assertEquals(validSize + garbage.length, Files.size(segment), "a dry run changes nothing");
+
+        Proc.Result recover = Proc.run("recover", dir.toString(), "--yes");
+        assertEquals(0, recover.exit(), recover.toString());
+        assertEquals(validSize, Files.size(segment));
+        List<Path> backups;
+        try (Stream<Path> s = Files.list(dir.resolve("recovered"))) {
+            backups = s.toList();
+        }
+        assertEquals(1, backups.size());
+        assertArrayEquals(garbage, Files.readAllBytes(backups.get(0)), "the backup holds exactly the removed bytes");
+        assertEquals(0, Proc.run("verify", dir.toString()).exit());
+    }
+
+    @Test
+    void flippedPayloadBitIsCorruptionThatOnlyTruncateAtSeqCuts() throws Exception {
+        Path dir = dataDir();
+        writeLog(dir, 8, 1 << 20);
+        Path segment = Segments.list(dir).get(0);
+        Proc.Result dump = Proc.run("dump", dir.toString());
+        long offset = JSON.readTree(dump.lines().get(4)).get("offset").asLong();
+        int size = JSON.readTree(dump.lines().get(4)).get("size").asInt();
+        long recordEnd = JSON.readTree(dump.lines().get(5)).get("offset").asLong();
+        flip(segment, recordEnd - Math.max(1, size / 2), 3);
+        Proc.Result verify = Proc.run("verify", dir.toString());
+        assertEquals(1, verify.exit());
+        assertTrue(verify.out().contains("seq 5: bad_checksum"), verify.out());
+        assertTrue(verify.out().contains("offset " + offset), verify.out());
+        Proc.Result refused = Proc.run("recover", dir.toString(), "--yes");
+        assertEquals(1, refused.exit(), refused.toString());
+        assertTrue(refused.stderr().contains("--truncate-at-seq 5"), refused.stderr());
+        Proc.Result cut = Proc.run("recover", dir.toString(), "--yes", "--truncate-at-seq", "5");
+        assertEquals(0, cut.exit(), cut.toString());
+        assertEquals(offset, Files.size(segment));
+        assertEquals(4, Proc.run("tail", dir.toString()).lines().size());
+    }
+
+    @Test
+    void damagedHeadersAndSegmentsAreNamed() throws Exception {
+        Path dir = dataDir();
+        writeLog(dir, 30, 2048);
+        List<Path> segments = Segments.list(dir);
+        Path[] copies = new Path[4];
+        for (int i = 0; i < copies.length; i++) {
+            copies[i] = tmp.resolve("copy" + i);
+            Files.createDirectories(copies[i]);
+            for (Path s : segments) {
+                Files.copy(s, copies[i].resolve(s.getFileName()));
+            }
+        }
+        flip(copies[0].resolve(segments.get(0).getFileName()), 20, 0);
+        assertProblem(copies[0], "bad_segment_header");
+        Files.delete(copies[1].resolve(segments.get(1).getFileName()));
+        assertProblem(copies[1], "seq_gap");
+        Path sealed = copies[2].resolve(segments.get(0).getFileName());
+        try (RandomAccessFile f = new RandomAccessFile(sealed.toFile(), "rw")) {
+            f.setLength(f.length() - 10);
+        }
+        assertProblem(copies[2], "missing_trailer");
+        Path versioned = copies[3].resolve(segments.get(1).getFileName());
+        try (RandomAccessFile f = new RandomAccessFile(versioned.toFile(), "rw")) {
+            f.seek(8);
+            f.writeShort(9);
+        }
+        Proc.Result v = assertProblem(copies[3], "unsupported_version");
+        assertTrue(v.out().contains("format version 9"), v.out());
+        Proc.Result dump = Proc.run("dump", copies[3].toString());
+        assertEquals(1, dump.exit());
+        assertTrue(dump.stderr().contains("format version 9"), dump.stderr());
+    }
+
+    private static Proc.Result assertProblem(Path dir, String kind) {
+        Proc.Result r = Proc.run("verify", dir.toString());
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.out().contains(kind), kind + " expected in: " + r.out());
+        return r;
+    }
+
+    @Test
+    void usageErrorsAndMissingDirectories() {
+        assertEquals(2, Proc.run("tail", "--output", "xml").exit());
+        assertEquals(2, Proc.run("verify", "--bogus").exit());
+        assertEquals(3, Proc.run("verify", tmp.resolve("nope").toString()).exit());
+        assertEquals(3, Proc.run("tail", tmp.resolve("nope").toString()).exit());
+        assertEquals(3, Proc.run("recover", tmp.resolve("nope").toString()).exit());
+        Proc.Result version = Proc.run("--version");
+        assertEquals(0, version.exit());
+        assertTrue(version.out().startsWith("afterme "));
+        for (String cmd : List.of("serve", "tail", "dump", "verify", "recover")) {
+            Proc.Result help = Proc.run(cmd, "--help");
+            assertEquals(0, help.exit(), cmd);
+            assertTrue(help.out().contains("Usage: afterme " + cmd), help.out());
+        }
+    }
+
+    static void flip(Path file, long offset, int bit) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(offset);
+            int b = f.read();
+            f.seek(offset);
+            f.write(b ^ (1 << bit));
+        }
+    }
+
+
+}
