@@ -1,0 +1,205 @@
+package afterme.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import afterme.format.LogCursor;
+import afterme.format.LogRecord;
+import afterme.format.Segments;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The daemon as a process: lifecycle, locks, signals, and the tools running beside it. */
+class ServeIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    Path tmp;
+
+    private HttpResponse<String> post(ServeProcess serve, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(serve.uri.resolve(path)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void secondDaemonAndRecoverAreRefusedWhileTheLockIsHeld() throws Exception {
+        Path dir = tmp.resolve("data");
+        try (ServeProcess serve = new ServeProcess(dir)) {
+            Proc.Result second = Proc.run("serve", "--data", dir.toString(), "--listen", "127.0.0.1:0");
+            assertEquals(3, second.exit(), second.toString());
+            assertTrue(second.stderr().contains("locked by another afterme process"), second.stderr());
+            Proc.Result recover = Proc.run("recover", dir.toString(), "--yes");
+            assertEquals(3, recover.exit(), recover.toString());
+            Proc.Result verify = Proc.run("verify", dir.toString());
+            assertEquals(0, verify.exit(), "verify is safe while the daemon runs: " + verify);
+            assertEquals(0, serve.terminate(), serve.stderr());
+        }
+    }
+
+    @Test
+    void sigtermFinishesAcceptedRequestsAndEveryDurableAckSurvives() throws Exception {
+        Path dir = tmp.resolve("data");
+        Map<Long, String> acked = new ConcurrentHashMap<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService clients = Executors.newFixedThreadPool(16);
+        try (ServeProcess serve = new ServeProcess(dir, "--segment-size", "64KiB")) {
+            for (int c = 0; c < 16; c++) {
+                int id = c;
+                clients.submit(() -> {
+                    for (int i = 0; !stop.get(); i++) {
+                        String payload = "{\"client\":" + id + ",\"i\":" + i + "}";
+                        try {
+                            HttpResponse<String> r = post(serve, "/v1/records?ack=durable", payload);
+                            if (r.statusCode() == 200) {
+                                JsonNode reply = JSON.readTree(r.body());
+                                assertTrue(reply.get("durable").asBoolean());
+                                acked.put(reply.get("seq").asLong(), payload);
+                            }
+                        } catch (Exception e) {
+                            return null;
+                        }
+                    }
+                    return null;
+                });
+            }
+            while (acked.size() < 500) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, serve.terminate(), serve.stderr());
+            stop.set(true);
+        } finally {
+            clients.shutdown();
+            clients.awaitTermination(60, TimeUnit.SECONDS);
+        }
+        assertEquals(0, Proc.run("verify", dir.toString()).exit());
+        Map<Long, String> found = new ConcurrentHashMap<>();
+        try (LogCursor c = new LogCursor(dir, 1, true)) {
+            for (LogRecord r = c.next(); r != null; r = c.next()) {
+                found.put(r.seq(), new String(r.payload(), StandardCharsets.UTF_8));
+            }
+        }
+        for (Map.Entry<Long, String> e : acked.entrySet()) {
+            assertEquals(e.getValue(), found.get(e.getKey()), "acknowledged durable seq " + e.getKey());
+        }
+    }
+
+    @Test
+    void tailFollowsARunningDaemonAcrossRotation() throws Exception {
+        Path dir = tmp.resolve("data");
+        try (ServeProcess serve = new ServeProcess(dir, "--segment-size", "4KiB")) {
+            post(serve, "/v1/records", "{\"warm\":0}");
+            Process tail = new ProcessBuilder(Proc.command("tail", dir.toString(), "-f", "--output", "payload"))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(tail.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    for (String l = r.readLine(); l != null; l = r.readLine()) {
+                        lines.add(l);
+                    }
+                } catch (java.io.IOException e) {
+                    lines.add("error: " + e);
+                }
+            });
+            reader.start();
+            assertEquals("{\"warm\":0}", lines.poll(30, TimeUnit.SECONDS), "tail -f prints the last records first");
+            List<Long> latenciesMs = new ArrayList<>();
+            for (int i = 1; i <= 40; i++) {
+                String payload = "{\"n\":" + i + ",\"pad\":\"" + "x".repeat(200) + "\"}";
+                long start = System.nanoTime();
+                post(serve, "/v1/records", payload);
+                assertEquals(payload, lines.poll(30, TimeUnit.SECONDS));
+                latenciesMs.add((System.nanoTime() - start) / 1_000_000);
+            }
+            tail.destroy();
+            assertTrue(Segments.list(dir).size() >= 3, "the records crossed at least two rotations");
+            Collections.sort(latenciesMs);
+            // The median, not every sample: one slow sample on a loaded CI machine says nothing about tail.
+            assertTrue(latenciesMs.get(latenciesMs.size() / 2) < 100, "median append-to-tail latency "
+                    + latenciesMs.get(latenciesMs.size() / 2) + " ms, all: " + latenciesMs);
+            assertEquals(0, serve.terminate());
+        }
+    }
+
+    @Test
+    void recoverThenVerifyThenServe() throws Exception {
+        Path dir = tmp.resolve("data");
+        ToolsIT.writeLog(dir, 12, 1 << 20);
+        Path segment = Segments.list(dir).get(0);
+        Files.write(segment, new byte[] {0x41, 0x46, 0x52, 0x31, 0, 0, 0}, java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(1, Proc.run("verify", dir.toString()).exit());
+        assertEquals(0, Proc.run("recover", dir.toString(), "--yes").exit());
+        assertEquals(0, Proc.run("verify", dir.toString()).exit());
+        try (ServeProcess serve = new ServeProcess(dir)) {
+            HttpResponse<String> r = post(serve, "/v1/records?ack=durable", "{\"after\":\"recover\"}");
+            assertTrue(r.body().contains("\"seq\":13"), r.body());
+            assertEquals(0, serve.terminate());
+        }
+    }
+
+    @Test
+    void serveCutsATornTailAtStartAndSavesIt() throws Exception {
+        Path dir = tmp.resolve("data");
+        ToolsIT.writeLog(dir, 5, 1 << 20);
+        Path segment = Segments.list(dir).get(0);
+        byte[] torn = {0x41, 0x46, 0x52, 0x31, 1, 2, 3, 4, 5};
+        Files.write(segment, torn, java.nio.file.StandardOpenOption.APPEND);
+        try (ServeProcess serve = new ServeProcess(dir)) {
+            assertTrue(serve.stderr().contains("cut a torn tail"), serve.stderr());
+            assertEquals(0, serve.terminate());
+        }
+        try (var files = Files.list(dir.resolve("recovered"))) {
+            assertArrayEquals(torn, Files.readAllBytes(files.findFirst().orElseThrow()));
+        }
+    }
+
+    @Test
+    void serveRefusesACorruptLogNamingVerifyAndRecover() throws Exception {
+        Path dir = tmp.resolve("data");
+        ToolsIT.writeLog(dir, 6, 1 << 20);
+        ToolsIT.flip(Segments.list(dir).get(0), 200, 1);
+        Proc.Result r = Proc.run("serve", "--data", dir.toString(), "--listen", "127.0.0.1:0");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.stderr().contains("afterme verify") && r.stderr().contains("afterme recover"), r.stderr());
+    }
+
+    @Test
+    void recoverAsksOnATerminal() throws Exception {
+        Path dir = tmp.resolve("data");
+        ToolsIT.writeLog(dir, 3, 1 << 20);
+        Path segment = Segments.list(dir).get(0);
+        long size = Files.size(segment);
+        Files.write(segment, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+        String cmd = String.join(" ", Proc.command("recover", dir.toString()));
+        // script(1) gives the command a pseudo-terminal; we answer its prompt on stdin.
+        Process p = new ProcessBuilder("script", "-qec", cmd, "/dev/null").redirectErrorStream(true).start();
+        p.getOutputStream().write("y\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().flush();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("Proceed? [y/N]"), out);
+        assertEquals(size, Files.size(segment));
+    }
+}
