@@ -8,6 +8,7 @@ import afterme.daemon.http.Tokens;
 import afterme.daemon.log.Log;
 import afterme.daemon.subscribe.Subscriptions;
 import afterme.daemon.webhook.Webhooks;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,10 +109,14 @@ public final class Daemon implements AutoCloseable {
      * writer finish and fsync what it accepted.
      */
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         try {
             subscriptions.close();
             server.stop();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("stopping the HTTP server failed", e);
         } finally {
             webhooks.close();
             log.close();

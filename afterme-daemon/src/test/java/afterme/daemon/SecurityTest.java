@@ -1,0 +1,96 @@
+package afterme.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import afterme.daemon.http.Limits;
+import afterme.daemon.http.Tokens;
+import afterme.daemon.log.Ack;
+import afterme.daemon.log.Log;
+import afterme.daemon.log.LogConfig;
+import java.io.FileInputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bearer tokens and roles, and TLS. */
+class SecurityTest {
+    @TempDir
+    Path dir;
+
+    private static int status(Daemon d, String method, String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(d.uri().resolve(path))
+                .method(method, method.equals("POST") ? HttpRequest.BodyPublishers.ofString("{}")
+                        : HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return TestDaemon.CLIENT.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    @Test
+    void everyRoleOnEveryKindOfEndpoint() throws Exception {
+        Path tokenFile = dir.resolve("tokens");
+        Files.writeString(tokenFile, "# token role\nw-123 append\nr-456 read\nboth-789 append,read\nroot-000 admin\n");
+        try (Daemon d = TestDaemon.start(dir.resolve("data"), Tokens.load(tokenFile), List.of())) {
+            String[][] endpoints = {{"POST", "/v1/records"}, {"GET", "/v1/records/1"}, {"GET", "/v1/log"},
+                    {"GET", "/metrics"}};
+            // rows: no token, unknown, append, read, append+read, admin
+            int[][] expected = {
+                    {401, 401, 401, 401},
+                    {401, 401, 401, 401},
+                    {200, 403, 403, 403},
+                    {403, 200, 200, 403},
+                    {200, 200, 200, 403},
+                    {200, 200, 200, 200}};
+            String[] tokens = {null, "nope", "w-123", "r-456", "both-789", "root-000"};
+            for (int t = 0; t < tokens.length; t++) {
+                for (int e = 0; e < endpoints.length; e++) {
+                    assertEquals(expected[t][e], status(d, endpoints[e][0], endpoints[e][1], tokens[t]),
+                            endpoints[e][0] + " " + endpoints[e][1] + " with " + tokens[t]);
+                }
+            }
+            assertEquals(200, status(d, "GET", "/healthz", null), "health probes need no token");
+        }
+    }
+
+    @Test
+    void tlsRoundTrip() throws Exception {
+        Path keystore = dir.resolve("keystore.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "afterme", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-storetype", "PKCS12",
+                "-keystore", keystore.toString(), "-storepass", "s3cret", "-keypass", "s3cret")
+                .redirectErrorStream(true).start();
+        assertEquals(0, keytool.waitFor(), new String(keytool.getInputStream().readAllBytes()));
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        try (FileInputStream in = new FileInputStream(keystore.toFile())) {
+            trust.load(in, "s3cret".toCharArray());
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        HttpClient client = HttpClient.newBuilder().sslContext(ssl).build();
+        try (Daemon d = Daemon.start(Log.open(LogConfig.defaults(dir.resolve("data"))), new Daemon.HttpOptions(
+                "127.0.0.1", 0, new Limits(1024, 4096, Ack.MEMORY), null, keystore, "s3cret", List.of()))) {
+            assertEquals("https", d.uri().getScheme());
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(d.uri().resolve("/v1/records?ack=durable"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"secure\":true}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("\"durable\":true"));
+            HttpResponse<String> back = client.send(HttpRequest.newBuilder(d.uri().resolve("/v1/records/1")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals("{\"secure\":true}", back.body());
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package afterme.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import afterme.daemon.log.Ack;
+import afterme.daemon.log.Append;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Subscriptions over WebSocket and SSE: catch-up from disk, live records, durability order, slow readers. */
+class SubscribeTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void webSocketCatchesUpThenGoesLiveAndNeverShowsARecordBeforeItIsDurable() throws Exception {
+        WebSocketClient client = new WebSocketClient();
+        client.start();
+        try (Daemon d = TestDaemon.start(dir)) {
+            for (int i = 1; i <= 50; i++) {
+                TestDaemon.post(d, "/v1/records", "{\"n\":" + i + "}");
+            }
+            Collector listener = new Collector();
+            LinkedBlockingQueue<String> messages = listener.messages;
+            URI ws = URI.create(d.uri().toString().replace("http", "ws") + "/v1/subscribe?from=1");
+            Session session = client.connect(listener, ws).get(10, TimeUnit.SECONDS);
+            for (int i = 51; i <= 100; i++) {
+                TestDaemon.post(d, "/v1/records", "{\"n\":" + i + "}");
+            }
+            long durableSeen = 0;
+            long next = 1;
+            while (next <= 100) {
+                String m = messages.poll(30, TimeUnit.SECONDS);
+                assertTrue(m != null, "no message after seq " + (next - 1));
+                JsonNode msg = JSON.readTree(m);
+                if (msg.get("type").asText().equals("durable")) {
+                    assertTrue(msg.get("durable_seq").asLong() >= durableSeen, "durable_seq went backwards");
+                    durableSeen = msg.get("durable_seq").asLong();
+                } else {
+                    assertEquals("record", msg.get("type").asText());
+                    assertEquals(next, msg.get("seq").asLong());
+                    assertEquals(next, msg.get("payload").get("n").asLong());
+                    assertTrue(msg.get("seq").asLong() <= durableSeen, "record " + next + " before its durable message");
+                    next++;
+                }
+            }
+            session.close();
+        } finally {
+            client.stop();
+        }
+    }
+
+    /** Jetty calls listeners reflectively: the class must be public. */
+    public static final class Collector implements Session.Listener.AutoDemanding {
+        final LinkedBlockingQueue<String> messages = new LinkedBlockingQueue<>();
+
+        @Override
+        public void onWebSocketText(String message) {
+            messages.add(message);
+        }
+    }
+
+    @Test
+    void aStalledSubscriberNeitherBuffersNorSlowsAppendsAndCatchesUpWithoutAGap() throws Exception {
+        int records = 100_000;
+        try (Daemon d = TestDaemon.start(dir); Socket socket = new Socket(d.uri().getHost(), d.uri().getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /v1/subscribe?from=1&records=all HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // The subscriber reads nothing while 100,000 records are appended.
+            Runtime rt = Runtime.getRuntime();
+            System.gc();
+            long before = rt.totalMemory() - rt.freeMemory();
+            List<byte[]> batch = new ArrayList<>();
+            for (int i = 1; i <= records; i++) {
+                batch.add(("{\"n\":" + i + ",\"pad\":\"" + "p".repeat(100) + "\"}").getBytes(StandardCharsets.UTF_8));
+                if (batch.size() == 1000) {
+                    d.log().submit(Append.of(batch, null, null, -1, Ack.MEMORY)).written.get();
+                    batch.clear();
+                }
+            }
+            System.gc();
+            long after = rt.totalMemory() - rt.freeMemory();
+            assertTrue(after - before < 64L << 20, "heap grew by " + ((after - before) >> 20) + " MiB for a stalled "
+                    + "subscriber of ~15 MiB of records");
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            long expected = 1;
+            for (String line = in.readLine(); line != null && expected <= records; line = in.readLine()) {
+                if (line.startsWith("id: ")) {
+                    assertEquals(expected, Long.parseLong(line.substring(4)), "a gap in the catch-up");
+                    expected++;
+                }
+            }
+            assertEquals(records + 1, expected);
+        }
+    }
+}

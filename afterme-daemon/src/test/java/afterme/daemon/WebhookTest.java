@@ -1,0 +1,53 @@
+package afterme.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A webhook receiver that fails its first attempts still ends up with the latest durable_seq. */
+class WebhookTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void failingReceiverGetsTheLatestDurableSeqAfterRetries() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        List<String> delivered = new CopyOnWriteArrayList<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            int status = attempts.incrementAndGet() <= 3 ? 500 : 200;
+            if (status == 200) {
+                delivered.add(body);
+            }
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        receiver.start();
+        URI hook = URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
+        try (Daemon d = TestDaemon.start(dir, null, List.of(hook))) {
+            for (int i = 0; i < 20; i++) {
+                TestDaemon.post(d, "/v1/records?ack=durable", "{\"i\":" + i + "}");
+            }
+            String expected = "\"durable_seq\":20}";
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (delivered.stream().noneMatch(b -> b.endsWith(expected)) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(delivered.stream().anyMatch(b -> b.endsWith(expected)
+                    && b.contains("\"log_id\":\"" + d.log().logId() + "\"")), "delivered: " + delivered);
+            assertTrue(attempts.get() > 3, "the first three attempts failed and were retried");
+        } finally {
+            receiver.stop(0);
+        }
+    }
+}
