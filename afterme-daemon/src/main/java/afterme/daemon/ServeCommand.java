@@ -7,6 +7,7 @@ import afterme.format.DataDirLock;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
 import afterme.format.LogFormatException;
+import afterme.format.Storage;
 import afterme.format.cli.Converters;
 import afterme.format.cli.ExitCodes;
 import java.io.IOException;
@@ -86,7 +87,7 @@ public final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Daemon.HttpOptions options = options();
         LogConfig config = new LogConfig(data, segmentSize, flushInterval, flushBytes, dedupeWindow,
-                LogConfig.DEFAULT_QUEUE_CAPACITY, Clock.systemUTC(), ZoneId.systemDefault());
+                LogConfig.DEFAULT_QUEUE_CAPACITY, Clock.systemUTC(), ZoneId.systemDefault(), Storage.DEFAULT);
         Log log;
         try {
             log = Log.open(config);

@@ -20,10 +20,12 @@ public final class TailRepair {
 
     private final Path backupDir;
     private final Clock clock;
+    private final Storage storage;
 
-    public TailRepair(Path backupDir, Clock clock) {
+    public TailRepair(Path backupDir, Clock clock, Storage storage) {
         this.backupDir = backupDir;
         this.clock = clock;
+        this.storage = storage;
     }
 
     /**
@@ -34,16 +36,16 @@ public final class TailRepair {
      */
     public Path cut(Path segment, long keepBytes) throws IOException {
         Path backup = backupFile(segment, keepBytes);
-        try (FileChannel in = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel in = storage.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = in.size();
-            try (FileChannel out = FileChannel.open(backup, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel out = storage.open(backup, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 long done = 0;
                 while (done < size - keepBytes) {
                     done += in.transferTo(keepBytes + done, size - keepBytes - done, out);
                 }
                 out.force(true);
             }
-            syncDirectory(backupDir);
+            storage.syncDirectory(backupDir);
             // The backup is on disk before a single byte is removed.
             in.truncate(keepBytes);
             in.force(true);
@@ -54,13 +56,17 @@ public final class TailRepair {
     /** Moves a whole segment (a half-created one) to the backup directory. */
     public Path remove(Path segment) throws IOException {
         Path backup = backupFile(segment, 0);
-        Files.copy(segment, backup);
-        try (FileChannel out = FileChannel.open(backup, StandardOpenOption.WRITE)) {
+        try (FileChannel in = FileChannel.open(segment, StandardOpenOption.READ);
+             FileChannel out = storage.open(backup, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long size = in.size();
+            for (long done = 0; done < size; ) {
+                done += in.transferTo(done, size - done, out);
+            }
             out.force(true);
         }
-        syncDirectory(backupDir);
-        Files.delete(segment);
-        syncDirectory(segment.toAbsolutePath().getParent());
+        storage.syncDirectory(backupDir);
+        storage.delete(segment);
+        storage.syncDirectory(segment.toAbsolutePath().getParent());
         return backup;
     }
 
@@ -73,18 +79,5 @@ public final class TailRepair {
             file = backupDir.resolve(base + "-" + n + ".cut");
         }
         return file;
-    }
-
-    /**
-     * fsyncs a directory so that a file created, renamed or removed in it survives power loss. Some file
-     * systems (and Jimfs) cannot open a directory for sync; there is then nothing more we can do.
-     */
-    public static void syncDirectory(Path dir) throws IOException {
-        if (dir.getFileSystem() != java.nio.file.FileSystems.getDefault()) {
-            return;
-        }
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
     }
 }

@@ -8,6 +8,7 @@ import afterme.format.SegmentNames;
 import afterme.format.SegmentScan;
 import afterme.format.SegmentScanner;
 import afterme.format.Segments;
+import afterme.format.Storage;
 import afterme.format.TailRepair;
 import afterme.format.cli.CommandLines;
 import afterme.format.cli.ExitCodes;
@@ -101,7 +102,7 @@ public final class RecoverCommand implements Callable<Integer> {
         if (!yes && !confirm(err)) {
             return ExitCodes.USAGE;
         }
-        TailRepair repair = new TailRepair(backups, Clock.systemUTC());
+        TailRepair repair = new TailRepair(backups, Clock.systemUTC(), Storage.DEFAULT);
         for (Cut c : plan) {
             Path backup = c.keepBytes() == 0 ? repair.remove(c.segment()) : repair.cut(c.segment(), c.keepBytes());
             Files.deleteIfExists(SegmentNames.indexFor(c.segment()));

@@ -3,7 +3,7 @@ package afterme.daemon.log;
 import afterme.format.SegmentHeader;
 import afterme.format.SegmentNames;
 import afterme.format.SparseIndex;
-import afterme.format.TailRepair;
+import afterme.format.Storage;
 import afterme.format.Trailer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -40,27 +40,30 @@ final class ActiveSegment implements AutoCloseable {
      * Creates a segment: header written and synced, then the directory synced, or a power loss could
      * leave the file without its directory entry.
      */
-    static ActiveSegment create(Path dir, UUID logId, long firstSeq, byte[] prevChain) throws IOException {
+    static ActiveSegment create(Storage storage, Path dir, UUID logId, long firstSeq, byte[] prevChain)
+            throws IOException {
         Path file = dir.resolve(SegmentNames.name(firstSeq));
         SegmentHeader header = SegmentHeader.create(logId, firstSeq, prevChain);
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        FileChannel ch = storage.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
             writeFully(ch, ByteBuffer.wrap(header.encode()), 0);
             ch.force(true);
-            TailRepair.syncDirectory(dir);
+            storage.syncDirectory(dir);
         } catch (IOException e) {
             ch.close();
-            Files.deleteIfExists(file);
+            if (Files.exists(file)) {
+                storage.delete(file);
+            }
             throw e;
         }
         return new ActiveSegment(file, header, ch, SegmentHeader.LENGTH, 0, new SparseIndex.Builder());
     }
 
     /** Reopens a segment whose valid data ends at {@code size} (the caller scanned it). */
-    static ActiveSegment reopen(Path file, SegmentHeader header, long size, long recordCount,
+    static ActiveSegment reopen(Storage storage, Path file, SegmentHeader header, long size, long recordCount,
                                 SparseIndex.Builder index) throws IOException {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = storage.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         return new ActiveSegment(file, header, ch, size, recordCount, index);
     }
 
@@ -90,10 +93,23 @@ final class ActiveSegment implements AutoCloseable {
         try {
             writeFully(channel, bytes, size);
         } catch (IOException e) {
-            cutBack();
+            try {
+                cutBack();
+            } catch (IOException cut) {
+                CutBackFailed failure = new CutBackFailed(file, size, e);
+                failure.addSuppressed(cut);
+                throw failure;
+            }
             throw e;
         }
         size += n;
+    }
+
+    /** A failed write whose partial bytes could not be cut away: the file must be repaired before appending. */
+    static final class CutBackFailed extends IOException {
+        CutBackFailed(Path file, long size, IOException cause) {
+            super("writing to " + file + " failed and cutting it back to " + size + " bytes failed too", cause);
+        }
     }
 
     /** Undoes records counted by {@link #noteRecord} whose write then failed. */

@@ -1,5 +1,6 @@
 package afterme.daemon.log;
 
+import afterme.format.Storage;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,9 +14,10 @@ import java.time.ZoneId;
  * @param flushBytes        unsynced bytes that trigger an fsync
  * @param dedupeWindow      how many of the last records' idempotency keys are remembered
  * @param queueCapacity     appends waiting for the writer before callers block (backpressure)
+ * @param storage           how files are changed (tests inject faults here)
  */
 public record LogConfig(Path dataDir, long segmentSizeBytes, Duration flushInterval, long flushBytes,
-                        int dedupeWindow, int queueCapacity, Clock clock, ZoneId zone) {
+                        int dedupeWindow, int queueCapacity, Clock clock, ZoneId zone, Storage storage) {
     public static final long DEFAULT_SEGMENT_SIZE = 1L << 30;
     public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofMillis(10);
     public static final long DEFAULT_FLUSH_BYTES = 1L << 20;
@@ -24,22 +26,26 @@ public record LogConfig(Path dataDir, long segmentSizeBytes, Duration flushInter
 
     public static LogConfig defaults(Path dataDir) {
         return new LogConfig(dataDir, DEFAULT_SEGMENT_SIZE, DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_BYTES,
-                DEFAULT_DEDUPE_WINDOW, DEFAULT_QUEUE_CAPACITY, Clock.systemUTC(), ZoneId.systemDefault());
+                DEFAULT_DEDUPE_WINDOW, DEFAULT_QUEUE_CAPACITY, Clock.systemUTC(), ZoneId.systemDefault(), Storage.DEFAULT);
     }
 
     public LogConfig withSegmentSize(long bytes) {
-        return new LogConfig(dataDir, bytes, flushInterval, flushBytes, dedupeWindow, queueCapacity, clock, zone);
+        return new LogConfig(dataDir, bytes, flushInterval, flushBytes, dedupeWindow, queueCapacity, clock, zone, storage);
     }
 
     public LogConfig withFlush(Duration interval, long bytes) {
-        return new LogConfig(dataDir, segmentSizeBytes, interval, bytes, dedupeWindow, queueCapacity, clock, zone);
+        return new LogConfig(dataDir, segmentSizeBytes, interval, bytes, dedupeWindow, queueCapacity, clock, zone, storage);
     }
 
     public LogConfig withDedupeWindow(int records) {
-        return new LogConfig(dataDir, segmentSizeBytes, flushInterval, flushBytes, records, queueCapacity, clock, zone);
+        return new LogConfig(dataDir, segmentSizeBytes, flushInterval, flushBytes, records, queueCapacity, clock, zone, storage);
+    }
+
+    public LogConfig withStorage(Storage s) {
+        return new LogConfig(dataDir, segmentSizeBytes, flushInterval, flushBytes, dedupeWindow, queueCapacity, clock, zone, s);
     }
 
     public LogConfig withClock(Clock c) {
-        return new LogConfig(dataDir, segmentSizeBytes, flushInterval, flushBytes, dedupeWindow, queueCapacity, c, zone);
+        return new LogConfig(dataDir, segmentSizeBytes, flushInterval, flushBytes, dedupeWindow, queueCapacity, c, zone, storage);
     }
 }

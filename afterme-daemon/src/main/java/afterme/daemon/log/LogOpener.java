@@ -51,7 +51,7 @@ final class LogOpener {
 
     LogState open() throws IOException {
         List<Path> segments = new ArrayList<>(Segments.list(dir));
-        TailRepair repair = new TailRepair(dir.resolve(RECOVERED), config.clock());
+        TailRepair repair = new TailRepair(dir.resolve(RECOVERED), config.clock(), config.storage());
         SegmentScan last = null;
         while (!segments.isEmpty()) {
             Path file = segments.get(segments.size() - 1);
@@ -66,7 +66,7 @@ final class LogOpener {
         }
         if (segments.isEmpty()) {
             UUID logId = UUID.randomUUID();
-            ActiveSegment active = ActiveSegment.create(dir, logId, 1, new byte[32]);
+            ActiveSegment active = ActiveSegment.create(config.storage(), dir, logId, 1, new byte[32]);
             return new LogState(logId, active, 0, new byte[32], Long.MIN_VALUE, new IdempotencyWindow(config.dedupeWindow()));
         }
         UUID logId = checkSealedSegments(segments.subList(0, segments.size() - 1), last);
@@ -83,11 +83,11 @@ final class LogOpener {
         }
         ActiveSegment active;
         if (last.end() == SegmentScan.End.SEALED || last.trailer() != null) {
-            active = ActiveSegment.create(dir, logId, last.lastSeq() + 1, last.chainHead());
+            active = ActiveSegment.create(config.storage(), dir, logId, last.lastSeq() + 1, last.chainHead());
         } else {
             SparseIndex.Builder index = new SparseIndex.Builder();
             SegmentScanner.scan(last.file(), false, null, index);
-            active = ActiveSegment.reopen(last.file(), last.header(), last.validEnd(), last.recordCount(), index);
+            active = ActiveSegment.reopen(config.storage(), last.file(), last.header(), last.validEnd(), last.recordCount(), index);
         }
         long lastNanos = last.recordCount() > 0 ? last.lastEpochNanos() : Long.MIN_VALUE;
         return new LogState(logId, active, last.lastSeq(), last.chainHead(), lastNanos, rebuildKeys(last.lastSeq()));

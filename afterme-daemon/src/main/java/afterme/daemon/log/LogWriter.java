@@ -77,6 +77,8 @@ final class LogWriter implements Runnable {
     private long flushDeadline;
     private long syncedSize;
     private long recoveryAt;
+    /** Where recovery cuts the active segment: the last fsync (after a failed fsync) or the last whole record. */
+    private long recoveryCutAt;
     private volatile boolean stopping;
 
     // published
@@ -298,6 +300,14 @@ final class LogWriter implements Runnable {
                 s.append().fail(failure);
             }
             clearStaged();
+            if (e instanceof ActiveSegment.CutBackFailed) {
+                // Partial bytes may sit after the last whole record: stop and repair from the files.
+                LOG.log(Level.ERROR, e.getMessage() + "; appends stop until the log is reopened", e);
+                failed = true;
+                recoveryCutAt = active.size();
+                recoveryAt = System.nanoTime();
+                recoverIfDue();
+            }
             return;
         }
         writtenSeq = lastSeq;
@@ -397,7 +407,7 @@ final class LogWriter implements Runnable {
         }
         ActiveSegment next;
         try {
-            next = ActiveSegment.create(config.dataDir(), logId, lastSeq + 1, chain);
+            next = ActiveSegment.create(config.storage(), config.dataDir(), logId, lastSeq + 1, chain);
         } catch (IOException e) {
             active.unseal();
             throw e;
@@ -426,6 +436,7 @@ final class LogWriter implements Runnable {
         unsynced.clear();
         durableWaiters = 0;
         unsyncedBytes = 0;
+        recoveryCutAt = syncedSize;
         recoveryAt = System.nanoTime();
         recoverIfDue();
     }
@@ -437,10 +448,10 @@ final class LogWriter implements Runnable {
         try {
             Path file = active.file;
             closeActive();
-            if (Files.size(file) > syncedSize) {
-                Path backup = new TailRepair(config.dataDir().resolve(LogOpener.RECOVERED), config.clock())
-                        .cut(file, syncedSize);
-                LOG.log(Level.WARNING, "saved the unsynced bytes of {0} in {1}", file, backup);
+            if (Files.size(file) > recoveryCutAt) {
+                Path backup = new TailRepair(config.dataDir().resolve(LogOpener.RECOVERED), config.clock(),
+                        config.storage()).cut(file, recoveryCutAt);
+                LOG.log(Level.WARNING, "saved the bytes of {0} after offset {1} in {2}", file, recoveryCutAt, backup);
             }
             adopt(new LogOpener(config).open());
             failed = false;

@@ -1,0 +1,153 @@
+package afterme.daemon.log;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import afterme.format.LogCursor;
+import afterme.format.LogRecord;
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
+import java.nio.file.FileSystem;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * I/O faults at every call site the engine has: each write, fsync, truncate, directory sync, open and
+ * delete fails in turn, as "no space left" or as an I/O error. Appends fail cleanly, nothing partial is
+ * left, a failed fsync never yields a durable ack, and appends resume once the fault has passed.
+ */
+class FaultInjectionTest {
+    private static final int APPENDS = 40;
+
+    /** What the workload saw: acks by seq, and how many appends failed. */
+    private record Outcome(Map<Long, byte[]> durable, Map<Long, byte[]> written, int failures, boolean resumed,
+                           List<AppendException.Reason> reasons) {
+    }
+
+    private static Outcome workload(Path dir, FaultyStorage storage) throws Exception {
+        Map<Long, byte[]> durable = new HashMap<>();
+        Map<Long, byte[]> written = new HashMap<>();
+        List<AppendException.Reason> reasons = new ArrayList<>();
+        int failures = 0;
+        boolean resumed = false;
+        Random random = new Random(7);
+        LogConfig config = LogConfig.defaults(dir).withSegmentSize(4096).withFlush(Duration.ofMillis(1), 2048)
+                .withStorage(storage);
+        Log opened;
+        try {
+            opened = Log.open(config);
+        } catch (java.io.IOException e) {
+            // A fault while creating the log: opening again, the way an operator restarts, must work.
+            failures++;
+            opened = Log.open(config);
+        }
+        try (Log log = opened) {
+            for (int i = 0; i < APPENDS; i++) {
+                byte[] payload = new byte[10 + random.nextInt(900)];
+                random.nextBytes(payload);
+                Ack ack = i % 2 == 0 ? Ack.DURABLE : Ack.MEMORY;
+                Append a = log.submit(Append.of(payload, ack));
+                try {
+                    AppendResult r = (ack == Ack.DURABLE ? a.durable : a.written).get();
+                    written.put(r.firstSeq(), payload);
+                    if (ack == Ack.DURABLE) {
+                        durable.put(r.firstSeq(), payload);
+                    }
+                    resumed |= failures > 0;
+                } catch (ExecutionException e) {
+                    failures++;
+                    reasons.add(((AppendException) e.getCause()).reason());
+                    waitUntilWritable(log);
+                }
+            }
+        }
+        return new Outcome(durable, written, failures, resumed, reasons);
+    }
+
+    private static void waitUntilWritable(Log log) throws InterruptedException {
+        for (int i = 0; i < 500 && !log.writable(); i++) {
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void everyCallSiteFailingInTurnLeavesAValidLog() throws Exception {
+        FaultyStorage counting = new FaultyStorage();
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            workload(fs.getPath("/reference"), counting);
+        }
+        int injected = 0;
+        for (FaultyStorage.Op op : FaultyStorage.Op.values()) {
+            for (int at = 1; at <= counting.calls(op); at++) {
+                for (String message : List.of("No space left on device", "Input/output error")) {
+                    FaultyStorage storage = new FaultyStorage();
+                    storage.failOnce(op, at, message, true);
+                    try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+                        Path dir = fs.getPath("/data");
+                        Outcome o = workload(dir, storage);
+                        check(dir, o, op + " call " + at + " failing with '" + message + "'");
+                        if (o.failures() > 0) {
+                            injected++;
+                            assertTrue(o.resumed() || o.failures() + o.written().size() == APPENDS,
+                                    op + " " + at + ": appends resume after the fault");
+                            if (op == FaultyStorage.Op.WRITE && message.startsWith("No space") && !o.reasons().isEmpty()) {
+                                assertEquals(AppendException.Reason.NO_SPACE, o.reasons().get(0));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(injected > 50, "faults that failed an append: " + injected);
+        System.out.println("fault injection: " + injected + " faults failed an append or an open; call sites: "
+                + java.util.Arrays.stream(FaultyStorage.Op.values()).map(op -> op + "=" + counting.calls(op)).toList());
+    }
+
+    @Test
+    void aWriteThatFailsHalfwayAndCannotBeCutBackIsRepairedFromTheFiles() throws Exception {
+        FaultyStorage counting = new FaultyStorage();
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            workload(fs.getPath("/reference"), counting);
+        }
+        for (int at = 2; at <= counting.calls(FaultyStorage.Op.WRITE); at++) {
+            FaultyStorage storage = new FaultyStorage();
+            storage.failOnce(FaultyStorage.Op.WRITE, at, "Input/output error", true);
+            storage.failOnce(FaultyStorage.Op.TRUNCATE, 1, "Input/output error", true);
+            try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+                Path dir = fs.getPath("/data");
+                // A failed trailer write may be repaired before the append that caused it, which then succeeds.
+                Outcome o = workload(dir, storage);
+                check(dir, o, "write " + at + " half done, then its cut-back failing");
+            }
+        }
+    }
+
+    /** Reopened without faults: valid, contiguous, every durable ack present, nothing that was not acked. */
+    private static void check(Path dir, Outcome o, String what) throws Exception {
+        try (Log log = Log.open(LogConfig.defaults(dir))) {
+            assertEquals(List.of(), log.repairs(), what + ": nothing partial was left behind");
+            long last = log.lastSeq();
+            try (LogCursor c = log.cursor(1)) {
+                long expected = 1;
+                for (LogRecord r = c.next(); r != null; r = c.next()) {
+                    assertEquals(expected++, r.seq(), what);
+                    byte[] acked = o.written().get(r.seq());
+                    assertTrue(acked != null, what + ": seq " + r.seq() + " is in the log but was never acknowledged");
+                    assertArrayEquals(acked, r.payload(), what + ": seq " + r.seq());
+                }
+                assertEquals(last + 1, expected, what);
+            }
+            for (Map.Entry<Long, byte[]> e : o.durable().entrySet()) {
+                assertArrayEquals(e.getValue(), log.read(e.getKey()).payload(), what + ": durable seq " + e.getKey());
+            }
+        }
+    }
+}

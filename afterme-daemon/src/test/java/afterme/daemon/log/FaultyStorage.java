@@ -1,0 +1,176 @@
+package afterme.daemon.log;
+
+import afterme.format.Storage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Storage that fails the n-th call of one kind (write, force, truncate, directory sync, open, delete)
+ * once, the way a disk fills up or errs for a moment. A failing write may first write part of its bytes.
+ */
+final class FaultyStorage implements Storage {
+    enum Op { OPEN, WRITE, FORCE, TRUNCATE, DIRSYNC, DELETE }
+
+    private final Map<Op, Integer> calls = new EnumMap<>(Op.class);
+    private final Map<Op, Integer> faultAt = new EnumMap<>(Op.class);
+    private String faultMessage = "Input/output error";
+    private boolean partial;
+
+    /**
+     * Fails call number {@code at} (1-based) of {@code op} with an IOException carrying {@code message}.
+     * Several ops may each have one fault.
+     */
+    synchronized void failOnce(Op op, int at, String message, boolean partialWrite) {
+        faultAt.put(op, at);
+        faultMessage = message;
+        partial = partialWrite;
+    }
+
+    synchronized int calls(Op op) {
+        return calls.getOrDefault(op, 0);
+    }
+
+    private synchronized void check(Op op) throws IOException {
+        int n = calls.merge(op, 1, Integer::sum);
+        if (faultAt.getOrDefault(op, 0) == n) {
+            throw new IOException(faultMessage);
+        }
+    }
+
+    private synchronized boolean writeFailsNow() {
+        return faultAt.getOrDefault(Op.WRITE, 0) == calls.getOrDefault(Op.WRITE, 0) + 1;
+    }
+
+    @Override
+    public FileChannel open(Path file, OpenOption... options) throws IOException {
+        check(Op.OPEN);
+        return new Channel(FileChannel.open(file, options));
+    }
+
+    @Override
+    public void syncDirectory(Path dir) throws IOException {
+        check(Op.DIRSYNC);
+        Storage.DEFAULT.syncDirectory(dir);
+    }
+
+    @Override
+    public void delete(Path file) throws IOException {
+        check(Op.DELETE);
+        Storage.DEFAULT.delete(file);
+    }
+
+    /** Delegates to a real channel, asking the storage before each write, force and truncate. */
+    private final class Channel extends FileChannel {
+        private final FileChannel inner;
+
+        Channel(FileChannel inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int write(ByteBuffer src, long position) throws IOException {
+            if (partial && writeFailsNow() && src.remaining() > 1) {
+                ByteBuffer half = src.duplicate();
+                half.limit(half.position() + half.remaining() / 2);
+                inner.write(half, position);
+            }
+            check(Op.WRITE);
+            return inner.write(src, position);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            return write(src, inner.position());
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            check(Op.WRITE);
+            return inner.write(srcs, offset, length);
+        }
+
+        @Override
+        public void force(boolean metaData) throws IOException {
+            check(Op.FORCE);
+            inner.force(metaData);
+        }
+
+        @Override
+        public FileChannel truncate(long size) throws IOException {
+            check(Op.TRUNCATE);
+            inner.truncate(size);
+            return this;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return inner.read(dst);
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            return inner.read(dsts, offset, length);
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return inner.read(dst, position);
+        }
+
+        @Override
+        public long position() throws IOException {
+            return inner.position();
+        }
+
+        @Override
+        public FileChannel position(long newPosition) throws IOException {
+            inner.position(newPosition);
+            return this;
+        }
+
+        @Override
+        public long size() throws IOException {
+            return inner.size();
+        }
+
+        @Override
+        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+            return inner.transferTo(position, count, target);
+        }
+
+        @Override
+        public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+            check(Op.WRITE);
+            return inner.transferFrom(src, position, count);
+        }
+
+        @Override
+        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+            return inner.map(mode, position, size);
+        }
+
+        @Override
+        public FileLock lock(long position, long size, boolean shared) throws IOException {
+            return inner.lock(position, size, shared);
+        }
+
+        @Override
+        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+            return inner.tryLock(position, size, shared);
+        }
+
+        @Override
+        protected void implCloseChannel() throws IOException {
+            inner.close();
+        }
+    }
+}
