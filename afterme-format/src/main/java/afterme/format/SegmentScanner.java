@@ -113,10 +113,11 @@ public final class SegmentScanner {
             try {
                 header = SegmentHeader.decode(head, headerBytes, name);
             } catch (LogFormatException e) {
-                if (headerBytes < SegmentHeader.LENGTH && isHeaderPrefix(head)) {
+                // A segment's header is synced before any record is written to it, so a file no longer than
+                // a header with a bad one holds no record: it is a segment whose creation a crash cut short.
+                if (size <= SegmentHeader.LENGTH && !isSealedHeader(head)) {
                     problems.add(new Problem(ProblemKind.TORN_TAIL, name, 0, 0,
-                            "half-created segment: " + size + " bytes, shorter than the " + SegmentHeader.LENGTH
-                                    + "-byte header"));
+                            "half-created segment: " + size + " bytes and no valid header"));
                     return result(null, SegmentScan.End.TORN_HEADER, 0, 0, 0, 0, 0, new byte[32], null);
                 }
                 problems.add(e.problem());
@@ -275,13 +276,14 @@ public final class SegmentScanner {
             return -1;
         }
 
-        private static boolean isHeaderPrefix(byte[] head) {
-            for (int i = 0; i < head.length && i < SegmentHeader.MAGIC.length; i++) {
-                if (head[i] != SegmentHeader.MAGIC[i]) {
-                    return false;
-                }
+        /** A complete header whose CRC holds (whatever its version): written whole, so not half-created. */
+        private static boolean isSealedHeader(byte[] head) {
+            if (head.length < SegmentHeader.LENGTH) {
+                return false;
             }
-            return true;
+            CRC32C c = new CRC32C();
+            c.update(head, 0, SegmentHeader.LENGTH - 4);
+            return (int) c.getValue() == ByteBuffer.wrap(head).getInt(SegmentHeader.LENGTH - 4);
         }
 
         private SegmentScan result(SegmentHeader header, SegmentScan.End end, long dataEnd, long validEnd, long count,
