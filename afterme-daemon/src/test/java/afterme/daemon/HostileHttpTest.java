@@ -1,0 +1,132 @@
+package afterme.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Clients that lie, stall, flood or speak no HTTP at all: each gets a clear error or is dropped, the log
+ * stays unchanged, threads and memory stay bounded, and other clients are served throughout.
+ */
+class HostileHttpTest {
+    @TempDir
+    Path dir;
+    private Daemon daemon;
+
+    @BeforeEach
+    void start() throws Exception {
+        daemon = TestDaemon.start(dir);
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        daemon.close();
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket(daemon.uri().getHost(), daemon.uri().getPort());
+        s.setSoTimeout(20_000);
+        return s;
+    }
+
+    /** Sends raw bytes, optionally closes the write side, and returns what came back (status line first). */
+    private String exchange(byte[] request, boolean closeOutput) throws IOException {
+        try (Socket s = connect()) {
+            OutputStream out = s.getOutputStream();
+            out.write(request);
+            out.flush();
+            if (closeOutput) {
+                s.shutdownOutput();
+            }
+            InputStream in = s.getInputStream();
+            byte[] reply = in.readNBytes(4096);
+            return new String(reply, StandardCharsets.ISO_8859_1);
+        } catch (java.net.SocketException e) {
+            return "closed: " + e.getMessage();
+        }
+    }
+
+    private void assertStillServing() throws Exception {
+        assertEquals(200, TestDaemon.post(daemon, "/v1/records/batch", "{\"ok\":1}\n").statusCode());
+        assertEquals(1, daemon.log().lastSeq());
+    }
+
+    @Test
+    void lyingAndBrokenBodiesAppendNothing() throws Exception {
+        String[] requests = {
+            // Content-Length promises more than is sent, then the client goes away.
+            "POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b",
+            // Chunked body cut off in the middle of a chunk.
+            "POST /v1/records HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc",
+            // Chunk size that is not hex.
+            "POST /v1/records HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+            // Both lengths at once (request smuggling shape).
+            "POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+            // A batch cut off before its last line ends.
+            "POST /v1/records/batch HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{\"a\":1}\n{\"b\":",
+            // Over --max-payload by Content-Length: refused before the body.
+            "POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n",
+        };
+        for (String r : requests) {
+            String reply = exchange(r.getBytes(StandardCharsets.ISO_8859_1), true);
+            assertTrue(!reply.startsWith("HTTP/1.1 200"), "must not succeed: " + r + "\n-> " + reply);
+            assertEquals(0, daemon.log().lastSeq(), "nothing appended by: " + r);
+        }
+        assertTrue(exchange(requests[5].getBytes(StandardCharsets.ISO_8859_1), false).startsWith("HTTP/1.1 413"));
+        assertStillServing();
+    }
+
+    @Test
+    void hugeHeadersAndGarbageGetErrors() throws Exception {
+        String huge = "GET /v1/log HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(64 * 1024) + "\r\n\r\n";
+        String reply = exchange(huge.getBytes(StandardCharsets.ISO_8859_1), false);
+        assertTrue(reply.startsWith("HTTP/1.1 431") || reply.startsWith("closed"), reply);
+        Random random = new Random(1);
+        for (int i = 0; i < 20; i++) {
+            byte[] garbage = new byte[1 + random.nextInt(2000)];
+            random.nextBytes(garbage);
+            String r = exchange(garbage, true);
+            assertTrue(r.isEmpty() || r.startsWith("HTTP/1.1 4") || r.startsWith("closed"), r);
+        }
+        assertEquals(0, daemon.log().lastSeq());
+        assertStillServing();
+    }
+
+    @Test
+    void thousandsOfIdleAndSlowConnectionsDoNotStarveOthers() throws Exception {
+        List<Socket> idle = new ArrayList<>();
+        int threadsBefore = Thread.activeCount();
+        try {
+            for (int i = 0; i < 2000; i++) {
+                Socket s = connect();
+                if (i % 2 == 0) {
+                    // slow loris: half a request line, then nothing
+                    s.getOutputStream().write("POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Le".getBytes());
+                }
+                idle.add(s);
+            }
+            long start = System.nanoTime();
+            assertStillServing();
+            assertTrue(System.nanoTime() - start < 10_000_000_000L, "served while 2,000 connections idle");
+            int threads = Thread.activeCount() - threadsBefore;
+            assertTrue(threads < 300, "threads grew by " + threads + " for 2,000 idle connections");
+        } finally {
+            for (Socket s : idle) {
+                s.close();
+            }
+        }
+    }
+}
