@@ -195,9 +195,17 @@ class ServeIT {
         String cmd = String.join(" ", Proc.command("recover", dir.toString()));
         // script(1) gives the command a pseudo-terminal; we answer its prompt on stdin.
         Process p = new ProcessBuilder("script", "-qec", cmd, "/dev/null").redirectErrorStream(true).start();
-        p.getOutputStream().write("y\n".getBytes(StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        java.io.InputStream in = p.getInputStream();
+        // Answer only once asked: a terminal drops what was typed before the program reads it.
+        while (!seen.toString().contains("[y/N]")) {
+            int c = in.read();
+            assertTrue(c >= 0, "recover ended without asking: " + seen);
+            seen.append((char) c);
+        }
+        p.getOutputStream().write("y\r".getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().flush();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String out = seen + new String(in.readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
         assertTrue(out.contains("Proceed? [y/N]"), out);
         assertEquals(size, Files.size(segment));

@@ -13,6 +13,7 @@ import afterme.format.cli.CommandLines;
 import afterme.format.cli.Converters;
 import afterme.format.cli.ExitCodes;
 import afterme.format.cli.Stdout;
+import afterme.format.cli.Tty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -82,13 +83,22 @@ public final class DumpCommand implements Callable<Integer> {
         }
         OutputStream out = Stdout.open();
         boolean damaged = false;
-        try {
+        long total = 0;
+        for (Path file : files) {
+            total += Files.size(file);
+        }
+        long all = total;
+        try (Tty tty = Tty.stderr()) {
+            long before = 0;
             for (Path file : files) {
+                long base = before;
                 SegmentScan scan = SegmentScanner.scan(file, true, segmentsOnly ? null : r -> {
                     if (inRange(r)) {
                         RecordJson.writeLine(out, r, mode, RecordJson.Location.INCLUDE, null);
                     }
-                }, null);
+                }, (seq, nanos, offset, length) -> tty.progress("dump", base + offset + length, all));
+                before += scan.fileSize();
+                tty.clearProgress();
                 if (segmentsOnly) {
                     writeSegment(out, scan);
                 }

@@ -26,6 +26,21 @@ public final class LogVerifier {
 
     /** Verifies a data directory, or the given segment files as one log in name order. */
     public static Report verify(List<Path> segments, boolean hashes) throws IOException {
+        return verify(segments, hashes, (done, total) -> { });
+    }
+
+    /** Told how many bytes of how many in all have been checked, for a progress bar. */
+    @FunctionalInterface
+    public interface Progress {
+        void checked(long doneBytes, long totalBytes);
+    }
+
+    public static Report verify(List<Path> segments, boolean hashes, Progress progress) throws IOException {
+        long total = 0;
+        for (Path s : segments) {
+            total += Files.size(s);
+        }
+        long before = 0;
         List<SegmentScan> scans = new ArrayList<>();
         List<Problem> problems = new ArrayList<>();
         long records = 0;
@@ -34,7 +49,11 @@ public final class LogVerifier {
         SegmentScan previous = null;
         for (int i = 0; i < segments.size(); i++) {
             Path file = segments.get(i);
-            SegmentScan s = scanSettled(file, hashes, i == segments.size() - 1);
+            long base = before;
+            long all = total;
+            SegmentScan s = scanSettled(file, hashes, i == segments.size() - 1,
+                    (seq, nanos, offset, length) -> progress.checked(base + offset + length, all));
+            before += s.fileSize();
             scans.add(s);
             problems.addAll(s.problems());
             records += s.recordCount();
@@ -76,8 +95,9 @@ public final class LogVerifier {
      * an instant: such a tail is looked at again before it is reported, so verify is safe while the
      * daemon writes.
      */
-    private static SegmentScan scanSettled(Path file, boolean hashes, boolean last) throws IOException {
-        SegmentScan s = SegmentScanner.scan(file, hashes);
+    private static SegmentScan scanSettled(Path file, boolean hashes, boolean last,
+                                           SegmentScanner.FrameListener frames) throws IOException {
+        SegmentScan s = SegmentScanner.scan(file, hashes, null, frames);
         for (int tries = 0; last && s.end() == SegmentScan.End.TORN_TAIL && tries < 3; tries++) {
             try {
                 Thread.sleep(50);
@@ -88,7 +108,7 @@ public final class LogVerifier {
             if (Files.size(file) == s.fileSize()) {
                 break;
             }
-            s = SegmentScanner.scan(file, hashes);
+            s = SegmentScanner.scan(file, hashes, null, frames);
         }
         return s;
     }

@@ -12,12 +12,9 @@ import afterme.format.Storage;
 import afterme.format.TailRepair;
 import afterme.format.cli.CommandLines;
 import afterme.format.cli.ExitCodes;
-import java.io.BufferedReader;
-import java.io.Console;
+import afterme.format.cli.Tty;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -166,20 +163,26 @@ public final class RecoverCommand implements Callable<Integer> {
         return plan;
     }
 
-    private boolean confirm(PrintWriter err) throws IOException {
-        Console console = System.console();
-        if (console == null) {
-            err.println("afterme recover: not on a terminal; run again with --yes to act (or --dry-run to look)");
-            return false;
+    private boolean confirm(PrintWriter err) {
+        try (Tty tty = Tty.stderr()) {
+            if (!tty.isTerminal() || System.console() == null) {
+                err.println("afterme recover: not on a terminal; run again with --yes to act (or --dry-run to look)");
+                return false;
+            }
+            err.flush();
+            if (!tty.confirm("Proceed?")) {
+                err.println("afterme recover: nothing changed");
+                return false;
+            }
+            return true;
         }
-        err.print("Proceed? [y/N] ");
-        err.flush();
-        String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-        return answer != null && answer.strip().toLowerCase(java.util.Locale.ROOT).startsWith("y");
     }
 
     private int verifyAfter(PrintWriter err) throws IOException {
-        LogVerifier.Report report = LogVerifier.verify(Segments.list(dir), true);
+        LogVerifier.Report report;
+        try (Tty tty = Tty.stderr()) {
+            report = LogVerifier.verify(Segments.list(dir), true, (done, total) -> tty.progress("verify", done, total));
+        }
         if (report.clean()) {
             err.println("afterme recover: the log verifies clean: " + report.records() + " record(s), last seq "
                     + report.lastSeq());

@@ -6,6 +6,7 @@ import afterme.format.RecordJson;
 import afterme.format.Segments;
 import afterme.format.cli.CommandLines;
 import afterme.format.cli.ExitCodes;
+import afterme.format.cli.Tty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -57,7 +58,10 @@ public final class VerifyCommand implements Callable<Integer> {
                 err.println("afterme verify: " + path + " does not exist; give a data directory or a segment file");
                 return ExitCodes.CANNOT_RUN;
             }
-            LogVerifier.Report report = LogVerifier.verify(segments, !quick);
+            LogVerifier.Report report;
+            try (Tty tty = Tty.stderr()) {
+                report = LogVerifier.verify(segments, !quick, (done, total) -> tty.progress("verify", done, total));
+            }
             clean &= report.clean();
             if (json) {
                 printJson(out, path, report);

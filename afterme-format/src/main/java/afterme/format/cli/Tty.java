@@ -1,0 +1,113 @@
+package afterme.format.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+
+/**
+ * The terminal on stderr, when there is one (JLine decides): progress bars are drawn only there, and
+ * prompts are asked only there and only when stdin is a terminal too. Owned by one command; not
+ * thread-safe.
+ */
+public final class Tty implements AutoCloseable {
+    private static final long REDRAW_NANOS = 100_000_000L;
+
+    private final Terminal terminal;
+    private long lastDraw;
+    private boolean drawn;
+
+    private Tty(Terminal terminal) {
+        this.terminal = terminal;
+    }
+
+    /** The terminal behind stderr, or a Tty that draws nothing when stderr is a pipe or a file. */
+    public static Tty stderr() {
+        try {
+            Terminal t = TerminalBuilder.builder().system(true).systemOutput(TerminalBuilder.SystemOutput.SysErr)
+                    .dumb(true).build();
+            if (t.getType().startsWith("dumb")) {
+                t.close();
+                return new Tty(null);
+            }
+            return new Tty(t);
+        } catch (IOException e) {
+            return new Tty(null);
+        }
+    }
+
+    public boolean isTerminal() {
+        return terminal != null;
+    }
+
+    /** Redraws a progress bar (at most ten times a second): {@code what [#####.....] 45% done/total}. */
+    public void progress(String what, long done, long total) {
+        if (terminal == null || total <= 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (drawn && now - lastDraw < REDRAW_NANOS && done < total) {
+            return;
+        }
+        lastDraw = now;
+        drawn = true;
+        int width = Math.max(10, Math.min(40, terminal.getWidth() - 40));
+        int filled = (int) (width * Math.min(1.0, (double) done / total));
+        PrintWriter w = terminal.writer();
+        w.print("\r" + what + " [" + "#".repeat(filled) + ".".repeat(width - filled) + "] "
+                + (int) (100.0 * done / total) + "% " + human(done) + "/" + human(total) + "  ");
+        w.flush();
+    }
+
+    /** Clears the progress line so that the next message starts clean. */
+    public void clearProgress() {
+        if (terminal != null && drawn) {
+            terminal.writer().print("\r" + " ".repeat(Math.max(0, terminal.getWidth() - 1)) + "\r");
+            terminal.writer().flush();
+            drawn = false;
+        }
+    }
+
+    /** Asks a yes/no question on the terminal; false (no) when there is none or the user gives up. */
+    public boolean confirm(String question) {
+        if (terminal == null || System.console() == null) {
+            return false;
+        }
+        // The terminal stays in its normal (cooked) mode: it echoes and edits the line itself, and a
+        // line editor would only shorten the question on narrow terminals.
+        clearProgress();
+        terminal.writer().print(question + " [y/N] ");
+        terminal.writer().flush();
+        StringBuilder answer = new StringBuilder();
+        try {
+            for (int c = terminal.reader().read(); c >= 0 && c != '\n' && c != '\r'; c = terminal.reader().read()) {
+                answer.append((char) c);
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return answer.toString().strip().toLowerCase(java.util.Locale.ROOT).startsWith("y");
+    }
+
+    private static String human(long bytes) {
+        if (bytes >= 1L << 30) {
+            return String.format("%.1f GiB", bytes / (double) (1L << 30));
+        }
+        if (bytes >= 1L << 20) {
+            return String.format("%.1f MiB", bytes / (double) (1L << 20));
+        }
+        return bytes >= 1024 ? (bytes >> 10) + " KiB" : bytes + " B";
+    }
+
+    @Override
+    public void close() {
+        if (terminal != null) {
+            clearProgress();
+            try {
+                terminal.close();
+            } catch (IOException e) {
+                // closing the terminal only restores its modes; nothing is lost if that fails
+            }
+        }
+    }
+}
