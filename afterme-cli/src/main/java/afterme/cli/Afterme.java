@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
 @Command(name = "afterme", mixinStandardHelpOptions = true, versionProvider = Afterme.Version.class,
         description = "An append-only log server and the tools that read its files.",
         subcommands = {ServeCommand.class, TailCommand.class, DumpCommand.class, VerifyCommand.class,
-                RecoverCommand.class, CommandLine.HelpCommand.class})
+                RecoverCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class Afterme implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

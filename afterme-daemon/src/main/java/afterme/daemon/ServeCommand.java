@@ -8,6 +8,7 @@ import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
 import afterme.format.LogFormatException;
 import afterme.format.Storage;
+import afterme.format.cli.CommandLines;
 import afterme.format.cli.Converters;
 import afterme.format.cli.ExitCodes;
 import java.io.IOException;
@@ -81,6 +82,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--insecure", description = "Allow a non-loopback address without --token-file.")
     boolean insecure;
+
+    public static void main(String[] args) {
+        System.exit(CommandLines.configure(new CommandLine(new ServeCommand())).execute(args));
+    }
 
     @Override
     public Integer call() throws Exception {
