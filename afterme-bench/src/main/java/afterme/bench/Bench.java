@@ -4,7 +4,7 @@ import java.nio.file.Path;
 
 /**
  * Benchmarks, run by hand (never by mvn verify):
- * {@code java -jar afterme-bench/target/afterme-bench.jar engine|http|tools [DIR]}.
+ * {@code java -jar afterme-bench/target/afterme-bench.jar engine|http|tools [DIR] [AFTERME_JAR]}.
  * DIR (default ./bench-data) must be on the file system being measured.
  */
 public final class Bench {
@@ -17,8 +17,13 @@ public final class Bench {
         switch (what) {
             case "engine" -> new EngineBench(dir, System.out).run();
             case "engine-durable" -> new EngineBench(dir, System.out).runOne(100, afterme.daemon.log.Ack.DURABLE, 64);
+            case "http" -> new HttpBench(dir, Path.of(args.length > 2 ? args[2] : "afterme-cli/target/afterme.jar"),
+                    System.out).run();
+            case "bare-server" -> BareServer.run();
+            case "tools" -> new ToolsBench(dir, Path.of(args.length > 2 ? args[2] : "afterme-cli/target/afterme.jar"),
+                    System.out).run();
             default -> {
-                System.err.println("usage: afterme-bench engine [DIR]");
+                System.err.println("usage: afterme-bench engine|http|tools [DIR] [AFTERME_JAR]");
                 System.exit(2);
             }
         }

@@ -16,6 +16,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
@@ -32,14 +35,22 @@ final class AppendHandler {
     private static final Pattern SHA256_DIGEST = Pattern.compile("(?:^|,)\\s*sha-256\\s*=\\s*:([A-Za-z0-9+/=]*):",
             Pattern.CASE_INSENSITIVE);
 
+    /** Bodies wait at most this long for room in the in-flight budget before a 503. */
+    private static final long BUDGET_WAIT_SECONDS = 30;
+
     private final Log log;
     private final Limits limits;
     private final Executor executor;
+    /** Request bodies in memory, in KiB (a Semaphore counts ints). */
+    private final Semaphore inflightKib;
+    private final int inflightBudgetKib;
 
     AppendHandler(Log log, Limits limits, Executor executor) {
         this.log = log;
         this.limits = limits;
         this.executor = executor;
+        this.inflightBudgetKib = (int) Math.min(Integer.MAX_VALUE, limits.inflightBytes() >> 10);
+        this.inflightKib = new Semaphore(inflightBudgetKib);
     }
 
     void handle(Request request, Response response, Callback callback, boolean batch) {
@@ -59,19 +70,49 @@ final class AppendHandler {
         }
         String digest = request.getHeaders().get("Content-Digest");
         long max = batch ? limits.maxBatchBytes() : limits.maxPayloadBytes();
+        if (request.getLength() > max) {
+            HttpError e = BodyReader.tooLarge(request.getLength(), max, batch ? "batch" : "payload");
+            Replies.error(response, callback, e.status, e.code, e.getMessage());
+            return;
+        }
+        // A batch is held twice while it is split into lines.
+        long held = (request.getLength() >= 0 ? request.getLength() : max) * (batch ? 2 : 1);
+        int kib = (int) Math.min(inflightBudgetKib, (held >> 10) + 1);
+        try {
+            if (!inflightKib.tryAcquire(kib, BUDGET_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                Replies.error(response, callback, 503, "busy", "too many request bodies in memory; retry later");
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Replies.error(response, callback, 503, "unavailable", "interrupted");
+            return;
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                inflightKib.release(kib);
+            }
+        };
         BodyReader.read(request, max, batch ? "batch" : "payload", body -> {
             try {
                 checkDigest(digest, body);
                 List<byte[]> payloads = batch ? lines(body) : List.of(body);
                 Append append = Append.of(payloads, contentType, key, expected, ack, batch);
+                append.written.whenComplete((r, f) -> release.run());
                 log.submit(append);
                 CompletableFuture<AppendResult> done = ack == Ack.DURABLE ? append.durable : append.written;
                 done.whenCompleteAsync((result, failure) -> reply(response, callback, append, result, failure),
                         executor);
             } catch (HttpError e) {
+                release.run();
                 Replies.error(response, callback, e.status, e.code, e.getMessage());
+            } catch (RuntimeException e) {
+                release.run();
+                throw e;
             }
         }, failure -> {
+            release.run();
             HttpError e = failure instanceof HttpError h ? h : new HttpError(400, "bad_request", failure.toString());
             Replies.error(response, callback, e.status, e.code, e.getMessage());
         });

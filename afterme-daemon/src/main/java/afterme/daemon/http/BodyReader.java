@@ -15,6 +15,8 @@ final class BodyReader implements Runnable {
     private final String what;
     private final Consumer<byte[]> onBody;
     private final Consumer<Throwable> onFailure;
+    /** The body when its length was announced: read straight into an array of that size. */
+    private final byte[] exact;
     private final ByteArrayOutputStream body;
     private long bytes;
 
@@ -26,17 +28,13 @@ final class BodyReader implements Runnable {
         this.onBody = onBody;
         this.onFailure = onFailure;
         long length = request.getLength();
-        this.body = new ByteArrayOutputStream((int) Math.max(0, Math.min(length, maxBytes)));
+        this.exact = length >= 0 ? new byte[(int) length] : null;
+        this.body = length >= 0 ? null : new ByteArrayOutputStream(8192);
     }
 
-    /** Reads the body, or fails with 413 from the Content-Length before reading a byte. */
+    /** Reads the body; the caller has already refused a Content-Length over the limit. */
     static void read(Request request, long maxBytes, String what, Consumer<byte[]> onBody,
                      Consumer<Throwable> onFailure) {
-        long length = request.getLength();
-        if (length > maxBytes) {
-            onFailure.accept(tooLarge(length, maxBytes, what));
-            return;
-        }
         new BodyReader(request, maxBytes, what, onBody, onFailure).run();
     }
 
@@ -59,20 +57,27 @@ final class BodyReader implements Runnable {
                 return;
             }
             int n = chunk.remaining();
-            bytes += n;
-            if (bytes > maxBytes) {
+            if (bytes + n > maxBytes || (exact != null && bytes + n > exact.length)) {
                 chunk.release();
                 onFailure.accept(tooLarge(-1, maxBytes, what));
                 return;
             }
-            if (n > 0) {
+            if (exact != null) {
+                chunk.getByteBuffer().get(exact, (int) bytes, n);
+            } else if (n > 0) {
                 byte[] part = new byte[n];
                 chunk.getByteBuffer().get(part);
                 body.write(part, 0, n);
             }
+            bytes += n;
             chunk.release();
             if (chunk.isLast()) {
-                onBody.accept(body.toByteArray());
+                if (exact != null && bytes != exact.length) {
+                    onFailure.accept(new HttpError(400, "bad_request", "the body ended after " + bytes + " of "
+                            + exact.length + " bytes"));
+                    return;
+                }
+                onBody.accept(exact != null ? exact : body.toByteArray());
                 return;
             }
         }

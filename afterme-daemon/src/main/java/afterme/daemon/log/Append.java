@@ -16,7 +16,9 @@ public final class Append {
     static final byte[] NONE = new byte[0];
     private static final long NO_EXPECTATION = -1;
 
-    final List<byte[]> payloads;
+    /** Dropped by the writer once written, so that acknowledged payloads do not wait in memory for an fsync. */
+    private List<byte[]> payloads;
+    private final int[] sizes;
     final byte[][] sha256s;
     final byte[] contentType;
     final byte[] idempotencyKey;
@@ -34,10 +36,12 @@ public final class Append {
         }
         this.payloads = payloads;
         this.sha256s = new byte[payloads.size()][];
+        this.sizes = new int[payloads.size()];
         long bytes = 0;
         for (int i = 0; i < payloads.size(); i++) {
             sha256s[i] = Hashes.sha256(payloads.get(i));
-            bytes += payloads.get(i).length;
+            sizes[i] = payloads.get(i).length;
+            bytes += sizes[i];
         }
         this.totalBytes = bytes;
         this.contentType = contentType == null ? NONE : contentType.getBytes(StandardCharsets.US_ASCII);
@@ -73,11 +77,20 @@ public final class Append {
     }
 
     public int count() {
-        return payloads.size();
+        return sizes.length;
     }
 
     public int size(int index) {
-        return payloads.get(index).length;
+        return sizes[index];
+    }
+
+    /** The payloads, for the writer; null once written. */
+    List<byte[]> payloads() {
+        return payloads;
+    }
+
+    void releasePayloads() {
+        payloads = null;
     }
 
     public byte[] sha256(int index) {

@@ -237,7 +237,7 @@ final class LogWriter implements Runnable {
         int[] lengths = new int[a.count()];
         for (int i = 0; i < a.count(); i++) {
             lengths[i] = RecordCodec.encodedLength(zone.length, a.contentType.length, a.idempotencyKey.length,
-                    a.payloads.get(i).length);
+                    a.size(i));
             total += lengths[i];
         }
         // A batch never straddles two segments: it goes whole into the active one or whole into the next.
@@ -267,7 +267,7 @@ final class LogWriter implements Runnable {
         for (int i = 0; i < a.count(); i++) {
             long offset = active.size() + buffer.position();
             RecordCodec.encode(buffer, ++lastSeq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
-                    a.idempotencyKey, a.sha256s[i], a.payloads.get(i), chain, md, crc);
+                    a.idempotencyKey, a.sha256s[i], a.payloads().get(i), chain, md, crc);
             active.noteRecord(lastSeq, nanos, offset, lengths[i]);
         }
         lastNanos = nanos;
@@ -314,6 +314,7 @@ final class LogWriter implements Runnable {
         chainHead = chain.clone();
         for (Staged s : staged) {
             Append a = s.append();
+            a.releasePayloads();
             AppendResult r = s.result();
             if (!r.duplicate()) {
                 stats.appends.increment();

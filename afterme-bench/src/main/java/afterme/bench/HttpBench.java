@@ -1,0 +1,270 @@
+package afterme.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpMethod;
+
+/**
+ * The HTTP benchmark of issue 4. The bare Jetty handler and afterme each run as their own process
+ * (afterme with -Xmx256m); this process is the load generator: Jetty's HttpClient with N keep-alive
+ * connections, each carrying one request at a time. Every afterme figure is given as a ratio of the
+ * bare handler's at the same payload and connection count, and for 1 MiB of the disk too.
+ */
+final class HttpBench {
+    private static final long RUN_NANOS = 3_000_000_000L;
+    private static final Pattern URL = Pattern.compile("on (http://\\S+)");
+
+    private final Path dataDir;
+    private final Path jar;
+    private final PrintStream out;
+
+    HttpBench(Path dataDir, Path jar, PrintStream out) {
+        this.dataDir = dataDir;
+        this.jar = jar;
+        this.out = out;
+    }
+
+    private record Result(double requestsPerSecond, double recordsPerSecond, double mbps, long p50Micros,
+                          long p99Micros) {
+    }
+
+    void run() throws Exception {
+        double diskMBps = DiskProbe.appendSyncMBps(dataDir, 512L << 20);
+        out.printf("disk: 1 MiB append+fdatasync %.0f MB/s%n", diskMBps);
+        HttpClient client = new HttpClient();
+        client.setMaxConnectionsPerDestination(64);
+        client.setMaxRequestsQueuedPerDestination(100_000);
+        client.start();
+        int[] sizes = {100, 1024, 1 << 20};
+        int[] connections = {1, 8, 64};
+        double[][] bare = new double[sizes.length][connections.length];
+        Process bareServer = start(List.of(java(), "-cp", benchJar(), "afterme.bench.Bench", "bare-server"));
+        try {
+            URI uri = url(bareServer);
+            out.println("server        payload  ack      conns   req/s  records/s     MB/s  p50 us  p99 us  ratio");
+            for (int s = 0; s < sizes.length; s++) {
+                for (int c = 0; c < connections.length; c++) {
+                    Result r = load(client, uri.resolve("/"), payload(sizes[s]), connections[c], 1);
+                    bare[s][c] = r.requestsPerSecond;
+                    print("bare jetty", sizes[s], "-", connections[c], r, "1.00");
+                }
+            }
+        } finally {
+            bareServer.destroy();
+            bareServer.waitFor();
+        }
+        EngineBench.deleteTree(dataDir.resolve("http"));
+        Process afterme = start(List.of(java(), "-Xmx256m", "-jar", jar.toString(), "serve", "--data",
+                dataDir.resolve("http").toString(), "--listen", "127.0.0.1:0"));
+        HeapWatch heap = null;
+        try {
+            URI uri = url(afterme);
+            heap = new HeapWatch(client, uri.resolve("/metrics"));
+            for (int s = 0; s < sizes.length; s++) {
+                for (String ack : List.of("memory", "durable")) {
+                    for (int c = 0; c < connections.length; c++) {
+                        Result r = load(client, uri.resolve("/v1/records?ack=" + ack), payload(sizes[s]),
+                                connections[c], 1);
+                        String ratio = String.format("%.2f of bare", r.requestsPerSecond / bare[s][c]);
+                        if (sizes[s] == 1 << 20) {
+                            ratio += String.format(", %.2f of disk", r.mbps / diskMBps);
+                        }
+                        print("afterme", sizes[s], ack, connections[c], r, ratio);
+                    }
+                }
+            }
+            byte[] batch = batch(1000, 100);
+            for (String ack : List.of("memory", "durable")) {
+                for (int c : new int[] {1, 8}) {
+                    Result r = load(client, uri.resolve("/v1/records/batch?ack=" + ack), batch, c, 1000);
+                    print("afterme batch", 100, ack, c, r, String.format("%.2f of 1,000,000 records/s",
+                            r.recordsPerSecond / 1e6));
+                }
+            }
+            out.printf("afterme heap: peak %d MiB used of a 256 MiB limit (sampled from /metrics every 100 ms)%n",
+                    heap.peak() >> 20);
+        } finally {
+            if (heap != null) {
+                heap.close();
+            }
+            afterme.destroy();
+            afterme.waitFor();
+            client.stop();
+            EngineBench.deleteTree(dataDir.resolve("http"));
+        }
+    }
+
+    private void print(String server, int size, String ack, int conns, Result r, String ratio) {
+        out.printf("%-13s %-8s %-8s %5d %7.0f %10.0f %8.1f %7d %7d  %s%n", server, label(size), ack, conns,
+                r.requestsPerSecond, r.recordsPerSecond, r.mbps, r.p50Micros, r.p99Micros, ratio);
+    }
+
+    /** {@code connections} request loops, each sending its next request when the previous one is answered. */
+    private static Result load(HttpClient client, URI uri, byte[] body, int connections, int recordsPerRequest)
+            throws Exception {
+        // Warm-up: JIT and connections.
+        for (int i = 0; i < 200; i++) {
+            send(client, uri, body);
+        }
+        long[] latencies = new long[1 << 22];
+        AtomicInteger n = new AtomicInteger();
+        AtomicLong failures = new AtomicLong();
+        long start = System.nanoTime();
+        long deadline = start + RUN_NANOS;
+        CountDownLatch done = new CountDownLatch(connections);
+        for (int c = 0; c < connections; c++) {
+            loop(client, uri, body, deadline, latencies, n, failures, done);
+        }
+        done.await(60, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        int count = Math.min(n.get(), latencies.length);
+        long[] sorted = Arrays.copyOf(latencies, count);
+        Arrays.sort(sorted);
+        if (failures.get() > 0) {
+            throw new IllegalStateException(failures.get() + " requests failed against " + uri);
+        }
+        double rps = count / seconds;
+        return new Result(rps, rps * recordsPerRequest, rps * body.length / 1e6, sorted[count / 2] / 1000,
+                sorted[(int) (count * 0.99)] / 1000);
+    }
+
+    private static void loop(HttpClient client, URI uri, byte[] body, long deadline, long[] latencies,
+                             AtomicInteger n, AtomicLong failures, CountDownLatch done) {
+        long t = System.nanoTime();
+        if (t >= deadline) {
+            done.countDown();
+            return;
+        }
+        request(client, uri, body).send(result -> {
+            if (result.isFailed() || result.getResponse().getStatus() != 200) {
+                failures.incrementAndGet();
+                done.countDown();
+                return;
+            }
+            int i = n.getAndIncrement();
+            if (i < latencies.length) {
+                latencies[i] = System.nanoTime() - t;
+            }
+            loop(client, uri, body, deadline, latencies, n, failures, done);
+        });
+    }
+
+    private static Request request(HttpClient client, URI uri, byte[] body) {
+        return client.newRequest(uri).method(HttpMethod.POST).body(new BytesRequestContent(body))
+                .timeout(60, TimeUnit.SECONDS);
+    }
+
+    private static void send(HttpClient client, URI uri, byte[] body) throws Exception {
+        ContentResponse r = request(client, uri, body).send();
+        if (r.getStatus() != 200) {
+            throw new IllegalStateException(uri + " answered " + r.getStatus() + ": " + r.getContentAsString());
+        }
+    }
+
+    private static byte[] payload(int size) {
+        byte[] b = new byte[size];
+        Arrays.fill(b, (byte) 'x');
+        b[0] = '"';
+        b[size - 1] = '"';
+        return b;
+    }
+
+    private static byte[] batch(int records, int size) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < records; i++) {
+            s.append('"').append("x".repeat(size - 2)).append("\"\n");
+        }
+        return s.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String label(int size) {
+        return size >= 1 << 20 ? (size >> 20) + " MiB" : size >= 1024 ? (size >> 10) + " KiB" : size + " B";
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static String benchJar() throws Exception {
+        return Path.of(HttpBench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    }
+
+    private static Process start(List<String> command) throws IOException {
+        return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static URI url(Process p) throws IOException {
+        BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+        for (String line = err.readLine(); line != null; line = err.readLine()) {
+            Matcher m = URL.matcher(line);
+            if (m.find()) {
+                Thread drain = new Thread(() -> {
+                    try {
+                        err.transferTo(java.io.Writer.nullWriter());
+                    } catch (IOException e) {
+                        // the server went away; the benchmark notices on its next request
+                    }
+                });
+                drain.setDaemon(true);
+                drain.start();
+                return URI.create(m.group(1));
+            }
+        }
+        throw new IOException("the server did not start");
+    }
+
+    /** Samples the daemon's heap from /metrics. */
+    private static final class HeapWatch implements AutoCloseable {
+        private final AtomicLong peak = new AtomicLong();
+        private final Thread thread;
+        private volatile boolean stop;
+
+        HeapWatch(HttpClient client, URI metrics) {
+            thread = new Thread(() -> {
+                Pattern used = Pattern.compile("(?m)^afterme_jvm_heap_used_bytes (\\d+)");
+                while (!stop) {
+                    try {
+                        Matcher m = used.matcher(client.GET(metrics).getContentAsString());
+                        if (m.find()) {
+                            peak.accumulateAndGet(Long.parseLong(m.group(1)), Math::max);
+                        }
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception e) {
+                        // a missed sample; the next one comes in 100 ms
+                    }
+                }
+            });
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        long peak() {
+            return peak.get();
+        }
+
+        @Override
+        public void close() {
+            stop = true;
+        }
+    }
+}
