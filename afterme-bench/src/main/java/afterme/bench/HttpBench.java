@@ -7,25 +7,18 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.jetty.client.BytesRequestContent;
-import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.http.HttpMethod;
 
 /**
  * The HTTP benchmark of issue 4. The bare Jetty handler and afterme each run as their own process
- * (afterme with -Xmx256m); this process is the load generator: Jetty's HttpClient with N keep-alive
- * connections, each carrying one request at a time. Every afterme figure is given as a ratio of the
+ * (afterme with -Xmx256m); the load comes from wrk (Debian's package) with N keep-alive connections,
+ * each carrying one request at a time. This process only samples the daemon's heap from /metrics. Every afterme figure is given as a ratio of the
  * bare handler's at the same payload and connection count, and for 1 MiB of the disk too.
  */
 final class HttpBench {
@@ -62,7 +55,7 @@ final class HttpBench {
             out.println("server        payload  ack      conns   req/s  records/s     MB/s  p50 us  p99 us  ratio");
             for (int s = 0; s < sizes.length; s++) {
                 for (int c = 0; c < connections.length; c++) {
-                    Result r = load(client, uri.resolve("/"), payload(sizes[s]), connections[c], 1);
+                    Result r = load(uri.resolve("/"), payload(sizes[s]), connections[c], 1);
                     bare[s][c] = r.requestsPerSecond;
                     print("bare jetty", sizes[s], "-", connections[c], r, "1.00");
                 }
@@ -81,8 +74,7 @@ final class HttpBench {
             for (int s = 0; s < sizes.length; s++) {
                 for (String ack : List.of("memory", "durable")) {
                     for (int c = 0; c < connections.length; c++) {
-                        Result r = load(client, uri.resolve("/v1/records?ack=" + ack), payload(sizes[s]),
-                                connections[c], 1);
+                        Result r = load(uri.resolve("/v1/records?ack=" + ack), payload(sizes[s]), connections[c], 1);
                         String ratio = String.format("%.2f of bare", r.requestsPerSecond / bare[s][c]);
                         if (sizes[s] == 1 << 20) {
                             ratio += String.format(", %.2f of disk", r.mbps / diskMBps);
@@ -94,7 +86,7 @@ final class HttpBench {
             byte[] batch = batch(1000, 100);
             for (String ack : List.of("memory", "durable")) {
                 for (int c : new int[] {1, 8}) {
-                    Result r = load(client, uri.resolve("/v1/records/batch?ack=" + ack), batch, c, 1000);
+                    Result r = load(uri.resolve("/v1/records/batch?ack=" + ack), batch, c, 1000);
                     print("afterme batch", 100, ack, c, r, String.format("%.2f of 1,000,000 records/s",
                             r.recordsPerSecond / 1e6));
                 }
@@ -117,66 +109,58 @@ final class HttpBench {
                 r.requestsPerSecond, r.recordsPerSecond, r.mbps, r.p50Micros, r.p99Micros, ratio);
     }
 
-    /** {@code connections} request loops, each sending its next request when the previous one is answered. */
-    private static Result load(HttpClient client, URI uri, byte[] body, int connections, int recordsPerRequest)
-            throws Exception {
-        // Warm-up: JIT and connections.
-        for (int i = 0; i < 200; i++) {
-            send(client, uri, body);
+    /**
+     * Runs wrk (a C load generator, so that the client costs the 2 cores as little as possible) with
+     * {@code connections} keep-alive connections for 3 s, after a 1 s warm-up.
+     */
+    private Result load(URI uri, byte[] body, int connections, int recordsPerRequest) throws Exception {
+        Path bodyFile = dataDir.resolve("wrk-body.bin");
+        java.nio.file.Files.write(bodyFile, body);
+        Path script = dataDir.resolve("wrk-post.lua");
+        java.nio.file.Files.writeString(script, "wrk.method = \"POST\"\n"
+                + "local f = io.open(\"" + bodyFile + "\", \"rb\")\nwrk.body = f:read(\"*a\")\nf:close()\n"
+                + "wrk.headers[\"Content-Type\"] = \"application/x-ndjson\"\n");
+        int threads = Math.min(2, connections);
+        wrk(threads, connections, "1s", script, uri);
+        String out = wrk(threads, connections, "3s", script, uri);
+        if (out.contains("Non-2xx") || out.contains("Socket errors")) {
+            throw new IllegalStateException("errors against " + uri + ":\n" + out);
         }
-        long[] latencies = new long[1 << 22];
-        AtomicInteger n = new AtomicInteger();
-        AtomicLong failures = new AtomicLong();
-        long start = System.nanoTime();
-        long deadline = start + RUN_NANOS;
-        CountDownLatch done = new CountDownLatch(connections);
-        for (int c = 0; c < connections; c++) {
-            loop(client, uri, body, deadline, latencies, n, failures, done);
-        }
-        done.await(60, TimeUnit.SECONDS);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        int count = Math.min(n.get(), latencies.length);
-        long[] sorted = Arrays.copyOf(latencies, count);
-        Arrays.sort(sorted);
-        if (failures.get() > 0) {
-            throw new IllegalStateException(failures.get() + " requests failed against " + uri);
-        }
-        double rps = count / seconds;
-        return new Result(rps, rps * recordsPerRequest, rps * body.length / 1e6, sorted[count / 2] / 1000,
-                sorted[(int) (count * 0.99)] / 1000);
+        double rps = number(out, "Requests/sec:\\s+([0-9.]+)");
+        return new Result(rps, rps * recordsPerRequest, rps * body.length / 1e6, micros(out, "50%"),
+                micros(out, "99%"));
     }
 
-    private static void loop(HttpClient client, URI uri, byte[] body, long deadline, long[] latencies,
-                             AtomicInteger n, AtomicLong failures, CountDownLatch done) {
-        long t = System.nanoTime();
-        if (t >= deadline) {
-            done.countDown();
-            return;
+    private static String wrk(int threads, int connections, String duration, Path script, URI uri) throws Exception {
+        Process p = new ProcessBuilder("wrk", "-t" + threads, "-c" + connections, "-d" + duration, "--latency",
+                "--timeout", "30s", "-s", script.toString(), uri.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException("wrk failed (is it installed? apt-get install wrk):\n" + out);
         }
-        request(client, uri, body).send(result -> {
-            if (result.isFailed() || result.getResponse().getStatus() != 200) {
-                failures.incrementAndGet();
-                done.countDown();
-                return;
-            }
-            int i = n.getAndIncrement();
-            if (i < latencies.length) {
-                latencies[i] = System.nanoTime() - t;
-            }
-            loop(client, uri, body, deadline, latencies, n, failures, done);
-        });
+        return out;
     }
 
-    private static Request request(HttpClient client, URI uri, byte[] body) {
-        return client.newRequest(uri).method(HttpMethod.POST).body(new BytesRequestContent(body))
-                .timeout(60, TimeUnit.SECONDS);
+    private static double number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + regex + " in wrk's output:\n" + text);
+        }
+        return Double.parseDouble(m.group(1));
     }
 
-    private static void send(HttpClient client, URI uri, byte[] body) throws Exception {
-        ContentResponse r = request(client, uri, body).send();
-        if (r.getStatus() != 200) {
-            throw new IllegalStateException(uri + " answered " + r.getStatus() + ": " + r.getContentAsString());
+    /** A latency percentile line of wrk --latency ("50%  1.23ms") in microseconds. */
+    private static long micros(String text, String percentile) {
+        Matcher m = Pattern.compile("(?m)^\\s+" + percentile + "\\s+([0-9.]+)(us|ms|s)").matcher(text);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + percentile + " latency in wrk's output:\n" + text);
         }
+        double v = Double.parseDouble(m.group(1));
+        return (long) switch (m.group(2)) {
+            case "us" -> v;
+            case "ms" -> v * 1000;
+            default -> v * 1_000_000;
+        };
     }
 
     private static byte[] payload(int size) {

@@ -88,15 +88,17 @@ public final class DumpCommand implements Callable<Integer> {
             total += Files.size(file);
         }
         long all = total;
+        RecordJson.LineWriter json = new RecordJson.LineWriter(out, mode, RecordJson.Location.INCLUDE);
         try (Tty tty = Tty.stderr()) {
             long before = 0;
             for (Path file : files) {
                 long base = before;
                 SegmentScan scan = SegmentScanner.scan(file, true, segmentsOnly ? null : r -> {
                     if (inRange(r)) {
-                        RecordJson.writeLine(out, r, mode, RecordJson.Location.INCLUDE, null);
+                        json.write(r);
                     }
                 }, (seq, nanos, offset, length) -> tty.progress("dump", base + offset + length, all));
+                json.flush();
                 before += scan.fileSize();
                 tty.clearProgress();
                 if (segmentsOnly) {

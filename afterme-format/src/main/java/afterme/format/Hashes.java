@@ -43,6 +43,6 @@ public final class Hashes {
     }
 
     public static String hex8(int crc) {
-        return String.format("%08x", crc);
+        return HEX.toHexDigits(crc);
     }
 }

@@ -17,8 +17,10 @@ import java.util.zip.CRC32C;
  * log grows (a live daemon's active segment, rotation included). {@link #next} returns null when no
  * further complete record exists yet; damage ends the read with a {@link LogFormatException}.
  *
- * <p>Every record returned has passed its CRC32C, seq and chain checks (the chain is checked from the
- * first record read after a segment start or an index jump), and its SHA-256 when {@code verifyHashes}.
+ * <p>Every record returned has passed its CRC32C and seq checks, which catch torn and flipped bytes; with
+ * {@code verifyHashes} also its chain link (from the first record read after a segment start or an
+ * index jump) and its payload's SHA-256, which catch deliberate rewrites. The daemon reads with both;
+ * tail, whose job is speed, with the CRC; verify walks with everything.
  * Not thread-safe: one owner reads.
  */
 public final class LogCursor implements Closeable {
@@ -69,7 +71,10 @@ public final class LogCursor implements Closeable {
             if (channel == null && !openSegmentHolding(nextSeq)) {
                 return null;
             }
-            size = channel.size();
+            if (pos >= size || size - pos < RecordCodec.PREFIX) {
+                // Only near the known end is the file asked again how long it has grown.
+                size = channel.size();
+            }
             if (pos >= size) {
                 checkNotAbandoned();
                 return null;
@@ -83,7 +88,11 @@ public final class LogCursor implements Closeable {
                 }
                 continue;
             }
-            int length = frameAt(pos);
+            int length = window.frameAt(pos, size, crc);
+            if (length == RecordCodec.NEED_MORE && size < channel.size()) {
+                size = channel.size();
+                continue;
+            }
             if (length == RecordCodec.NEED_MORE) {
                 checkNotAbandoned();
                 return null;
@@ -103,7 +112,7 @@ public final class LogCursor implements Closeable {
             if (seq > nextSeq) {
                 throw damage(ProblemKind.SEQ_GAP, "found seq " + seq + " where seq " + nextSeq + " belongs");
             }
-            if (chain != null && !RecordCodec.chainFollows(b, at, chain, md)) {
+            if (verifyHashes && chain != null && !RecordCodec.chainFollows(b, at, chain, md)) {
                 throw damage(ProblemKind.CHAIN_BREAK, "chain hash does not follow from the previous record");
             }
             if (verifyHashes && !RecordCodec.payloadHashMatches(b, at, md)) {
@@ -128,24 +137,6 @@ public final class LogCursor implements Closeable {
         long bytes = channel.size() - pos;
         return new Problem(ProblemKind.TORN_TAIL, segment.getFileName().toString(), pos, nextSeq,
                 bytes + " bytes after the last valid record; run 'afterme recover' to cut them (they are backed up)");
-    }
-
-    private int frameAt(long at) throws IOException {
-        int avail = window.load(at, RecordCodec.PREFIX, size);
-        ByteBuffer b = window.buffer();
-        int i = window.index(at);
-        if (avail >= RecordCodec.PREFIX && b.getInt(i) == RecordCodec.MAGIC) {
-            long claimed = Integer.toUnsignedLong(b.getInt(i + 8));
-            if (claimed > size - at) {
-                return RecordCodec.NEED_MORE;
-            }
-            if (claimed >= RecordCodec.MIN_LENGTH) {
-                avail = window.load(at, (int) claimed, size);
-                b = window.buffer();
-                i = window.index(at);
-            }
-        }
-        return RecordCodec.frameLength(b, i, avail, crc);
     }
 
     private boolean moveAfterTrailer() throws IOException {
@@ -226,6 +217,7 @@ public final class LogCursor implements Closeable {
             throw e;
         }
         channel = ch;
+        size = ch.size();
         segment = file;
         window = new SegmentWindow(ch, SegmentWindow.DEFAULT_CAPACITY);
         pos = SegmentHeader.LENGTH;

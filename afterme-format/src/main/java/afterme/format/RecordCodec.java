@@ -118,7 +118,7 @@ public final class RecordCodec {
             return INVALID;
         }
         crc.reset();
-        crc.update(b.duplicate().position(pos + 8).limit(pos + length));
+        update(crc, b, pos + 8, length - 8);
         return (int) crc.getValue() == b.getInt(pos + 4) ? length : INVALID;
     }
 
@@ -155,9 +155,8 @@ public final class RecordCodec {
                 + Byte.toUnsignedInt(b.get(pos + 39));
         md.reset();
         md.update(prevChain);
-        md.update(b.duplicate().position(pos + 8).limit(chainAt));
-        byte[] expected = md.digest();
-        return b.slice(chainAt, Hashes.SHA256_BYTES).equals(ByteBuffer.wrap(expected));
+        update(md, b, pos + 8, chainAt - pos - 8);
+        return matches(b, chainAt, md.digest());
     }
 
     /** Whether the payload of the valid frame at {@code pos} hashes to the SHA-256 stored in its header. */
@@ -165,8 +164,8 @@ public final class RecordCodec {
         int length = b.getInt(pos + 8);
         int payloadSize = b.getInt(pos + 12);
         md.reset();
-        md.update(b.duplicate().position(pos + length - payloadSize).limit(pos + length));
-        return ByteBuffer.wrap(md.digest()).equals(b.slice(pos + 40, Hashes.SHA256_BYTES));
+        update(md, b, pos + length - payloadSize, payloadSize);
+        return matches(b, pos + 40, md.digest());
     }
 
     /** The chain stored in the valid frame at {@code pos}. */
@@ -184,6 +183,31 @@ public final class RecordCodec {
 
     public static long epochNanosAt(ByteBuffer b, int pos) {
         return b.getLong(pos + 24) * 1_000_000_000L + b.getInt(pos + 32);
+    }
+
+    // The hot loops of verify and tail pass heap buffers: go through their arrays, not through views.
+    private static void update(CRC32C crc, ByteBuffer b, int from, int length) {
+        if (b.hasArray()) {
+            crc.update(b.array(), b.arrayOffset() + from, length);
+        } else {
+            crc.update(b.duplicate().position(from).limit(from + length));
+        }
+    }
+
+    private static void update(MessageDigest md, ByteBuffer b, int from, int length) {
+        if (b.hasArray()) {
+            md.update(b.array(), b.arrayOffset() + from, length);
+        } else {
+            md.update(b.duplicate().position(from).limit(from + length));
+        }
+    }
+
+    private static boolean matches(ByteBuffer b, int at, byte[] expected) {
+        if (b.hasArray()) {
+            int from = b.arrayOffset() + at;
+            return java.util.Arrays.equals(b.array(), from, from + expected.length, expected, 0, expected.length);
+        }
+        return b.slice(at, expected.length).equals(ByteBuffer.wrap(expected));
     }
 
     private static String ascii(ByteBuffer b, int at, int n) {

@@ -31,6 +31,29 @@ public final class RecordJson {
     private RecordJson() {
     }
 
+    private static final ThreadLocal<Object[]> LAST_SECOND = ThreadLocal.withInitial(() -> new Object[] {Long.MIN_VALUE, ""});
+
+    /**
+     * {@link #TIME} without its cost: records come in time order, so the part up to the seconds is
+     * formatted once per second and the nine digits of nanoseconds are appended.
+     */
+    public static String formatTime(long epochSecond, int nanos) {
+        Object[] last = LAST_SECOND.get();
+        if ((long) last[0] != epochSecond) {
+            last[0] = epochSecond;
+            last[1] = SECONDS.format(java.time.Instant.ofEpochSecond(epochSecond));
+        }
+        StringBuilder b = new StringBuilder(30).append((String) last[1]).append('.');
+        String n = Integer.toString(nanos);
+        for (int i = n.length(); i < 9; i++) {
+            b.append('0');
+        }
+        return b.append(n).append('Z').toString();
+    }
+
+    private static final DateTimeFormatter SECONDS =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
+
     /** Where the location fields go: only dump and verify must carry them. */
     public enum Location { INCLUDE, OMIT }
 
@@ -42,7 +65,7 @@ public final class RecordJson {
             g.writeStringField("type", type);
         }
         g.writeNumberField("seq", r.seq());
-        g.writeStringField("time", TIME.format(r.time()));
+        g.writeStringField("time", formatTime(r.epochSecond(), r.nanos()));
         g.writeStringField("zone", r.zone());
         g.writeNumberField("size", r.size());
         g.writeStringField("sha256", Hashes.hex(r.sha256()));
@@ -77,6 +100,35 @@ public final class RecordJson {
             out.write('\n');
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writes many records as NDJSON to one stream through one generator (creating a generator per line
+     * costs more than the line). Not thread-safe; {@link #flush} before the stream is used otherwise.
+     */
+    public static final class LineWriter {
+        private final JsonGenerator g;
+        private final PayloadMode mode;
+        private final Location location;
+
+        public LineWriter(OutputStream out, PayloadMode mode, Location location) throws IOException {
+            this.g = FACTORY.createGenerator(out);
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            g.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
+            g.setRootValueSeparator(null);
+            this.mode = mode;
+            this.location = location;
+        }
+
+        public void write(LogRecord r) throws IOException {
+            RecordJson.write(g, r, mode, location, null);
+            g.writeRaw('\n');
+        }
+
+        /** Hands what is buffered to the stream (without flushing the stream itself). */
+        public void flush() throws IOException {
+            g.flush();
         }
     }
 
@@ -116,6 +168,9 @@ public final class RecordJson {
 
     /** True when the bytes are exactly one JSON value, surrounded by nothing but whitespace. */
     public static boolean isOneJsonValue(byte[] payload) {
+        if (!mayStartJson(payload)) {
+            return false;
+        }
         try (JsonParser p = FACTORY.createParser(payload)) {
             JsonToken first = p.nextToken();
             if (first == null) {
@@ -128,10 +183,30 @@ public final class RecordJson {
         }
     }
 
+    /** A cheap first look, so that text and binary payloads do not pay for a JSON parser. */
+    private static boolean mayStartJson(byte[] payload) {
+        for (byte b : payload) {
+            if (b == ' ' || b == '\t' || b == '\n' || b == '\r') {
+                continue;
+            }
+            return b == '{' || b == '[' || b == '"' || b == '-' || (b >= '0' && b <= '9') || b == 't' || b == 'f'
+                    || b == 'n';
+        }
+        return false;
+    }
+
     public static boolean isUtf8(byte[] payload) {
+        int ascii = 0;
+        while (ascii < payload.length && payload[ascii] >= 0) {
+            ascii++;
+        }
+        if (ascii == payload.length) {
+            return true;
+        }
         try {
             StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(payload));
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(payload, ascii, payload.length - ascii));
             return true;
         } catch (CharacterCodingException e) {
             return false;

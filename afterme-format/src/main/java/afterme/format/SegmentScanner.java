@@ -162,7 +162,7 @@ public final class SegmentScanner {
                     return result(header, endOf(SegmentScan.End.SEALED), pos, end, count, expected - 1, lastNanos,
                             chain, t);
                 }
-                int length = frameAt(pos, inFile);
+                int length = window.frameAt(pos, size, crc);
                 if (length < 0) {
                     return tornOrCorrupt(header, pos, expected, count, lastNanos, chain,
                             length == RecordCodec.NEED_MORE ? "record runs past the end of the file"
@@ -222,25 +222,6 @@ public final class SegmentScanner {
             }
         }
 
-        /** The frame length at {@code pos}, or a negative verdict of {@link RecordCodec#frameLength}. */
-        private int frameAt(long pos, long inFile) throws IOException {
-            int avail = window.load(pos, RecordCodec.PREFIX, size);
-            ByteBuffer b = window.buffer();
-            int at = window.index(pos);
-            if (avail >= RecordCodec.PREFIX && b.getInt(at) == RecordCodec.MAGIC) {
-                long claimed = Integer.toUnsignedLong(b.getInt(at + 8));
-                if (claimed > inFile) {
-                    return RecordCodec.NEED_MORE;
-                }
-                if (claimed >= RecordCodec.MIN_LENGTH) {
-                    avail = window.load(pos, (int) claimed, size);
-                    b = window.buffer();
-                    at = window.index(pos);
-                }
-            }
-            return RecordCodec.frameLength(b, at, avail, crc);
-        }
-
         private SegmentScan tornOrCorrupt(SegmentHeader header, long pos, long expected, long count, long lastNanos,
                                           byte[] chain, String why) throws IOException {
             long next = nextValidFrame(pos + 1);
@@ -260,7 +241,7 @@ public final class SegmentScanner {
             for (long q = from; q + 4 <= size; q++) {
                 int avail = window.load(q, 4, size);
                 int magic = window.buffer().getInt(window.index(q));
-                if (magic == RecordCodec.MAGIC && frameAt(q, size - q) > 0) {
+                if (magic == RecordCodec.MAGIC && window.frameAt(q, size, crc) > 0) {
                     return q;
                 }
                 if (magic == Trailer.MAGIC && size - q >= Trailer.LENGTH) {

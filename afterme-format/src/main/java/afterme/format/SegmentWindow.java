@@ -58,6 +58,28 @@ final class SegmentWindow {
         return filled;
     }
 
+    /**
+     * Loads the frame at {@code pos} and checks it: its length when valid (then readable through
+     * {@link #buffer()} at {@link #index}), or a negative verdict of {@link RecordCodec#frameLength}.
+     * A claimed length past {@code fileSize} is {@link RecordCodec#NEED_MORE} without reading it, so a
+     * damaged length never makes us allocate what it claims.
+     */
+    int frameAt(long pos, long fileSize, java.util.zip.CRC32C crc) throws IOException {
+        int avail = load(pos, RecordCodec.PREFIX, fileSize);
+        int at = index(pos);
+        if (avail >= RecordCodec.PREFIX && buffer.getInt(at) == RecordCodec.MAGIC) {
+            long claimed = Integer.toUnsignedLong(buffer.getInt(at + 8));
+            if (claimed > fileSize - pos) {
+                return RecordCodec.NEED_MORE;
+            }
+            if (claimed >= RecordCodec.MIN_LENGTH) {
+                avail = load(pos, (int) claimed, fileSize);
+                at = index(pos);
+            }
+        }
+        return RecordCodec.frameLength(buffer, at, avail, crc);
+    }
+
     ByteBuffer buffer() {
         return buffer;
     }

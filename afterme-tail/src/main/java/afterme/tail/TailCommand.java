@@ -84,10 +84,12 @@ public final class TailCommand implements Callable<Integer> {
         }
         long start = startSeq();
         OutputStream stdout = Stdout.open();
+        RecordJson.LineWriter json = new RecordJson.LineWriter(stdout, mode, RecordJson.Location.OMIT);
         try (LogCursor cursor = new LogCursor(dir, start, false)) {
             while (true) {
                 LogRecord r = cursor.next();
                 if (r == null) {
+                    json.flush();
                     stdout.flush();
                     if (!follow) {
                         break;
@@ -98,10 +100,16 @@ public final class TailCommand implements Callable<Integer> {
                 if ((to != null && r.seq() > to) || (until != null && r.time().isAfter(until))) {
                     break;
                 }
-                out.write(stdout, r, mode);
+                if (out == Output.JSON) {
+                    json.write(r);
+                } else {
+                    out.write(stdout, r);
+                }
             }
+            json.flush();
             stdout.flush();
         } catch (LogFormatException e) {
+            json.flush();
             stdout.flush();
             spec.commandLine().getErr().println("afterme tail: " + e.getMessage());
             return ExitCodes.DATA_PROBLEM;
@@ -168,14 +176,11 @@ public final class TailCommand implements Callable<Integer> {
             }
         }
 
-        void write(OutputStream out, LogRecord r, PayloadMode mode) throws IOException {
-            switch (this) {
-                case JSON -> RecordJson.writeLine(out, r, mode, RecordJson.Location.OMIT, null);
-                case PAYLOAD -> {
-                    out.write(r.payload());
-                    out.write('\n');
-                }
-                default -> out.write(r.payload());
+        /** The payload shapes; JSON goes through a {@link RecordJson.LineWriter}. */
+        void write(OutputStream out, LogRecord r) throws IOException {
+            out.write(r.payload());
+            if (this == PAYLOAD) {
+                out.write('\n');
             }
         }
     }

@@ -67,11 +67,13 @@ final class ReadHandler {
         PayloadMode mode = payloadMode(q.getValue("payload"));
         long last = log.lastSeq();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        RecordJson.LineWriter json = new RecordJson.LineWriter(out, mode, RecordJson.Location.INCLUDE);
         try (LogCursor cursor = log.cursor(from)) {
             long sent = 0;
             for (LogRecord r = cursor.next(); r != null && r.seq() <= last && sent < limit
                     && out.size() < MAX_RANGE_BYTES; r = cursor.next()) {
-                RecordJson.writeLine(out, r, mode, RecordJson.Location.INCLUDE, null);
+                json.write(r);
+                json.flush();
                 sent++;
             }
         }

@@ -3,11 +3,7 @@ package afterme.daemon.log;
 import afterme.format.Storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.EnumMap;
@@ -68,12 +64,10 @@ final class FaultyStorage implements Storage {
         Storage.DEFAULT.delete(file);
     }
 
-    /** Delegates to a real channel, asking the storage before each write, force and truncate. */
-    private final class Channel extends FileChannel {
-        private final FileChannel inner;
-
+    /** Asks the storage before each write, force and truncate. */
+    private final class Channel extends DelegatingFileChannel {
         Channel(FileChannel inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
@@ -88,17 +82,6 @@ final class FaultyStorage implements Storage {
         }
 
         @Override
-        public int write(ByteBuffer src) throws IOException {
-            return write(src, inner.position());
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            check(Op.WRITE);
-            return inner.write(srcs, offset, length);
-        }
-
-        @Override
         public void force(boolean metaData) throws IOException {
             check(Op.FORCE);
             inner.force(metaData);
@@ -109,68 +92,6 @@ final class FaultyStorage implements Storage {
             check(Op.TRUNCATE);
             inner.truncate(size);
             return this;
-        }
-
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            return inner.read(dst);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            return inner.read(dsts, offset, length);
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return inner.read(dst, position);
-        }
-
-        @Override
-        public long position() throws IOException {
-            return inner.position();
-        }
-
-        @Override
-        public FileChannel position(long newPosition) throws IOException {
-            inner.position(newPosition);
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return inner.size();
-        }
-
-        @Override
-        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-            return inner.transferTo(position, count, target);
-        }
-
-        @Override
-        public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-            check(Op.WRITE);
-            return inner.transferFrom(src, position, count);
-        }
-
-        @Override
-        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-            return inner.map(mode, position, size);
-        }
-
-        @Override
-        public FileLock lock(long position, long size, boolean shared) throws IOException {
-            return inner.lock(position, size, shared);
-        }
-
-        @Override
-        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-            return inner.tryLock(position, size, shared);
-        }
-
-        @Override
-        protected void implCloseChannel() throws IOException {
-            inner.close();
         }
     }
 }

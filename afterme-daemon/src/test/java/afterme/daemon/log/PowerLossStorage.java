@@ -3,11 +3,7 @@ package afterme.daemon.log;
 import afterme.format.Storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -179,14 +175,13 @@ final class PowerLossStorage implements Storage {
         return content;
     }
 
-    /** Delegates to a real channel and records its writes, truncates and fsyncs. */
-    private final class Channel extends FileChannel {
+    /** Records each write, truncate and fsync. */
+    private final class Channel extends DelegatingFileChannel {
         private final Path file;
-        private final FileChannel inner;
 
         Channel(Path file, FileChannel inner) {
+            super(inner);
             this.file = file;
-            this.inner = inner;
         }
 
         @Override
@@ -195,23 +190,6 @@ final class PowerLossStorage implements Storage {
             src.duplicate().get(bytes);
             int n = inner.write(src, position);
             ops.add(new Write(file, position, Arrays.copyOf(bytes, n)));
-            return n;
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            long at = inner.position();
-            int n = write(src, at);
-            inner.position(at + n);
-            return n;
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            long n = 0;
-            for (int i = offset; i < offset + length; i++) {
-                n += write(srcs[i]);
-            }
             return n;
         }
 
@@ -226,72 +204,6 @@ final class PowerLossStorage implements Storage {
             inner.truncate(size);
             ops.add(new Truncate(file, size));
             return this;
-        }
-
-        @Override
-        public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-            ByteBuffer b = ByteBuffer.allocate((int) count);
-            while (b.hasRemaining() && src.read(b) >= 0) {
-                // read what the source has
-            }
-            b.flip();
-            return write(b, position);
-        }
-
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            return inner.read(dst);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            return inner.read(dsts, offset, length);
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return inner.read(dst, position);
-        }
-
-        @Override
-        public long position() throws IOException {
-            return inner.position();
-        }
-
-        @Override
-        public FileChannel position(long newPosition) throws IOException {
-            inner.position(newPosition);
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return inner.size();
-        }
-
-        @Override
-        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-            return inner.transferTo(position, count, target);
-        }
-
-        @Override
-        public MappedByteBuffer map(MapMode mode, long position, long size) {
-            throw new UnsupportedOperationException("the engine never maps segments");
-        }
-
-        @Override
-        public FileLock lock(long position, long size, boolean shared) throws IOException {
-            return inner.lock(position, size, shared);
-        }
-
-        @Override
-        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-            return inner.tryLock(position, size, shared);
-        }
-
-        @Override
-        protected void implCloseChannel() throws IOException {
-            inner.close();
         }
     }
 }

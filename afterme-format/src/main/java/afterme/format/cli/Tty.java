@@ -12,40 +12,51 @@ import org.jline.terminal.TerminalBuilder;
  */
 public final class Tty implements AutoCloseable {
     private static final long REDRAW_NANOS = 100_000_000L;
+    /** Work shorter than this gets no bar, and does not pay for finding the terminal. */
+    private static final long BAR_AFTER_NANOS = 500_000_000L;
 
-    private final Terminal terminal;
+    private final long started = System.nanoTime();
+    private Terminal terminal;
+    private boolean looked;
     private long lastDraw;
     private boolean drawn;
 
-    private Tty(Terminal terminal) {
-        this.terminal = terminal;
+    private Tty() {
     }
 
-    /** The terminal behind stderr, or a Tty that draws nothing when stderr is a pipe or a file. */
+    /** The terminal behind stderr, looked up when first needed; draws nothing when stderr is a pipe or a file. */
     public static Tty stderr() {
-        try {
-            Terminal t = TerminalBuilder.builder().system(true).systemOutput(TerminalBuilder.SystemOutput.SysErr)
-                    .dumb(true).build();
-            if (t.getType().startsWith("dumb")) {
-                t.close();
-                return new Tty(null);
+        return new Tty();
+    }
+
+    private Terminal terminal() {
+        if (!looked) {
+            looked = true;
+            try {
+                Terminal t = TerminalBuilder.builder().system(true).systemOutput(TerminalBuilder.SystemOutput.SysErr)
+                        .dumb(true).build();
+                if (t.getType().startsWith("dumb")) {
+                    t.close();
+                } else {
+                    terminal = t;
+                }
+            } catch (IOException e) {
+                terminal = null;
             }
-            return new Tty(t);
-        } catch (IOException e) {
-            return new Tty(null);
         }
+        return terminal;
     }
 
     public boolean isTerminal() {
-        return terminal != null;
+        return terminal() != null;
     }
 
     /** Redraws a progress bar (at most ten times a second): {@code what [#####.....] 45% done/total}. */
     public void progress(String what, long done, long total) {
-        if (terminal == null || total <= 0) {
+        long now = System.nanoTime();
+        if (total <= 0 || now - started < BAR_AFTER_NANOS || terminal() == null) {
             return;
         }
-        long now = System.nanoTime();
         if (drawn && now - lastDraw < REDRAW_NANOS && done < total) {
             return;
         }
@@ -70,7 +81,7 @@ public final class Tty implements AutoCloseable {
 
     /** Asks a yes/no question on the terminal; false (no) when there is none or the user gives up. */
     public boolean confirm(String question) {
-        if (terminal == null || System.console() == null) {
+        if (terminal() == null || System.console() == null) {
             return false;
         }
         // The terminal stays in its normal (cooked) mode: it echoes and edits the line itself, and a
