@@ -2,6 +2,7 @@ package afterme.daemon;
 
 import afterme.daemon.http.ApiHandler;
 import afterme.daemon.http.AuthHandler;
+import afterme.daemon.http.ConnectionRateLimit;
 import afterme.daemon.subscribe.WebSocketSubscribe;
 import afterme.daemon.http.Limits;
 import afterme.daemon.http.Tokens;
@@ -74,8 +75,10 @@ public final class Daemon implements AutoCloseable {
         this.webhooks = new Webhooks(log, options.webhooks());
         Handler api = new ApiHandler(log, options.limits(), subscriptions, webhooks, pool);
         Handler withWebSocket = WebSocketSubscribe.upgradeHandler(server, subscriptions, api);
-        Handler root = options.tokens() == null ? withWebSocket : new AuthHandler(options.tokens(), withWebSocket);
-        server.setHandler(new GracefulHandler(root));
+        Handler guarded = options.tokens() == null ? withWebSocket : new AuthHandler(options.tokens(), withWebSocket);
+        double rate = options.limits().requestsPerConnectionSecond();
+        Handler limited = new ConnectionRateLimit(rate, Math.max(1, rate / 10), guarded);
+        server.setHandler(new GracefulHandler(limited));
         server.setStopTimeout(10_000);
     }
 

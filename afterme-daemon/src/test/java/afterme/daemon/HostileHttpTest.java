@@ -106,6 +106,43 @@ class HostileHttpTest {
     }
 
     @Test
+    void aPipelinedFloodOnOneConnectionIsRateLimited() throws Exception {
+        int requests = 3000;
+        daemon.close();
+        // A low limit, so that this machine can serve a flood faster than it.
+        daemon = Daemon.start(afterme.daemon.log.Log.open(afterme.daemon.log.LogConfig.defaults(dir)),
+                new Daemon.HttpOptions("127.0.0.1", 0, new afterme.daemon.http.Limits(1024, 1 << 20,
+                        afterme.daemon.log.Ack.MEMORY, 64L << 20, 500), null, null, null, java.util.List.of()));
+        try (Socket s = connect()) {
+            StringBuilder flood = new StringBuilder();
+            for (int i = 0; i < requests; i++) {
+                flood.append("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+            }
+            Thread writer = new Thread(() -> {
+                try {
+                    s.getOutputStream().write(flood.toString().getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    // the daemon may close the connection on us
+                }
+            });
+            writer.start();
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    StandardCharsets.ISO_8859_1));
+            int limited = 0;
+            int answered = 0;
+            for (String line = in.readLine(); line != null && answered < requests; line = in.readLine()) {
+                if (line.startsWith("HTTP/1.1 ")) {
+                    answered++;
+                    limited += line.startsWith("HTTP/1.1 429") ? 1 : 0;
+                }
+            }
+            writer.join();
+            assertTrue(limited > 0, "a flood of " + requests + " pipelined requests met no limit");
+        }
+        assertStillServing();
+    }
+
+    @Test
     void thousandsOfIdleAndSlowConnectionsDoNotStarveOthers() throws Exception {
         List<Socket> idle = new ArrayList<>();
         int threadsBefore = Thread.activeCount();
