@@ -61,6 +61,14 @@ class ToolsIT {
         return payloads;
     }
 
+    static long readSeq(String line) {
+        try {
+            return JSON.readTree(line).get("seq").asLong();
+        } catch (IOException e) {
+            throw new AssertionError(line, e);
+        }
+    }
+
     static byte[] decodePayload(JsonNode line) throws IOException {
         return switch (line.get("encoding").asText()) {
             case "json" -> JSON.writeValueAsBytes(line.get("payload"));
@@ -106,6 +114,10 @@ class ToolsIT {
         assertEquals(39, JSON.readTree(last.lines().get(0)).get("seq").asLong());
         Proc.Result text = Proc.run("tail", dir.toString(), "--from", "2", "--to", "2", "--output", "payload");
         assertEquals(new String(payloads.get(1), StandardCharsets.UTF_8) + "\n", text.out());
+        assertEquals(payloads.size(), Proc.run("tail", dir.toString(), "--since", "2000-01-01").lines().size());
+        assertEquals(0, Proc.run("tail", dir.toString(), "--since", "2999-01-01T00:00:00Z").lines().size());
+        assertEquals(List.of(5L, 6L, 7L), Proc.run("dump", dir.toString(), "--from", "5", "--to", "7").lines().stream()
+                .map(l -> readSeq(l)).toList());
         Proc.Result segments = Proc.run("dump", dir.toString(), "--segments");
         assertEquals(Segments.list(dir).size(), segments.lines().size());
         assertTrue(JSON.readTree(segments.lines().get(0)).get("sealed").asBoolean());

@@ -1,0 +1,113 @@
+package afterme.format;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import afterme.format.cli.Units;
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
+import java.io.IOException;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The sparse index is derived data: rebuilt when missing, stale or damaged; seeks by seq and by time. */
+class IndexAndSeekTest {
+    private final FileSystem fs = Jimfs.newFileSystem(Configuration.unix());
+    private final Path dir = fs.getPath("/log");
+
+    @AfterEach
+    void close() throws IOException {
+        fs.close();
+    }
+
+    /** Two segments of 2,000 records of 400 bytes each, one second apart from seq 1 at t0. */
+    private SegmentBuilder[] writeLog(long t0) throws IOException {
+        Files.createDirectories(dir);
+        SegmentBuilder a = new SegmentBuilder();
+        for (int i = 0; i < 2000; i++) {
+            a.add(new byte[400], "UTC", null, null, t0 + i);
+        }
+        a.seal();
+        SegmentBuilder b = new SegmentBuilder(a.logId, a.nextSeq(), a.chain());
+        for (int i = 0; i < 2000; i++) {
+            b.add(new byte[400], "UTC", null, null, t0 + 2000 + i);
+        }
+        Files.write(dir.resolve(SegmentNames.name(1)), a.bytes());
+        Files.write(dir.resolve(SegmentNames.name(2001)), b.bytes());
+        return new SegmentBuilder[] {a, b};
+    }
+
+    @Test
+    void indexIsStoredCheckedAndRebuiltWhenStaleOrDamaged() throws IOException {
+        writeLog(1_700_000_000L);
+        Path segment = dir.resolve(SegmentNames.name(1));
+        assertNull(SparseIndex.load(segment), "no index yet");
+        SparseIndex built = SparseIndex.build(segment);
+        assertEquals(4, built.entries(), "one entry per 256 KiB of ~1 MiB of records");
+        built.store(segment);
+        assertNotNull(SparseIndex.load(segment));
+        Path index = SegmentNames.indexFor(segment);
+        byte[] bytes = Files.readAllBytes(index);
+        bytes[30] ^= 1;
+        Files.write(index, bytes);
+        assertNull(SparseIndex.load(segment), "a damaged index is ignored");
+        built.store(segment);
+        Files.write(segment, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
+        assertNull(SparseIndex.load(segment), "an index made for another size of the segment is stale");
+        assertEquals(4, SparseIndex.loadOrBuild(segment).entries(), "rebuilt from the segment itself");
+    }
+
+    @Test
+    void cursorSeeksBySeqThroughTheIndexAndChecksWhatItFinds() throws IOException {
+        writeLog(1_700_000_000L);
+        Path segment = dir.resolve(SegmentNames.name(1));
+        SparseIndex.build(segment).store(segment);
+        for (long seq : new long[] {1, 2, 999, 2000, 2001, 3500, 4000}) {
+            try (LogCursor c = new LogCursor(dir, seq, true)) {
+                assertEquals(seq, c.next().seq());
+            }
+        }
+        try (LogCursor c = new LogCursor(dir, 4001, true)) {
+            assertNull(c.next(), "past the end: nothing yet");
+        }
+    }
+
+    @Test
+    void timeSeekFindsTheFirstRecordAtOrAfterAnInstant() throws IOException {
+        long t0 = 1_700_000_000L;
+        writeLog(t0);
+        assertEquals(1, TimeSeek.firstSeqAtOrAfter(dir, Instant.ofEpochSecond(0)));
+        assertEquals(1, TimeSeek.firstSeqAtOrAfter(dir, Instant.ofEpochSecond(t0)));
+        assertEquals(2, TimeSeek.firstSeqAtOrAfter(dir, Instant.ofEpochSecond(t0, 500_000_000)));
+        assertEquals(1501, TimeSeek.firstSeqAtOrAfter(dir, Instant.ofEpochSecond(t0 + 1500)));
+        assertEquals(3001, TimeSeek.firstSeqAtOrAfter(dir, Instant.ofEpochSecond(t0 + 3000)));
+        assertEquals(4001, TimeSeek.firstSeqAtOrAfter(dir, Instant.ofEpochSecond(t0 + 99_999)));
+    }
+
+    @Test
+    void sizesDurationsAndTimesParseAsTheSpecSays() {
+        assertEquals(512, Units.parseSize("512"));
+        assertEquals(64 << 10, Units.parseSize("64KiB"));
+        assertEquals(1 << 20, Units.parseSize("1MiB"));
+        assertEquals(1L << 30, Units.parseSize("1GiB"));
+        assertThrows(IllegalArgumentException.class, () -> Units.parseSize("1MB2"));
+        assertThrows(IllegalArgumentException.class, () -> Units.parseSize("-1"));
+        assertEquals(Duration.ofMillis(10), Units.parseDuration("10ms"));
+        assertEquals(Duration.ofSeconds(2), Units.parseDuration("2s"));
+        assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("2 weeks"));
+        assertEquals(Instant.parse("2026-11-24T15:30:00Z"), Units.parseTime("2026-11-24T15:30:00Z", ZoneOffset.UTC));
+        assertEquals(Instant.parse("2026-11-24T14:30:00Z"),
+                Units.parseTime("2026-11-24T15:30:00+01:00", ZoneOffset.UTC));
+        assertEquals(Instant.parse("2026-11-23T23:00:00Z"),
+                Units.parseTime("2026-11-24", java.time.ZoneId.of("Europe/Berlin")));
+        assertThrows(IllegalArgumentException.class, () -> Units.parseTime("yesterday", ZoneOffset.UTC));
+    }
+}
