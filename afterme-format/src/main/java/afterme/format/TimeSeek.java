@@ -15,7 +15,7 @@ public final class TimeSeek {
 
     /** The first seq at or after {@code time}; one past the last seq when every record is older. */
     public static long firstSeqAtOrAfter(Path dir, Instant time) throws IOException {
-        long target = time.getEpochSecond() * 1_000_000_000L + time.getNano();
+        long target = saturatedEpochNanos(time);
         List<Path> segments = Segments.list(dir);
         long start = 1;
         for (int i = segments.size() - 1; i >= 0; i--) {
@@ -33,6 +33,15 @@ public final class TimeSeek {
                 }
             }
             return cursor.nextSeq();
+        }
+    }
+
+    /** Epoch nanoseconds, clamped: a long holds them only from 1677 to 2262, and users type any year. */
+    static long saturatedEpochNanos(Instant time) {
+        try {
+            return Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
+        } catch (ArithmeticException e) {
+            return time.getEpochSecond() > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
         }
     }
 

@@ -90,6 +90,9 @@ class IndexAndSeekTest {
         assertEquals(1501, TimeSeek.firstSeqAtOrAfter(dir, Instant.ofEpochSecond(t0 + 1500)));
         assertEquals(3001, TimeSeek.firstSeqAtOrAfter(dir, Instant.ofEpochSecond(t0 + 3000)));
         assertEquals(4001, TimeSeek.firstSeqAtOrAfter(dir, Instant.ofEpochSecond(t0 + 99_999)));
+        assertEquals(4001, TimeSeek.firstSeqAtOrAfter(dir, Instant.parse("2999-01-01T00:00:00Z")),
+                "past the year 2262, where epoch nanoseconds leave a long");
+        assertEquals(1, TimeSeek.firstSeqAtOrAfter(dir, Instant.parse("1000-01-01T00:00:00Z")));
     }
 
     @Test
