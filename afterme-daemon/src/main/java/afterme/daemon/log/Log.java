@@ -81,10 +81,6 @@ public final class Log implements AutoCloseable {
         listeners.add(listener);
     }
 
-    public void removeListener(LogListener listener) {
-        listeners.remove(listener);
-    }
-
     public UUID logId() {
         return writer.logId();
     }

@@ -37,15 +37,7 @@ public record LogConfig(Path dataDir, long segmentSizeBytes, Duration flushInter
         return new LogConfig(dataDir, segmentSizeBytes, interval, bytes, dedupeWindow, queueCapacity, clock, zone, storage);
     }
 
-    public LogConfig withDedupeWindow(int records) {
-        return new LogConfig(dataDir, segmentSizeBytes, flushInterval, flushBytes, records, queueCapacity, clock, zone, storage);
-    }
-
     public LogConfig withStorage(Storage s) {
         return new LogConfig(dataDir, segmentSizeBytes, flushInterval, flushBytes, dedupeWindow, queueCapacity, clock, zone, s);
-    }
-
-    public LogConfig withClock(Clock c) {
-        return new LogConfig(dataDir, segmentSizeBytes, flushInterval, flushBytes, dedupeWindow, queueCapacity, c, zone, storage);
     }
 }
