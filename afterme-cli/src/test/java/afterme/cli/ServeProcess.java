@@ -36,7 +36,14 @@ final class ServeProcess implements AutoCloseable {
             }
         }
         if (found == null) {
-            throw new IOException("afterme serve did not start: " + stderr);
+            String exit;
+            try {
+                exit = process.waitFor(10, TimeUnit.SECONDS) ? "exit " + process.exitValue() : "still running";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                exit = "interrupted";
+            }
+            throw new IOException("afterme serve did not start (" + exit + "): " + stderr);
         }
         uri = found;
         Thread drain = new Thread(() -> {
