@@ -64,6 +64,13 @@ public final class SegmentScanner {
         return SegmentHeader.decode(b.array(), b.position(), name);
     }
 
+    /** The trailer of a segment file, or null when it is not sealed. */
+    public static Trailer readTrailerOf(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return readTrailer(ch);
+        }
+    }
+
     /** Reads the trailer at the end of a file, or null when the last 64 bytes are not a valid trailer. */
     public static Trailer readTrailer(FileChannel ch) throws IOException {
         long size = ch.size();

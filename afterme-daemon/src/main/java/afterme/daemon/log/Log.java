@@ -3,6 +3,7 @@ package afterme.daemon.log;
 import afterme.format.DataDirLock;
 import afterme.format.LogCursor;
 import afterme.format.LogRecord;
+import afterme.format.SegmentScanner;
 import afterme.format.Segments;
 import afterme.format.SparseIndex;
 import java.io.IOException;
@@ -27,6 +28,7 @@ public final class Log implements AutoCloseable {
     private final WriterStats stats = new WriterStats();
     private final List<LogListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Path> repairs;
+    private final java.util.Map<Path, SparseIndex> sealedIndexes = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closing;
 
     private Log(LogConfig config, DataDirLock lock, LogState state, List<Path> repairs) {
@@ -136,9 +138,31 @@ public final class Log implements AutoCloseable {
         }
     }
 
+    /**
+     * The active segment's index comes from the writer; a sealed segment's is read once and kept (a sealed
+     * segment never changes), or, when missing or stale, rebuilt from the segment and stored again.
+     */
     private SparseIndex indexOf(Path segment) throws IOException {
         SparseIndex live = writer.activeIndex(segment);
-        return live != null ? live : SparseIndex.load(segment);
+        if (live != null) {
+            return live;
+        }
+        SparseIndex cached = sealedIndexes.get(segment);
+        if (cached != null) {
+            return cached;
+        }
+        boolean sealed = SegmentScanner.readTrailerOf(segment) != null;
+        SparseIndex index = SparseIndex.load(segment);
+        if (index == null) {
+            index = SparseIndex.build(segment);
+            if (sealed) {
+                index.store(segment);
+            }
+        }
+        if (sealed) {
+            sealedIndexes.put(segment, index);
+        }
+        return index;
     }
 
     /** Stops accepting appends, lets the writer finish and fsync what it accepted, and unlocks. */

@@ -123,6 +123,21 @@ class LogTest {
     }
 
     @Test
+    void aMissingIndexOfASealedSegmentIsRebuiltOnFirstRead() throws Exception {
+        try (Log log = Log.open(config().withSegmentSize(64 * 1024))) {
+            for (int i = 0; i < 400; i++) {
+                append(log, "record " + i + " " + "p".repeat(500), Ack.MEMORY);
+            }
+            Path first = log.segments().get(0);
+            Path index = SegmentNames.indexFor(first);
+            assertTrue(Files.exists(index), "sealing stores the index");
+            Files.delete(index);
+            assertEquals("record 100 " + "p".repeat(500), new String(log.read(101).payload(), StandardCharsets.UTF_8));
+            assertTrue(Files.exists(index), "rebuilt and stored again");
+        }
+    }
+
+    @Test
     void tornTailIsCutAtOpenAndSavedUnderRecovered() throws Exception {
         // Jimfs: hundreds of reopen cycles; the fsync behaviour is not what this test is about.
         try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
