@@ -52,7 +52,7 @@ public final class LogVerifier {
             long base = before;
             long all = total;
             SegmentScan s = scanSettled(file, hashes, i == segments.size() - 1,
-                    (seq, nanos, offset, length) -> progress.checked(base + offset + length, all));
+                    done -> progress.checked(base + done, all));
             before += s.fileSize();
             scans.add(s);
             problems.addAll(s.problems());
@@ -96,8 +96,8 @@ public final class LogVerifier {
      * daemon writes.
      */
     private static SegmentScan scanSettled(Path file, boolean hashes, boolean last,
-                                           SegmentScanner.FrameListener frames) throws IOException {
-        SegmentScan s = SegmentScanner.scan(file, hashes, null, frames);
+                                           java.util.function.LongConsumer progress) throws IOException {
+        SegmentScan s = SegmentScanner.verify(file, hashes, progress);
         for (int tries = 0; last && s.end() == SegmentScan.End.TORN_TAIL && tries < 3; tries++) {
             try {
                 Thread.sleep(50);
@@ -108,7 +108,7 @@ public final class LogVerifier {
             if (Files.size(file) == s.fileSize()) {
                 break;
             }
-            s = SegmentScanner.scan(file, hashes, null, frames);
+            s = SegmentScanner.verify(file, hashes, progress);
         }
         return s;
     }

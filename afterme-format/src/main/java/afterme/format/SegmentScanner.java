@@ -55,6 +55,29 @@ public final class SegmentScanner {
         }
     }
 
+    /**
+     * The walk of {@code afterme verify}: like {@link #scan} without decoding records, but the bulk of a
+     * large segment is checked on all cores first (see {@link ValidPrefix}); the result is the same.
+     *
+     * @param progress told how many bytes of the segment are checked
+     */
+    public static SegmentScan verify(Path file, boolean verifyHashes, java.util.function.LongConsumer progress)
+            throws IOException {
+        return verify(file, verifyHashes, progress, Runtime.getRuntime().availableProcessors(), ValidPrefix.MIN_BYTES);
+    }
+
+    /** {@link #verify} with the threads and the smallest segment worth them given (tests use small ones). */
+    static SegmentScan verify(Path file, boolean verifyHashes, java.util.function.LongConsumer progress, int threads,
+                              long minBytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Walk walk = new Walk(file, ch, ch.size(), verifyHashes, null,
+                    (seq, nanos, offset, length) -> progress.accept(offset + length));
+            walk.parallelism = threads;
+            walk.parallelMinBytes = minBytes;
+            return walk.run();
+        }
+    }
+
     /** Reads and decodes only a segment's header. */
     public static SegmentHeader readHeader(FileChannel ch, String name) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(SegmentHeader.LENGTH);
@@ -100,6 +123,9 @@ public final class SegmentScanner {
         private final CRC32C crc = new CRC32C();
         private final MessageDigest md = Hashes.newSha256();
         private final List<Problem> problems = new ArrayList<>();
+        /** Threads that may check the bulk of the segment first; 1 walks alone. */
+        private int parallelism = 1;
+        private long parallelMinBytes = ValidPrefix.MIN_BYTES;
 
         Walk(Path file, FileChannel ch, long size, boolean verifyHashes, RecordSink sink, FrameListener frames) {
             this.file = file;
@@ -140,6 +166,19 @@ public final class SegmentScanner {
             long count = 0;
             long lastNanos = Long.MIN_VALUE;
             byte[] chain = header.prevChain().clone();
+            ValidPrefix.End clean = problems.isEmpty() ? ValidPrefix.find(ch, size, header, verifyHashes, parallelism,
+                    parallelMinBytes)
+                    : null;
+            if (clean != null) {
+                pos = clean.pos();
+                expected = clean.nextSeq();
+                count = clean.count();
+                lastNanos = clean.lastEpochNanos();
+                chain = clean.chain().clone();
+                if (frames != null) {
+                    frames.frame(expected - 1, lastNanos, pos, 0);
+                }
+            }
             while (true) {
                 if (pos == size) {
                     return result(header, endOf(SegmentScan.End.CLEAN), pos, pos, count, expected - 1, lastNanos,

@@ -1,0 +1,76 @@
+package afterme.format;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The parallel walk of verify must find exactly what the sequential walk finds: same end, same counts,
+ * same chain head, same problems, whether the segment is clean, sealed, torn or damaged anywhere.
+ */
+class ParallelVerifyTest {
+    /** Small segments, split like large ones, so that every case stays fast. */
+    private static final long MIN_BYTES = 256 * 1024;
+
+    @Test
+    void parallelAndSequentialWalksAgreeOnLargeSegments() throws IOException {
+        SegmentBuilder b = new SegmentBuilder();
+        Random random = new Random(3);
+        while (b.bytes().length < MIN_BYTES * 4) {
+            byte[] p = new byte[200 + random.nextInt(600)];
+            random.nextBytes(p);
+            b.add(p);
+        }
+        byte[] clean = b.bytes();
+        byte[] sealed = b.seal().bytes();
+        int n = b.offsets.size();
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path file = fs.getPath("/" + SegmentNames.name(1));
+            compare(file, clean, "clean");
+            compare(file, sealed, "sealed");
+            compare(file, Arrays.copyOf(clean, clean.length - 100), "torn tail");
+            for (int record : new int[] {0, 1, n / 3, n / 2, n / 2 + 1, n - 2, n - 1}) {
+                int at = b.offsets.get(record).intValue();
+                byte[] flipped = clean.clone();
+                flipped[at + 150] ^= 4;
+                compare(file, flipped, "bit flip in record " + record);
+                byte[] resealed = clean.clone();
+                resealed[at + 30] ^= 1;
+                int length = ByteBuffer.wrap(resealed).getInt(at + 8);
+                CRC32C crc = new CRC32C();
+                crc.update(resealed, at + 8, length - 8);
+                ByteBuffer.wrap(resealed).putInt(at + 4, (int) crc.getValue());
+                compare(file, resealed, "chain break at record " + record);
+            }
+        }
+    }
+
+    private static void compare(Path file, byte[] bytes, String what) throws IOException {
+        Files.write(file, bytes);
+        for (boolean hashes : new boolean[] {true, false}) {
+            SegmentScan sequential = SegmentScanner.scan(file, hashes);
+            long[] progress = {0};
+            SegmentScan parallel = SegmentScanner.verify(file, hashes, done -> progress[0] = Math.max(progress[0], done),
+                    3, MIN_BYTES);
+            assertEquals(sequential.end(), parallel.end(), what);
+            assertEquals(sequential.validEnd(), parallel.validEnd(), what);
+            assertEquals(sequential.recordCount(), parallel.recordCount(), what);
+            assertEquals(sequential.lastSeq(), parallel.lastSeq(), what);
+            assertArrayEquals(sequential.chainHead(), parallel.chainHead(), what);
+            assertEquals(sequential.problems(), parallel.problems(), what);
+            assertTrue(progress[0] > 0 || sequential.recordCount() == 0, what + ": progress was reported");
+        }
+    }
+}
