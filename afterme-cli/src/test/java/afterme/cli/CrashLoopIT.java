@@ -63,6 +63,10 @@ class CrashLoopIT {
                 clients.shutdown();
                 clients.awaitTermination(60, TimeUnit.SECONDS);
             }
+            if ((cycle + 1) % 100 == 0) {
+                System.out.printf("crash loop: %d of %d cycles, %d acknowledged durable, %d memory so far%n",
+                        cycle + 1, cycles, durable.size(), memory.size());
+            }
         }
         try (ServeProcess serve = new ServeProcess(dir)) {
             assertEquals(0, serve.terminate(), serve.stderr());
