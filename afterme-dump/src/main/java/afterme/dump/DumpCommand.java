@@ -17,7 +17,6 @@ import afterme.format.cli.Tty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -114,11 +113,6 @@ public final class DumpCommand implements Callable<Integer> {
             out.flush();
         } catch (IOException e) {
             if (Stdout.isClosedPipe(e)) {
-                return ExitCodes.OK;
-            }
-            throw e;
-        } catch (UncheckedIOException e) {
-            if (Stdout.isClosedPipe(e.getCause())) {
                 return ExitCodes.OK;
             }
             throw e;

@@ -118,11 +118,6 @@ public final class TailCommand implements Callable<Integer> {
                 return ExitCodes.OK;
             }
             throw e;
-        } catch (java.io.UncheckedIOException e) {
-            if (Stdout.isClosedPipe(e.getCause())) {
-                return ExitCodes.OK;
-            }
-            throw e;
         }
         return ExitCodes.OK;
     }
