@@ -13,13 +13,19 @@ import java.util.concurrent.Future;
 import java.util.zip.CRC32C;
 
 /**
- * Checks the bulk of a large segment on several cores. Every record stores the chain of its
- * predecessor's link, so a record's checks (CRC32C, seq, chain link, SHA-256) need only the record
- * before it: a segment cut at record boundaries can be checked piece by piece, in parallel.
+ * Checks the bulk of a large segment on several cores. Every record stores its chain link, so a record's
+ * checks (CRC32C, seq, chain link, SHA-256) need only the record before it: a segment cut at record
+ * boundaries can be checked piece by piece, in parallel.
+ *
+ * <p>The segment is cut into equal byte ranges and each piece starts at the first frame that checks
+ * out at or after its range's start, so nobody reads the file once just to find the boundaries. Such a
+ * frame may be a fake, a record's bytes inside another record's payload; what makes a piece's start
+ * count is that the piece before walked, frame by frame from the header, exactly onto it, and proved
+ * that its first record's chain link follows its own last record.
  *
  * <p>This only ever proves a prefix clean: the caller resumes its ordinary sequential walk where the
- * prefix ends. Any doubt (a frame that does not look whole, a failed check, pieces that do not join)
- * gives up and lets the sequential walk find and report the problem exactly as it would have alone.
+ * prefix ends. Any doubt (a frame that fails a check, pieces that do not join) ends the prefix there and
+ * lets the sequential walk find and report the problem exactly as it would have alone.
  */
 final class ValidPrefix {
     /** Below this the threads cost more than they save. */
@@ -29,10 +35,13 @@ final class ValidPrefix {
     record End(long pos, long nextSeq, byte[] chain, long count, long lastEpochNanos) {
     }
 
-    private record Piece(long start, long startPrevious, long end) {
-    }
-
-    private record Checked(long firstSeq, long lastSeq, long count, byte[] chain, long lastNanos) {
+    /**
+     * What one piece proved: the records in {@code [start, end)} are whole, in seq order and chained to
+     * each other (the first one's link to its predecessor excepted, unless the piece starts the segment).
+     * {@code joins}: the record at {@code end} is whole and its link follows this piece's last record.
+     */
+    private record Checked(long start, long end, long firstSeq, long lastSeq, long count, byte[] chain,
+                           long lastNanos, boolean joins) {
     }
 
     private ValidPrefix() {
@@ -44,35 +53,40 @@ final class ValidPrefix {
         if (threads < 2 || size < minBytes) {
             return null;
         }
-        List<Piece> pieces = cut(ch, size, threads, minBytes);
-        if (pieces == null) {
-            return null;
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(pieces.size(), r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "afterme-verify");
             t.setDaemon(true);
             return t;
         });
         try {
             List<Future<Checked>> results = new ArrayList<>();
-            for (Piece p : pieces) {
-                results.add(pool.submit(() -> check(ch, size, header, p, hashes)));
+            for (int i = 0; i < threads; i++) {
+                long from = i == 0 ? SegmentHeader.LENGTH : size / threads * i;
+                long to = i == threads - 1 ? size : size / threads * (i + 1);
+                boolean first = i == 0;
+                boolean last = i == threads - 1;
+                results.add(pool.submit(() -> check(ch, size, header, from, to, first, last, hashes)));
             }
+            long pos = SegmentHeader.LENGTH;
             long nextSeq = header.firstSeq();
             long count = 0;
             byte[] chain = header.prevChain();
             long lastNanos = Long.MIN_VALUE;
             for (Future<Checked> f : results) {
                 Checked c = f.get();
-                if (c == null || c.firstSeq() != nextSeq) {
-                    return null;
+                if (c == null || c.start() != pos || c.count() == 0 || c.firstSeq() != nextSeq) {
+                    break;
                 }
+                pos = c.end();
                 nextSeq = c.lastSeq() + 1;
                 count += c.count();
                 chain = c.chain();
                 lastNanos = c.lastNanos();
+                if (!c.joins()) {
+                    break;
+                }
             }
-            return new End(pieces.get(pieces.size() - 1).end(), nextSeq, chain, count, lastNanos);
+            return count == 0 ? null : new End(pos, nextSeq, chain, count, lastNanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
@@ -87,77 +101,35 @@ final class ValidPrefix {
     }
 
     /**
-     * Walks the frames' lengths only (no checks) to cut the segment into {@code threads} pieces at record
-     * boundaries; stops at the first thing that is not plainly a whole record (the trailer, a torn or
-     * damaged frame): the sequential walk deals with that.
+     * Checks the records that start in {@code [from, to)}: from the header when {@code first}, else from
+     * the first frame that checks out at or after {@code from}; null when there is none.
      */
-    private static List<Piece> cut(FileChannel ch, long size, int threads, long minBytes) throws IOException {
-        SegmentWindow window = new SegmentWindow(ch, SegmentWindow.DEFAULT_CAPACITY);
-        List<Long> starts = new ArrayList<>(List.of((long) SegmentHeader.LENGTH));
-        List<Long> previous = new ArrayList<>(List.of(-1L));
-        long step = size / threads;
-        long pos = SegmentHeader.LENGTH;
-        long last = -1;
-        while (true) {
-            int avail = window.load(pos, RecordCodec.PREFIX, size);
-            if (avail < RecordCodec.PREFIX) {
-                break;
-            }
-            ByteBuffer b = window.buffer();
-            int at = window.index(pos);
-            long length = Integer.toUnsignedLong(b.getInt(at + 8));
-            if (b.getInt(at) != RecordCodec.MAGIC || length < RecordCodec.MIN_LENGTH || pos + length > size) {
-                break;
-            }
-            if (pos >= starts.size() * step && starts.size() < threads) {
-                starts.add(pos);
-                previous.add(last);
-            }
-            last = pos;
-            pos += length;
-        }
-        if (pos - SegmentHeader.LENGTH < minBytes || starts.size() < 2) {
-            return null;
-        }
-        List<Piece> pieces = new ArrayList<>();
-        for (int i = 0; i < starts.size(); i++) {
-            long end = i + 1 < starts.size() ? starts.get(i + 1) : pos;
-            pieces.add(new Piece(starts.get(i), previous.get(i), end));
-        }
-        return pieces;
-    }
-
-    /** Checks one piece fully; null at the first record that fails any check. */
-    private static Checked check(FileChannel ch, long size, SegmentHeader header, Piece piece, boolean hashes)
-            throws IOException {
+    private static Checked check(FileChannel ch, long size, SegmentHeader header, long from, long to,
+                                 boolean first, boolean last, boolean hashes) throws IOException {
         SegmentWindow window = new SegmentWindow(ch, SegmentWindow.DEFAULT_CAPACITY);
         CRC32C crc = new CRC32C();
         MessageDigest md = Hashes.newSha256();
-        byte[] chain;
-        if (piece.startPrevious() < 0) {
-            chain = header.prevChain();
-        } else {
-            if (window.frameAt(piece.startPrevious(), size, crc) <= 0) {
-                return null;
-            }
-            chain = RecordCodec.storedChain(window.buffer(), window.index(piece.startPrevious()));
+        long start = first ? from : firstFrame(window, from, to, size, crc);
+        if (start < 0) {
+            return null;
         }
-        long pos = piece.start();
+        byte[] chain = first ? header.prevChain() : null;
+        long pos = start;
         long firstSeq = -1;
         long seq = -1;
         long count = 0;
         long lastNanos = Long.MIN_VALUE;
-        while (pos < piece.end()) {
+        while (pos < to) {
             int length = window.frameAt(pos, size, crc);
             if (length <= 0) {
-                return null;
+                break;
             }
             ByteBuffer b = window.buffer();
             int at = window.index(pos);
             long s = RecordCodec.seqAt(b, at);
-            if ((seq >= 0 && s != seq + 1) || !RecordCodec.chainFollows(b, at, chain, md)
+            if ((seq >= 0 && s != seq + 1) || (chain != null && !RecordCodec.chainFollows(b, at, chain, md))
                     || (hashes && !RecordCodec.payloadHashMatches(b, at, md))) {
-                return null;
+                break;
             }
             firstSeq = firstSeq < 0 ? s : firstSeq;
             seq = s;
@@ -166,6 +138,21 @@ final class ValidPrefix {
             count++;
             pos += length;
         }
-        return pos == piece.end() ? new Checked(firstSeq, seq, count, chain, lastNanos) : null;
+        boolean joins = !last && pos >= to && count > 0 && window.frameAt(pos, size, crc) > 0
+                && RecordCodec.chainFollows(window.buffer(), window.index(pos), chain, md);
+        return new Checked(start, pos, firstSeq, seq, count, chain, lastNanos, joins);
+    }
+
+    /** The first offset in {@code [from, to)} where a frame with a valid CRC32C starts, or -1. */
+    private static long firstFrame(SegmentWindow window, long from, long to, long size, CRC32C crc)
+            throws IOException {
+        for (long pos = from; pos < to; pos++) {
+            int avail = window.load(pos, 4, size);
+            if (avail >= 4 && window.buffer().getInt(window.index(pos)) == RecordCodec.MAGIC
+                    && window.frameAt(pos, size, crc) > 0) {
+                return pos;
+            }
+        }
+        return -1;
     }
 }

@@ -41,7 +41,7 @@ class ParallelVerifyTest {
             compare(file, clean, "clean");
             compare(file, sealed, "sealed");
             compare(file, Arrays.copyOf(clean, clean.length - 100), "torn tail");
-            for (int record : new int[] {0, 1, n / 3, n / 2, n / 2 + 1, n - 2, n - 1}) {
+            for (int record : damageAt(b, clean.length, n)) {
                 int at = b.offsets.get(record).intValue();
                 byte[] flipped = clean.clone();
                 flipped[at + 150] ^= 4;
@@ -55,6 +55,48 @@ class ParallelVerifyTest {
                 compare(file, resealed, "chain break at record " + record);
             }
         }
+    }
+
+    /**
+     * Pieces start at the first whole frame after each third of the file; a payload that carries whole
+     * frames puts fake ones there. The walk must still agree with the sequential one, clean or damaged.
+     */
+    @Test
+    void framesInsidePayloadsDoNotFoolThePieces() throws IOException {
+        SegmentBuilder inner = new SegmentBuilder(new java.util.UUID(3, 4), 1, new byte[32]);
+        for (int i = 0; i < 40; i++) {
+            inner.add(new byte[100 + i]);
+        }
+        byte[] frames = Arrays.copyOfRange(inner.bytes(), SegmentHeader.LENGTH, inner.bytes().length);
+        SegmentBuilder b = new SegmentBuilder();
+        while (b.bytes().length < MIN_BYTES * 4) {
+            b.add(frames);
+        }
+        byte[] clean = b.bytes();
+        int n = b.offsets.size();
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path file = fs.getPath("/" + SegmentNames.name(1));
+            compare(file, clean, "payloads of frames");
+            for (int record : damageAt(b, clean.length, n)) {
+                byte[] flipped = clean.clone();
+                flipped[b.offsets.get(record).intValue() + 40] ^= 8;
+                compare(file, flipped, "payloads of frames, hash flipped in record " + record);
+            }
+        }
+    }
+
+    /** The first, last and middle records, and those on each side of where the three pieces start. */
+    private static int[] damageAt(SegmentBuilder b, long size, int n) {
+        java.util.SortedSet<Integer> records = new java.util.TreeSet<>(java.util.List.of(0, 1, n / 2, n - 2, n - 1));
+        for (int piece = 1; piece < 3; piece++) {
+            long from = size / 3 * piece;
+            int r = 0;
+            while (b.offsets.get(r) < from) {
+                r++;
+            }
+            records.addAll(java.util.List.of(r - 1, r, r + 1));
+        }
+        return records.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static void compare(Path file, byte[] bytes, String what) throws IOException {
