@@ -9,17 +9,32 @@ import afterme.format.cli.CommandLines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
+import java.util.function.Supplier;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The umbrella {@code afterme} command: one jar, every tool as a subcommand. */
 @Command(name = "afterme", mixinStandardHelpOptions = true, versionProvider = Afterme.Version.class,
-        description = "An append-only log server and the tools that read its files.",
-        subcommands = {ServeCommand.class, TailCommand.class, DumpCommand.class, VerifyCommand.class,
-                RecoverCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
+        description = "An append-only log server and the tools that read its files.")
 public final class Afterme implements Runnable {
+    /**
+     * Picocli reads a command's annotations by reflection when the command is added, which is a good part
+     * of a tool's start-up time; {@code afterme verify} adds only the verify command.
+     */
+    private static final Map<String, Supplier<Object>> TOOLS = new LinkedHashMap<>();
+
+    static {
+        TOOLS.put("serve", ServeCommand::new);
+        TOOLS.put("tail", TailCommand::new);
+        TOOLS.put("dump", DumpCommand::new);
+        TOOLS.put("verify", VerifyCommand::new);
+        TOOLS.put("recover", RecoverCommand::new);
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -29,11 +44,19 @@ public final class Afterme implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        Supplier<Object> tool = args.length > 0 ? TOOLS.get(args[0]) : null;
+        CommandLine cl = tool == null ? commandLine()
+                : CommandLines.configure(new CommandLine(new Afterme()).addSubcommand(tool.get()));
+        System.exit(cl.execute(args));
     }
 
+    /** The whole command, every subcommand in it: for help, completion and man pages. */
     public static CommandLine commandLine() {
-        return CommandLines.configure(new CommandLine(new Afterme()));
+        CommandLine cl = new CommandLine(new Afterme());
+        TOOLS.values().forEach(tool -> cl.addSubcommand(tool.get()));
+        cl.addSubcommand(new AutoComplete.GenerateCompletion());
+        cl.addSubcommand(new CommandLine.HelpCommand());
+        return CommandLines.configure(cl);
     }
 
     /** The version Maven built, read from a filtered resource. */
