@@ -67,9 +67,47 @@ public final class LogCursor implements Closeable {
 
     /** The next record, or null when none is complete yet. */
     public LogRecord next() throws IOException {
+        int length = advance();
+        if (length < 0) {
+            return null;
+        }
+        LogRecord record = RecordCodec.decode(window.buffer(), window.index(pos), segment.getFileName().toString(), pos);
+        step(length, record.chain());
+        return record;
+    }
+
+    /**
+     * Like {@link #next} with the same checks, but only the record's seq, time and idempotency key: the
+     * daemon's start-up reads the last N records for their keys alone, and decoding whole records made
+     * that read most of the start-up time of a log of many records.
+     */
+    public RecordKey nextKey() throws IOException {
+        int length = advance();
+        if (length < 0) {
+            return null;
+        }
+        ByteBuffer b = window.buffer();
+        int at = window.index(pos);
+        RecordKey key = new RecordKey(RecordCodec.seqAt(b, at), RecordCodec.epochNanosAt(b, at),
+                RecordCodec.idempotencyKeyAt(b, at));
+        step(length, RecordCodec.storedChain(b, at));
+        return key;
+    }
+
+    private void step(int length, byte[] recordChain) {
+        chain = recordChain;
+        nextSeq++;
+        pos += length;
+    }
+
+    /**
+     * Moves to the next record that passes the checks and returns its frame length, the record readable
+     * through the window at {@link #pos}; -1 when none is complete yet.
+     */
+    private int advance() throws IOException {
         while (true) {
             if (channel == null && !openSegmentHolding(nextSeq)) {
-                return null;
+                return -1;
             }
             if (pos >= size || size - pos < RecordCodec.PREFIX) {
                 // Only near the known end is the file asked again how long it has grown.
@@ -77,14 +115,14 @@ public final class LogCursor implements Closeable {
             }
             if (pos >= size) {
                 checkNotAbandoned();
-                return null;
+                return -1;
             }
             int avail = window.load(pos, RecordCodec.PREFIX, size);
             ByteBuffer b = window.buffer();
             int at = window.index(pos);
             if (avail >= 4 && b.getInt(at) == Trailer.MAGIC) {
                 if (!moveAfterTrailer()) {
-                    return null;
+                    return -1;
                 }
                 continue;
             }
@@ -95,7 +133,7 @@ public final class LogCursor implements Closeable {
             }
             if (length == RecordCodec.NEED_MORE) {
                 checkNotAbandoned();
-                return null;
+                return -1;
             }
             if (length == RecordCodec.INVALID) {
                 throw damage(ProblemKind.BAD_CHECKSUM, "record fails its CRC32C or framing checks");
@@ -118,11 +156,7 @@ public final class LogCursor implements Closeable {
             if (verifyHashes && !RecordCodec.payloadHashMatches(b, at, md)) {
                 throw damage(ProblemKind.BAD_HASH, "payload does not match its SHA-256");
             }
-            LogRecord record = RecordCodec.decode(b, at, segment.getFileName().toString(), pos);
-            chain = record.chain();
-            nextSeq = seq + 1;
-            pos += length;
-            return record;
+            return length;
         }
     }
 
@@ -219,7 +253,7 @@ public final class LogCursor implements Closeable {
         channel = ch;
         size = ch.size();
         segment = file;
-        window = new SegmentWindow(ch, SegmentWindow.DEFAULT_CAPACITY);
+        window = window == null ? new SegmentWindow(ch, SegmentWindow.DEFAULT_CAPACITY) : window.moveTo(ch);
         pos = SegmentHeader.LENGTH;
         if (header.firstSeq() > nextSeq) {
             nextSeq = header.firstSeq();

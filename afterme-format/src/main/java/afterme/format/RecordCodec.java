@@ -177,6 +177,17 @@ public final class RecordCodec {
         return chain;
     }
 
+    /** The idempotency key bytes of the valid frame at {@code pos}, or null when it carries none. */
+    public static byte[] idempotencyKeyAt(ByteBuffer b, int pos) {
+        int keyLength = Byte.toUnsignedInt(b.get(pos + 39));
+        if (keyLength == 0) {
+            return null;
+        }
+        byte[] key = new byte[keyLength];
+        b.get(pos + FIXED_LENGTH + Byte.toUnsignedInt(b.get(pos + 37)) + Byte.toUnsignedInt(b.get(pos + 38)), key);
+        return key;
+    }
+
     public static long seqAt(ByteBuffer b, int pos) {
         return b.getLong(pos + 16);
     }

@@ -12,7 +12,7 @@ import java.nio.channels.FileChannel;
 final class SegmentWindow {
     static final int DEFAULT_CAPACITY = 4 << 20;
 
-    private final FileChannel channel;
+    private FileChannel channel;
     private final int capacity;
     private ByteBuffer buffer;
     private long base;
@@ -37,10 +37,13 @@ final class SegmentWindow {
             return (int) Math.min(base + filled - pos, inFile);
         }
         int size = Math.max(capacity, needed);
-        if (buffer.capacity() < size) {
-            buffer = ByteBuffer.allocate(size);
-        }
         int toRead = (int) Math.min(size, inFile);
+        if (buffer.capacity() < toRead) {
+            // Sized by what the file holds, not by the capacity: a walk over thousands of small segments
+            // would otherwise allocate (and zero) a full window for each. Doubling keeps a growing file
+            // (tail -f) from reallocating on every read.
+            buffer = ByteBuffer.allocate((int) Math.min(size, Math.max(toRead, 2L * buffer.capacity())));
+        }
         buffer.clear().limit(toRead);
         while (buffer.hasRemaining()) {
             int n = channel.read(buffer, pos + buffer.position());
@@ -78,6 +81,14 @@ final class SegmentWindow {
             }
         }
         return RecordCodec.frameLength(buffer, at, avail, crc);
+    }
+
+    /** The same window over another file, keeping its buffer: a walk across segments allocates once. */
+    SegmentWindow moveTo(FileChannel other) {
+        channel = other;
+        base = 0;
+        filled = 0;
+        return this;
     }
 
     ByteBuffer buffer() {

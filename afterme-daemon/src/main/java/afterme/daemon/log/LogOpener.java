@@ -2,8 +2,8 @@ package afterme.daemon.log;
 
 import afterme.format.LogCursor;
 import afterme.format.LogFormatException;
-import afterme.format.LogRecord;
 import afterme.format.Problem;
+import afterme.format.RecordKey;
 import afterme.format.ProblemKind;
 import afterme.format.SegmentHeader;
 import afterme.format.SegmentNames;
@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -149,9 +148,9 @@ final class LogOpener {
             return keys;
         }
         try (LogCursor cursor = new LogCursor(dir, Math.max(1, lastSeq - config.dedupeWindow() + 1), false)) {
-            for (LogRecord r = cursor.next(); r != null && r.seq() <= lastSeq; r = cursor.next()) {
+            for (RecordKey r = cursor.nextKey(); r != null && r.seq() <= lastSeq; r = cursor.nextKey()) {
                 if (r.idempotencyKey() != null) {
-                    keys.add(r.idempotencyKey().getBytes(StandardCharsets.UTF_8), r.seq(), r.seq(), r.epochNanos());
+                    keys.add(r.idempotencyKey(), r.seq(), r.seq(), r.epochNanos());
                 }
             }
         }
