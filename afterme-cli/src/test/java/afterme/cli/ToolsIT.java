@@ -116,6 +116,13 @@ class ToolsIT {
         assertEquals(new String(payloads.get(1), StandardCharsets.UTF_8) + "\n", text.out());
         assertEquals(payloads.size(), Proc.run("tail", dir.toString(), "--since", "2000-01-01").lines().size());
         assertEquals(0, Proc.run("tail", dir.toString(), "--since", "2999-01-01T00:00:00Z").lines().size());
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (byte[] p : payloads) {
+            all.write(p);
+        }
+        assertArrayEquals(all.toByteArray(), Proc.run("tail", dir.toString(), "--output", "raw", "--until", "2999-01-01")
+                .stdout());
+        assertEquals(0, Proc.run("tail", dir.toString(), "--output", "payload", "--until", "2000-01-01").stdout().length);
         assertEquals(List.of(5L, 6L, 7L), Proc.run("dump", dir.toString(), "--from", "5", "--to", "7").lines().stream()
                 .map(l -> readSeq(l)).toList());
         Proc.Result segments = Proc.run("dump", dir.toString(), "--segments");

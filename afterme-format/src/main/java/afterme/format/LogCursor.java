@@ -94,6 +94,32 @@ public final class LogCursor implements Closeable {
         return key;
     }
 
+    /** Receives a record's payload where it lies in the cursor's read buffer, valid during the call only. */
+    @FunctionalInterface
+    public interface PayloadSink {
+        void accept(long seq, long epochNanos, byte[] bytes, int offset, int length) throws IOException;
+    }
+
+    /**
+     * Like {@link #next} with the same checks, but the payload goes to {@code sink} straight from the read
+     * buffer: for tail's payload outputs, where copying every payload out cost more than reading it.
+     *
+     * @return false when no further complete record exists yet
+     */
+    public boolean nextPayload(PayloadSink sink) throws IOException {
+        int length = advance();
+        if (length < 0) {
+            return false;
+        }
+        ByteBuffer b = window.buffer();
+        int at = window.index(pos);
+        int payloadLength = RecordCodec.payloadSizeAt(b, at);
+        sink.accept(RecordCodec.seqAt(b, at), RecordCodec.epochNanosAt(b, at), b.array(),
+                b.arrayOffset() + at + length - payloadLength, payloadLength);
+        step(length, RecordCodec.storedChain(b, at));
+        return true;
+    }
+
     private void step(int length, byte[] recordChain) {
         chain = recordChain;
         nextSeq++;

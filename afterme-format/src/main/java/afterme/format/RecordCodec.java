@@ -188,6 +188,10 @@ public final class RecordCodec {
         return key;
     }
 
+    public static int payloadSizeAt(ByteBuffer b, int pos) {
+        return b.getInt(pos + 12);
+    }
+
     public static long seqAt(ByteBuffer b, int pos) {
         return b.getLong(pos + 16);
     }

@@ -37,7 +37,7 @@ public final class TimeSeek {
     }
 
     /** Epoch nanoseconds, clamped: a long holds them only from 1677 to 2262, and users type any year. */
-    static long saturatedEpochNanos(Instant time) {
+    public static long saturatedEpochNanos(Instant time) {
         try {
             return Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
         } catch (ArithmeticException e) {

@@ -85,25 +85,35 @@ public final class TailCommand implements Callable<Integer> {
         long start = startSeq();
         OutputStream stdout = Stdout.open();
         RecordJson.LineWriter json = new RecordJson.LineWriter(stdout, mode, RecordJson.Location.OMIT);
+        long lastSeq = to != null ? to : Long.MAX_VALUE;
+        long lastNanos = until != null ? TimeSeek.saturatedEpochNanos(until) : Long.MAX_VALUE;
+        boolean[] past = {false};
+        LogCursor.PayloadSink payloads = (seq, nanos, bytes, offset, length) -> {
+            past[0] = seq > lastSeq || nanos > lastNanos;
+            if (!past[0]) {
+                out.write(stdout, bytes, offset, length);
+            }
+        };
         try (LogCursor cursor = new LogCursor(dir, start, false)) {
-            while (true) {
-                LogRecord r = cursor.next();
-                if (r == null) {
+            while (!past[0]) {
+                boolean got;
+                if (out == Output.JSON) {
+                    LogRecord r = cursor.next();
+                    got = r != null;
+                    past[0] = got && (r.seq() > lastSeq || r.epochNanos() > lastNanos);
+                    if (got && !past[0]) {
+                        json.write(r);
+                    }
+                } else {
+                    got = cursor.nextPayload(payloads);
+                }
+                if (!got) {
                     json.flush();
                     stdout.flush();
                     if (!follow) {
                         break;
                     }
                     Thread.sleep(POLL_MS);
-                    continue;
-                }
-                if ((to != null && r.seq() > to) || (until != null && r.time().isAfter(until))) {
-                    break;
-                }
-                if (out == Output.JSON) {
-                    json.write(r);
-                } else {
-                    out.write(stdout, r);
                 }
             }
             json.flush();
@@ -172,8 +182,8 @@ public final class TailCommand implements Callable<Integer> {
         }
 
         /** The payload shapes; JSON goes through a {@link RecordJson.LineWriter}. */
-        void write(OutputStream out, LogRecord r) throws IOException {
-            out.write(r.payload());
+        void write(OutputStream out, byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
             if (this == PAYLOAD) {
                 out.write('\n');
             }
