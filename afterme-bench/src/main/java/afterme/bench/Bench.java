@@ -16,14 +16,16 @@ public final class Bench {
         Path dir = Path.of(args.length > 1 ? args[1] : "bench-data");
         switch (what) {
             case "engine" -> new EngineBench(dir, System.out).run();
-            case "engine-durable" -> new EngineBench(dir, System.out).runOne(100, afterme.daemon.log.Ack.DURABLE, 64);
+            case "engine-one" -> new EngineBench(dir, System.out).runOne(Integer.parseInt(args[2]),
+                    afterme.daemon.log.Ack.valueOf(args[3].toUpperCase(java.util.Locale.ROOT)), Integer.parseInt(args[4]));
             case "http" -> new HttpBench(dir, Path.of(args.length > 2 ? args[2] : "afterme-cli/target/afterme.jar"),
                     System.out).run();
             case "bare-server" -> BareServer.run();
             case "tools" -> new ToolsBench(dir, Path.of(args.length > 2 ? args[2] : "afterme-cli/target/afterme.jar"),
                     System.out).run();
             default -> {
-                System.err.println("usage: afterme-bench engine|http|tools [DIR] [AFTERME_JAR]");
+                System.err.println("usage: afterme-bench engine|http|tools [DIR] [AFTERME_JAR]\n"
+                        + "       afterme-bench engine-one DIR BYTES memory|durable APPENDERS");
                 System.exit(2);
             }
         }
