@@ -1,20 +1,28 @@
 package afterme.format;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.format.cli.Units;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -63,6 +71,45 @@ class IndexAndSeekTest {
         Files.write(segment, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
         assertNull(SparseIndex.load(segment), "an index made for another size of the segment is stale");
         assertEquals(4, SparseIndex.loadOrBuild(segment).entries(), "rebuilt from the segment itself");
+    }
+
+    /** The three ways of reading a record agree on every record, across the rotation, from any seq. */
+    @Test
+    void keysAndPayloadsInPlaceMatchWholeRecords() throws IOException {
+        Files.createDirectories(dir);
+        Random random = new Random(5);
+        SegmentBuilder a = new SegmentBuilder();
+        for (int i = 0; i < 300; i++) {
+            byte[] p = new byte[random.nextInt(3000)];
+            random.nextBytes(p);
+            a.add(p, "UTC", i % 3 == 0 ? "application/json" : null, i % 2 == 0 ? "key-\u00e9-" + i : null, 1_700_000_000L + i);
+        }
+        a.seal();
+        SegmentBuilder b = new SegmentBuilder(a.logId, a.nextSeq(), a.chain());
+        b.addText("last", "");
+        Files.write(dir.resolve(SegmentNames.name(1)), a.bytes());
+        Files.write(dir.resolve(SegmentNames.name(301)), b.bytes());
+        for (long from : new long[] {1, 150, 301}) {
+            try (LogCursor whole = new LogCursor(dir, from, true); LogCursor keys = new LogCursor(dir, from, true);
+                 LogCursor payloads = new LogCursor(dir, from, true)) {
+                for (LogRecord r = whole.next(); r != null; r = whole.next()) {
+                    RecordKey k = keys.nextKey();
+                    assertEquals(r.seq(), k.seq());
+                    assertEquals(r.epochNanos(), k.epochNanos());
+                    assertEquals(r.idempotencyKey(), k.idempotencyKey() == null ? null
+                            : new String(k.idempotencyKey(), StandardCharsets.UTF_8));
+                    List<Object> got = new ArrayList<>();
+                    assertTrue(payloads.nextPayload((seq, nanos, bytes, offset, length) ->
+                            got.addAll(List.of(seq, nanos, Arrays.copyOfRange(bytes, offset, offset + length)))));
+                    assertEquals(r.seq(), got.get(0));
+                    assertEquals(r.epochNanos(), got.get(1));
+                    assertArrayEquals(r.payload(), (byte[]) got.get(2));
+                }
+                assertNull(keys.nextKey());
+                assertFalse(payloads.nextPayload((seq, nanos, bytes, offset, length) -> {
+                }));
+            }
+        }
     }
 
     @Test
