@@ -5,6 +5,7 @@ import afterme.format.LogFormatException;
 import afterme.format.LogRecord;
 import afterme.format.PayloadMode;
 import afterme.format.RecordJson;
+import afterme.format.RecordKey;
 import afterme.format.SegmentNames;
 import afterme.format.Segments;
 import afterme.format.TimeSeek;
@@ -146,7 +147,7 @@ public final class TailCommand implements Callable<Integer> {
         return Math.max(1, lastSeq(dir) - n + 1);
     }
 
-    /** The last seq of the log: a walk of the last segment only. */
+    /** The last seq of the log: a walk of the last segment only, without decoding its payloads. */
     static long lastSeq(Path dir) throws IOException {
         List<Path> segments = Segments.list(dir);
         if (segments.isEmpty()) {
@@ -154,7 +155,7 @@ public final class TailCommand implements Callable<Integer> {
         }
         long seq = SegmentNames.firstSeq(segments.get(segments.size() - 1)) - 1;
         try (LogCursor c = new LogCursor(dir, seq + 1, false)) {
-            for (LogRecord r = c.next(); r != null; r = c.next()) {
+            for (RecordKey r = c.nextKey(); r != null; r = c.nextKey()) {
                 seq = r.seq();
             }
         }
