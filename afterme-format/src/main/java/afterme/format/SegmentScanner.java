@@ -270,7 +270,7 @@ public final class SegmentScanner {
 
         private SegmentScan tornOrCorrupt(SegmentHeader header, long pos, long expected, long count, long lastNanos,
                                           byte[] chain, String why) throws IOException {
-            long next = nextValidFrame(pos + 1);
+            long next = window.nextFrame(pos + 1, size, size, crc, true);
             if (next >= 0) {
                 problems.add(new Problem(ProblemKind.BAD_CHECKSUM, name, pos, expected,
                         why + "; valid data resumes at offset " + next));
@@ -280,27 +280,6 @@ public final class SegmentScanner {
                     (size - pos) + " bytes after the last valid record (" + why + ")"));
             return result(header, endOf(SegmentScan.End.TORN_TAIL), pos, pos, count, expected - 1, lastNanos, chain,
                     null);
-        }
-
-        /** The offset of the first valid record or trailer at or after {@code from}, or -1. */
-        private long nextValidFrame(long from) throws IOException {
-            for (long q = from; q + 4 <= size; q++) {
-                int avail = window.load(q, 4, size);
-                int magic = window.buffer().getInt(window.index(q));
-                if (magic == RecordCodec.MAGIC && window.frameAt(q, size, crc) > 0) {
-                    return q;
-                }
-                if (magic == Trailer.MAGIC && size - q >= Trailer.LENGTH) {
-                    window.load(q, Trailer.LENGTH, size);
-                    if (Trailer.tryDecode(window.buffer(), window.index(q)) != null) {
-                        return q;
-                    }
-                }
-                if (avail < 4) {
-                    return -1;
-                }
-            }
-            return -1;
         }
 
         /** A complete header whose CRC holds (whatever its version): written whole, so not half-created. */

@@ -83,6 +83,29 @@ final class SegmentWindow {
         return RecordCodec.frameLength(buffer, at, avail, crc);
     }
 
+    /**
+     * The first offset in {@code [from, to)} where a valid record frame starts (or, with
+     * {@code trailers}, a valid trailer), or -1. Every byte offset is tried: this is how a reader tells
+     * damage in the middle from a torn tail, and where a parallel walk finds a place to start.
+     */
+    long nextFrame(long from, long to, long fileSize, java.util.zip.CRC32C crc, boolean trailers)
+            throws IOException {
+        for (long q = from; q < to && q + 4 <= fileSize; q++) {
+            load(q, 4, fileSize);
+            int magic = buffer.getInt(index(q));
+            if (magic == RecordCodec.MAGIC && frameAt(q, fileSize, crc) > 0) {
+                return q;
+            }
+            if (trailers && magic == Trailer.MAGIC && fileSize - q >= Trailer.LENGTH) {
+                load(q, Trailer.LENGTH, fileSize);
+                if (Trailer.tryDecode(buffer, index(q)) != null) {
+                    return q;
+                }
+            }
+        }
+        return -1;
+    }
+
     /** The same window over another file, keeping its buffer: a walk across segments allocates once. */
     SegmentWindow moveTo(FileChannel other) {
         channel = other;

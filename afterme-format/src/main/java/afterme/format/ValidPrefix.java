@@ -109,7 +109,7 @@ final class ValidPrefix {
         SegmentWindow window = new SegmentWindow(ch, SegmentWindow.DEFAULT_CAPACITY);
         CRC32C crc = new CRC32C();
         MessageDigest md = Hashes.newSha256();
-        long start = first ? from : firstFrame(window, from, to, size, crc);
+        long start = first ? from : window.nextFrame(from, to, size, crc, false);
         if (start < 0) {
             return null;
         }
@@ -141,18 +141,5 @@ final class ValidPrefix {
         boolean joins = !last && pos >= to && count > 0 && window.frameAt(pos, size, crc) > 0
                 && RecordCodec.chainFollows(window.buffer(), window.index(pos), chain, md);
         return new Checked(start, pos, firstSeq, seq, count, chain, lastNanos, joins);
-    }
-
-    /** The first offset in {@code [from, to)} where a frame with a valid CRC32C starts, or -1. */
-    private static long firstFrame(SegmentWindow window, long from, long to, long size, CRC32C crc)
-            throws IOException {
-        for (long pos = from; pos < to; pos++) {
-            int avail = window.load(pos, 4, size);
-            if (avail >= 4 && window.buffer().getInt(window.index(pos)) == RecordCodec.MAGIC
-                    && window.frameAt(pos, size, crc) > 0) {
-                return pos;
-            }
-        }
-        return -1;
     }
 }
