@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -40,6 +41,7 @@ final class HttpBench {
     }
 
     void run() throws Exception {
+        Files.createDirectories(dataDir);
         double diskMBps = DiskProbe.appendSyncMBps(dataDir, 512L << 20);
         out.printf("disk: 1 MiB append+fdatasync %.0f MB/s%n", diskMBps);
         HttpClient client = new HttpClient();
@@ -115,9 +117,9 @@ final class HttpBench {
      */
     private Result load(URI uri, byte[] body, int connections, int recordsPerRequest) throws Exception {
         Path bodyFile = dataDir.resolve("wrk-body.bin");
-        java.nio.file.Files.write(bodyFile, body);
+        Files.write(bodyFile, body);
         Path script = dataDir.resolve("wrk-post.lua");
-        java.nio.file.Files.writeString(script, "wrk.method = \"POST\"\n"
+        Files.writeString(script, "wrk.method = \"POST\"\n"
                 + "local f = io.open(\"" + bodyFile + "\", \"rb\")\nwrk.body = f:read(\"*a\")\nf:close()\n"
                 + "wrk.headers[\"Content-Type\"] = \"application/x-ndjson\"\n");
         int threads = Math.min(2, connections);

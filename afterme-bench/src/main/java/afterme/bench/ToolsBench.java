@@ -32,6 +32,7 @@ final class ToolsBench {
     }
 
     void run() throws Exception {
+        Files.createDirectories(base);
         for (int size : new int[] {1024, 100}) {
             Path dir = base.resolve("tools-" + size);
             EngineBench.deleteTree(dir);
