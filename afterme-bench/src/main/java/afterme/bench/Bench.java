@@ -1,6 +1,8 @@
 package afterme.bench;
 
+import afterme.daemon.log.Ack;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * Benchmarks, run by hand (never by mvn verify):
@@ -17,7 +19,7 @@ public final class Bench {
         switch (what) {
             case "engine" -> new EngineBench(dir, System.out).run();
             case "engine-one" -> new EngineBench(dir, System.out).runOne(Integer.parseInt(args[2]),
-                    afterme.daemon.log.Ack.valueOf(args[3].toUpperCase(java.util.Locale.ROOT)), Integer.parseInt(args[4]));
+                    Ack.valueOf(args[3].toUpperCase(Locale.ROOT)), Integer.parseInt(args[4]));
             case "http" -> new HttpBench(dir, Path.of(args.length > 2 ? args[2] : "afterme-cli/target/afterme.jar"),
                     System.out).run();
             case "bare-server" -> BareServer.run();

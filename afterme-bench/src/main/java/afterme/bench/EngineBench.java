@@ -4,6 +4,7 @@ import afterme.daemon.log.Ack;
 import afterme.daemon.log.Append;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
+import afterme.daemon.log.WriterStats;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -95,7 +96,7 @@ final class EngineBench {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             double rps = records.get() / seconds;
-            long fsyncs = log.stats().fsyncCumulative()[afterme.daemon.log.WriterStats.FSYNC_BUCKETS_SECONDS.length];
+            long fsyncs = log.stats().fsyncCumulative()[WriterStats.FSYNC_BUCKETS_SECONDS.length];
             if (System.getenv("AFTERME_BENCH_DEBUG") != null) {
                 System.err.printf("  %d records, %d writer turns, %d fsyncs taking %.2f s of %.2f s%n", records.get(),
                         log.stats().batches.sum(), fsyncs, log.stats().fsyncSeconds(), seconds);

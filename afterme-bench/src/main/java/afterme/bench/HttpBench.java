@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.Writer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -204,7 +205,7 @@ final class HttpBench {
             if (m.find()) {
                 Thread drain = new Thread(() -> {
                     try {
-                        err.transferTo(java.io.Writer.nullWriter());
+                        err.transferTo(Writer.nullWriter());
                     } catch (IOException e) {
                         // the server went away; the benchmark notices on its next request
                     }

@@ -4,12 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import picocli.AutoComplete;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine;
 
 /**
  * Generates, at build time, a troff man page per command ({@code afterme.1}, {@code afterme-tail.1}, ...)
@@ -44,7 +45,7 @@ public final class ManPages {
     static String page(CommandSpec spec, String version) {
         String name = spec.qualifiedName("-");
         StringBuilder b = new StringBuilder();
-        b.append(".TH ").append(roff(name.toUpperCase(java.util.Locale.ROOT))).append(" 1 \"\" \"")
+        b.append(".TH ").append(roff(name.toUpperCase(Locale.ROOT))).append(" 1 \"\" \"")
                 .append(roff(version)).append("\" \"afterme manual\"\n");
         b.append(".SH NAME\n").append(roff(name)).append(" \\- ")
                 .append(roff(String.join(" ", spec.usageMessage().description()))).append('\n');

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.LongConsumer;
 
 /**
  * Checks a whole log: every segment walked (CRC32C, chain, and SHA-256 unless quick), then the links
@@ -96,7 +97,7 @@ public final class LogVerifier {
      * daemon writes.
      */
     private static SegmentScan scanSettled(Path file, boolean hashes, boolean last,
-                                           java.util.function.LongConsumer progress) throws IOException {
+                                           LongConsumer progress) throws IOException {
         SegmentScan s = SegmentScanner.verify(file, hashes, progress);
         for (int tries = 0; last && s.end() == SegmentScan.End.TORN_TAIL && tries < 3; tries++) {
             try {

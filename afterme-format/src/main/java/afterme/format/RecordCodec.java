@@ -2,7 +2,9 @@ package afterme.format;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
@@ -70,7 +72,7 @@ public final class RecordCodec {
         md.update(dst.duplicate().position(start + 8).limit(chainAt));
         try {
             md.digest(chain, 0, chain.length);
-        } catch (java.security.DigestException e) {
+        } catch (DigestException e) {
             throw new IllegalStateException("SHA-256 digest into a 32-byte array cannot fail", e);
         }
         dst.put(chain).put(payload);
@@ -220,7 +222,7 @@ public final class RecordCodec {
     private static boolean matches(ByteBuffer b, int at, byte[] expected) {
         if (b.hasArray()) {
             int from = b.arrayOffset() + at;
-            return java.util.Arrays.equals(b.array(), from, from + expected.length, expected, 0, expected.length);
+            return Arrays.equals(b.array(), from, from + expected.length, expected, 0, expected.length);
         }
         return b.slice(at, expected.length).equals(ByteBuffer.wrap(expected));
     }

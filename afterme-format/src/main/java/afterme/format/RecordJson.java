@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
@@ -41,7 +42,7 @@ public final class RecordJson {
         Object[] last = LAST_SECOND.get();
         if ((long) last[0] != epochSecond) {
             last[0] = epochSecond;
-            last[1] = SECONDS.format(java.time.Instant.ofEpochSecond(epochSecond));
+            last[1] = SECONDS.format(Instant.ofEpochSecond(epochSecond));
         }
         StringBuilder b = new StringBuilder(30).append((String) last[1]).append('.');
         String n = Integer.toString(nanos);

@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 
 /**
@@ -61,13 +62,13 @@ public final class SegmentScanner {
      *
      * @param progress told how many bytes of the segment are checked
      */
-    public static SegmentScan verify(Path file, boolean verifyHashes, java.util.function.LongConsumer progress)
+    public static SegmentScan verify(Path file, boolean verifyHashes, LongConsumer progress)
             throws IOException {
         return verify(file, verifyHashes, progress, Runtime.getRuntime().availableProcessors(), ValidPrefix.MIN_BYTES);
     }
 
     /** {@link #verify} with the threads and the smallest segment worth them given (tests use small ones). */
-    static SegmentScan verify(Path file, boolean verifyHashes, java.util.function.LongConsumer progress, int threads,
+    static SegmentScan verify(Path file, boolean verifyHashes, LongConsumer progress, int threads,
                               long minBytes) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Walk walk = new Walk(file, ch, ch.size(), verifyHashes, null,

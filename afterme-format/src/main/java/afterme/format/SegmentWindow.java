@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.zip.CRC32C;
 
 /**
  * A sliding read buffer over a segment file so that a sequential walk costs one large read per window,
@@ -67,7 +68,7 @@ final class SegmentWindow {
      * A claimed length past {@code fileSize} is {@link RecordCodec#NEED_MORE} without reading it, so a
      * damaged length never makes us allocate what it claims.
      */
-    int frameAt(long pos, long fileSize, java.util.zip.CRC32C crc) throws IOException {
+    int frameAt(long pos, long fileSize, CRC32C crc) throws IOException {
         int avail = load(pos, RecordCodec.PREFIX, fileSize);
         int at = index(pos);
         if (avail >= RecordCodec.PREFIX && buffer.getInt(at) == RecordCodec.MAGIC) {
@@ -88,7 +89,7 @@ final class SegmentWindow {
      * {@code trailers}, a valid trailer), or -1. Every byte offset is tried: this is how a reader tells
      * damage in the middle from a torn tail, and where a parallel walk finds a place to start.
      */
-    long nextFrame(long from, long to, long fileSize, java.util.zip.CRC32C crc, boolean trailers)
+    long nextFrame(long from, long to, long fileSize, CRC32C crc, boolean trailers)
             throws IOException {
         for (long q = from; q < to && q + 4 <= fileSize; q++) {
             load(q, 4, fileSize);

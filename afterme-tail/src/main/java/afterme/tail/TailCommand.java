@@ -19,11 +19,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code afterme tail}: the log in order across segments, straight from the files; {@code -f} follows. */
 @Command(name = "tail", mixinStandardHelpOptions = true, description = "Print the log's records in order; -f follows.")
@@ -164,7 +165,7 @@ public final class TailCommand implements Callable<Integer> {
 
     static PayloadMode parseMode(CommandLine cl, String value) {
         try {
-            return PayloadMode.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            return PayloadMode.valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, "--payload must be auto, utf8, base64 or none, not '" + value + "'");
         }
@@ -176,7 +177,7 @@ public final class TailCommand implements Callable<Integer> {
 
         static Output parse(CommandLine cl, String value) {
             try {
-                return valueOf(value.toUpperCase(java.util.Locale.ROOT));
+                return valueOf(value.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(cl, "--output must be json, payload or raw, not '" + value + "'");
             }

@@ -10,15 +10,16 @@ import afterme.format.cli.Tty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code afterme verify}: checks every byte of a log; exit 0 clean, 1 problems found. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -83,7 +84,7 @@ public final class VerifyCommand implements Callable<Integer> {
     }
 
     private static void printJson(PrintWriter out, Path path, LogVerifier.Report report) throws IOException {
-        java.io.StringWriter s = new java.io.StringWriter();
+        StringWriter s = new StringWriter();
         try (JsonGenerator g = RecordJson.FACTORY.createGenerator(s)) {
             g.writeStartObject();
             g.writeStringField("path", path.toString());

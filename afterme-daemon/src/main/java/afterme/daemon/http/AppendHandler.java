@@ -10,11 +10,13 @@ import afterme.format.RecordJson;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -120,7 +122,7 @@ final class AppendHandler {
 
     private void reply(Response response, Callback callback, Append append, AppendResult r, Throwable failure) {
         if (failure != null) {
-            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
             if (cause instanceof AppendException e) {
                 switch (e.reason()) {
@@ -235,7 +237,7 @@ final class AppendHandler {
             if (i == body.length || body[i] == '\n') {
                 lineNumber++;
                 int end = i;
-                byte[] line = java.util.Arrays.copyOfRange(body, start, end);
+                byte[] line = Arrays.copyOfRange(body, start, end);
                 start = i + 1;
                 if (isBlank(line)) {
                     continue;

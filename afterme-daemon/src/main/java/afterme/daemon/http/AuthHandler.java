@@ -1,5 +1,6 @@
 package afterme.daemon.http;
 
+import java.util.Locale;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -40,7 +41,7 @@ public final class AuthHandler extends Handler.Wrapper {
         Tokens.Role needed = needed(request.getMethod(), path);
         if (!roles.contains(needed) && !roles.contains(Tokens.Role.ADMIN)) {
             Replies.error(response, callback, 403, "forbidden", "this token lacks the '"
-                    + needed.name().toLowerCase(java.util.Locale.ROOT) + "' role");
+                    + needed.name().toLowerCase(Locale.ROOT) + "' role");
             return true;
         }
         return super.handle(request, response, callback);

@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -28,7 +30,7 @@ public final class Log implements AutoCloseable {
     private final WriterStats stats = new WriterStats();
     private final List<LogListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Path> repairs;
-    private final java.util.Map<Path, SparseIndex> sealedIndexes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Path, SparseIndex> sealedIndexes = new ConcurrentHashMap<>();
     private volatile boolean closing;
 
     private Log(LogConfig config, DataDirLock lock, LogState state, List<Path> repairs) {

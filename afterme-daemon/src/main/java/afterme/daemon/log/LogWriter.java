@@ -1,5 +1,6 @@
 package afterme.daemon.log;
 
+import afterme.format.Hashes;
 import afterme.format.RecordCodec;
 import afterme.format.SparseIndex;
 import afterme.format.TailRepair;
@@ -54,7 +55,7 @@ final class LogWriter implements Runnable {
     private final AtomicBoolean running = new AtomicBoolean();
     private final byte[] zone;
     private final CRC32C crc = new CRC32C();
-    private final MessageDigest md = afterme.format.Hashes.newSha256();
+    private final MessageDigest md = Hashes.newSha256();
 
     // writer-owned
     private UUID logId;

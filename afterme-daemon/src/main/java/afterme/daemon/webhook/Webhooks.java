@@ -2,8 +2,9 @@ package afterme.daemon.webhook;
 
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogListener;
-import java.lang.System.Logger;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * POSTs {@code {"log_id":..,"durable_seq":D}} to each {@code --webhook} whenever durable_seq advances.
@@ -130,7 +132,7 @@ public final class Webhooks implements LogListener, AutoCloseable {
                 LOG.log(Level.WARNING, "webhook {0} answered {1}; retrying", url, r.statusCode());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 LOG.log(Level.WARNING, "webhook {0} failed: {1}; retrying", url, e.toString());
             }
             return false;
@@ -140,7 +142,7 @@ public final class Webhooks implements LogListener, AutoCloseable {
         private void sleep(long ms) {
             long deadline = System.nanoTime() + ms * 1_000_000;
             while (!closed && System.nanoTime() < deadline) {
-                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(100_000_000, deadline - System.nanoTime()));
+                LockSupport.parkNanos(Math.min(100_000_000, deadline - System.nanoTime()));
             }
         }
     }

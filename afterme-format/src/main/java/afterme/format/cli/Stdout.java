@@ -3,6 +3,7 @@ package afterme.format.cli;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 
 /**
@@ -18,7 +19,7 @@ public final class Stdout {
     }
 
     /** True when the exception means the reader of stdout went away (EPIPE). */
-    public static boolean isClosedPipe(java.io.IOException e) {
+    public static boolean isClosedPipe(IOException e) {
         String m = String.valueOf(e.getMessage());
         return m.contains("Broken pipe") || m.contains("Stream closed");
     }

@@ -2,6 +2,7 @@ package afterme.format.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.Locale;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 
@@ -97,7 +98,7 @@ public final class Tty implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
-        return answer.toString().strip().toLowerCase(java.util.Locale.ROOT).startsWith("y");
+        return answer.toString().strip().toLowerCase(Locale.ROOT).startsWith("y");
     }
 
     private static String human(long bytes) {
