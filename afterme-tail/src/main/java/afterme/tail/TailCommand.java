@@ -21,10 +21,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /** {@code afterme tail}: the log in order across segments, straight from the files; {@code -f} follows. */
 @Command(name = "tail", mixinStandardHelpOptions = true, description = "Print the log's records in order; -f follows.")
