@@ -153,8 +153,7 @@ public final class RecordCodec {
      * Used by readers to check the link; the writer computes it in {@link #encode}.
      */
     public static boolean chainFollows(ByteBuffer b, int pos, byte[] prevChain, MessageDigest md) {
-        int chainAt = pos + FIXED_LENGTH + Byte.toUnsignedInt(b.get(pos + 37)) + Byte.toUnsignedInt(b.get(pos + 38))
-                + Byte.toUnsignedInt(b.get(pos + 39));
+        int chainAt = keyAt(b, pos) + Byte.toUnsignedInt(b.get(pos + 39));
         md.reset();
         md.update(prevChain);
         update(md, b, pos + 8, chainAt - pos - 8);
@@ -164,7 +163,7 @@ public final class RecordCodec {
     /** Whether the payload of the valid frame at {@code pos} hashes to the SHA-256 stored in its header. */
     public static boolean payloadHashMatches(ByteBuffer b, int pos, MessageDigest md) {
         int length = b.getInt(pos + 8);
-        int payloadSize = b.getInt(pos + 12);
+        int payloadSize = payloadSizeAt(b, pos);
         md.reset();
         update(md, b, pos + length - payloadSize, payloadSize);
         return matches(b, pos + 40, md.digest());
@@ -173,7 +172,7 @@ public final class RecordCodec {
     /** The chain stored in the valid frame at {@code pos}. */
     public static byte[] storedChain(ByteBuffer b, int pos) {
         int length = b.getInt(pos + 8);
-        int payloadSize = b.getInt(pos + 12);
+        int payloadSize = payloadSizeAt(b, pos);
         byte[] chain = new byte[Hashes.SHA256_BYTES];
         b.get(pos + length - payloadSize - Hashes.SHA256_BYTES, chain);
         return chain;
@@ -186,8 +185,13 @@ public final class RecordCodec {
             return null;
         }
         byte[] key = new byte[keyLength];
-        b.get(pos + FIXED_LENGTH + Byte.toUnsignedInt(b.get(pos + 37)) + Byte.toUnsignedInt(b.get(pos + 38)), key);
+        b.get(keyAt(b, pos), key);
         return key;
+    }
+
+    /** Where the idempotency key of the frame at {@code pos} starts: after the zone and the content type. */
+    private static int keyAt(ByteBuffer b, int pos) {
+        return pos + FIXED_LENGTH + Byte.toUnsignedInt(b.get(pos + 37)) + Byte.toUnsignedInt(b.get(pos + 38));
     }
 
     public static int payloadSizeAt(ByteBuffer b, int pos) {
