@@ -16,11 +16,14 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.CRC32C;
@@ -31,7 +34,10 @@ import java.util.zip.CRC32C;
  * <p>Group commit in the Disruptor's manner: each turn drains every append waiting (without waiting
  * for more), encodes them into one buffer, writes it with one call, then fsyncs at once if anyone
  * waits durable; under load batches grow by themselves, when idle a record goes alone. Without durable
- * waiters an fsync happens when {@code flushBytes} are unsynced or {@code flushInterval} has passed.
+ * waiters an fsync happens when {@code flushBytes} are unsynced or {@code flushInterval} has passed; that
+ * one nobody waits for, so it runs on the syncer thread ({@link BackgroundSync}) while the writer goes on
+ * writing memory-acked appends. Every other fsync, seal or reopen waits for it first, so fsyncs never
+ * overlap and durable_seq only moves forward.
  *
  * <p>All fields below "writer-owned" are touched by the writer thread only; the volatile ones are
  * published for readers.
@@ -56,6 +62,11 @@ final class LogWriter implements Runnable {
     private final byte[] zone;
     private final CRC32C crc = new CRC32C();
     private final MessageDigest md = Hashes.newSha256();
+    private final ExecutorService syncer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "afterme-syncer");
+        t.setDaemon(true);
+        return t;
+    });
 
     // writer-owned
     private UUID logId;
@@ -73,6 +84,9 @@ final class LogWriter implements Runnable {
     private byte[] checkpointChain;
     private long checkpointNanos;
     private final ArrayDeque<Staged> unsynced = new ArrayDeque<>();
+    /** The fsync running on the syncer thread, and the appends it will make durable. */
+    private BackgroundSync background;
+    private final ArrayDeque<Staged> syncing = new ArrayDeque<>();
     private int durableWaiters;
     private long unsyncedBytes;
     private long flushDeadline;
@@ -159,18 +173,26 @@ final class LogWriter implements Runnable {
             failed = true;
             failAll(new AppendException(AppendException.Reason.UNAVAILABLE, "the log writer stopped: " + t, -1, t));
         } finally {
+            IOException e = settleBackground();
+            if (e != null) {
+                failUnsynced(e);
+            }
             closeActive();
+            syncer.shutdown();
         }
     }
 
     private void loop() throws InterruptedException {
         while (true) {
             Append first = queue.poll(waitNanos(), TimeUnit.NANOSECONDS);
+            if (background != null && background.isDone()) {
+                backgroundSettled();
+            }
             if (first == null) {
                 if (failed) {
                     recoverIfDue();
                 } else if (hasUnsynced() && System.nanoTime() - flushDeadline >= 0) {
-                    sync();
+                    syncInBackground();
                 }
                 if (stopping && queue.isEmpty()) {
                     return;
@@ -188,9 +210,11 @@ final class LogWriter implements Runnable {
             }
             batch.clear();
             flush();
-            if (durableWaiters > 0 || unsyncedBytes >= config.flushBytes()
-                    || (hasUnsynced() && System.nanoTime() - flushDeadline >= 0)) {
+            if (durableWaiters > 0) {
                 sync();
+            } else if (unsyncedBytes >= config.flushBytes()
+                    || (hasUnsynced() && System.nanoTime() - flushDeadline >= 0)) {
+                syncInBackground();
             }
         }
     }
@@ -199,7 +223,7 @@ final class LogWriter implements Runnable {
         if (failed) {
             return Math.max(1, recoveryAt - System.nanoTime());
         }
-        if (hasUnsynced()) {
+        if (hasUnsynced() && background == null) {
             return Math.max(0, flushDeadline - System.nanoTime());
         }
         return TimeUnit.MILLISECONDS.toNanos(100);
@@ -361,8 +385,9 @@ final class LogWriter implements Runnable {
         checkpointNanos = lastNanos;
     }
 
+    /** fsyncs on the writer thread, for appends that wait durable: they are acked as soon as it returns. */
     private void sync() {
-        if (!hasUnsynced() || failed) {
+        if (!backgroundSettled() || !hasUnsynced() || failed) {
             return;
         }
         long start = System.nanoTime();
@@ -373,18 +398,76 @@ final class LogWriter implements Runnable {
             return;
         }
         stats.fsync(System.nanoTime() - start);
-        markDurable(active.size());
+        markAllDurable();
     }
 
-    private void markDurable(long segmentBytesSynced) {
-        syncedSize = segmentBytesSynced;
-        durableSeq = writtenSeq;
-        for (Staged s : unsynced) {
-            s.append().durable.complete(s.result());
+    /**
+     * Hands the flush that nobody waits on to the syncer thread, one at a time. While one runs, the next
+     * waits for it to return (its wake-up brings the writer back here), unless {@code flushBytes} more are
+     * unsynced: then the disk is behind and the writer waits for it, which bounds what a hung disk can
+     * leave unsynced.
+     */
+    private void syncInBackground() {
+        if (background != null && unsyncedBytes < config.flushBytes()) {
+            return;
         }
+        if (!backgroundSettled() || !hasUnsynced() || failed) {
+            return;
+        }
+        syncing.addAll(unsynced);
         unsynced.clear();
+        unsyncedBytes = 0;
+        background = new BackgroundSync(active, writtenSeq, syncer, () -> queue.offer(WAKE));
+    }
+
+    /**
+     * Waits for the background fsync, if one runs, and takes its outcome: the appends it covered become
+     * durable; if it failed, they count as unsynced again and its error is returned for the caller to
+     * handle as a failed fsync.
+     */
+    private IOException settleBackground() {
+        BackgroundSync b = background;
+        if (b == null) {
+            return null;
+        }
+        background = null;
+        try {
+            stats.fsync(b.await());
+        } catch (IOException e) {
+            while (!syncing.isEmpty()) {
+                unsynced.addFirst(syncing.removeLast());
+            }
+            return e;
+        }
+        markDurable(b.size, b.seq, syncing);
+        return null;
+    }
+
+    /** {@link #settleBackground}, its failure handled as any failed fsync; false when it failed. */
+    private boolean backgroundSettled() {
+        IOException failure = settleBackground();
+        if (failure == null) {
+            return true;
+        }
+        fsyncFailed(failure);
+        return false;
+    }
+
+    /** After an fsync of everything written. */
+    private void markAllDurable() {
+        markDurable(active.size(), writtenSeq, unsynced);
         durableWaiters = 0;
         unsyncedBytes = 0;
+    }
+
+    /** Completes the durable acks of {@code covered}, which an fsync up to {@code seq} made durable. */
+    private void markDurable(long segmentBytesSynced, long seq, Collection<Staged> covered) {
+        syncedSize = segmentBytesSynced;
+        durableSeq = seq;
+        for (Staged s : covered) {
+            s.append().durable.complete(s.result());
+        }
+        covered.clear();
         for (LogListener l : listeners) {
             l.durable(durableSeq);
         }
@@ -395,13 +478,16 @@ final class LogWriter implements Runnable {
      * a crash leaves either an unsealed last segment or a sealed one, never two open ones.
      */
     private void rotate() throws IOException {
+        if (!backgroundSettled()) {
+            return;
+        }
         try {
             active.seal(lastSeq, chain);
         } catch (IOException e) {
             fsyncFailed(e);
             return;
         }
-        markDurable(active.size());
+        markAllDurable();
         try {
             active.storeIndex();
         } catch (IOException e) {
@@ -431,6 +517,13 @@ final class LogWriter implements Runnable {
         stats.fsyncErrors.increment();
         LOG.log(Level.ERROR, "fsync of " + active.file + " failed; appends stop until the log is reopened", e);
         failed = true;
+        failUnsynced(e);
+        recoveryCutAt = syncedSize;
+        recoveryAt = System.nanoTime();
+        recoverIfDue();
+    }
+
+    private void failUnsynced(IOException e) {
         AppendException failure = unavailable("fsync failed (" + e.getMessage() + "); the append is not durable", e);
         for (Staged s : unsynced) {
             s.append().durable.completeExceptionally(failure);
@@ -438,14 +531,20 @@ final class LogWriter implements Runnable {
         unsynced.clear();
         durableWaiters = 0;
         unsyncedBytes = 0;
-        recoveryCutAt = syncedSize;
-        recoveryAt = System.nanoTime();
-        recoverIfDue();
     }
 
     private void recoverIfDue() {
         if (System.nanoTime() - recoveryAt < 0) {
             return;
+        }
+        // A write failed while a background fsync ran: the file is cut and reopened only once the syncer is
+        // done with it, and if that fsync failed too, only what an earlier one synced is kept.
+        IOException failure = settleBackground();
+        if (failure != null) {
+            stats.fsyncErrors.increment();
+            LOG.log(Level.ERROR, "the background fsync of " + active.file + " failed too", failure);
+            failUnsynced(failure);
+            recoveryCutAt = Math.min(recoveryCutAt, syncedSize);
         }
         try {
             Path file = active.file;
@@ -487,11 +586,15 @@ final class LogWriter implements Runnable {
         for (Staged s : unsynced) {
             s.append().durable.completeExceptionally(e);
         }
+        for (Staged s : syncing) {
+            s.append().durable.completeExceptionally(e);
+        }
         for (Append a : batch) {
             a.fail(e);
         }
         staged.clear();
         unsynced.clear();
+        syncing.clear();
         batch.clear();
     }
 

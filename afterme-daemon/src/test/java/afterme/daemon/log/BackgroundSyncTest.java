@@ -1,0 +1,146 @@
+package afterme.daemon.log;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import afterme.format.Storage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The flush nobody waits on durable runs on the syncer thread: memory-acked appends go on while it runs,
+ * durable acks still wait for an fsync of their own, and when it fails the appends it covered lose their
+ * durable ack and the log recovers as from any failed fsync.
+ */
+@Timeout(30)
+class BackgroundSyncTest {
+    @TempDir
+    Path dir;
+
+    /** Storage whose fsyncs of segment data wait for a permit; the header's fsync at creation passes. */
+    private static final class GatedStorage implements Storage {
+        final Semaphore permits = new Semaphore(0);
+        final CountDownLatch blocked = new CountDownLatch(1);
+        volatile boolean gated = true;
+        volatile IOException failWith;
+
+        @Override
+        public FileChannel open(Path file, OpenOption... options) throws IOException {
+            return new DelegatingFileChannel(FileChannel.open(file, options)) {
+                @Override
+                public int write(ByteBuffer src, long position) throws IOException {
+                    return inner.write(src, position);
+                }
+
+                @Override
+                public void force(boolean metaData) throws IOException {
+                    if (gated && !metaData) {
+                        blocked.countDown();
+                        permits.acquireUninterruptibly();
+                        IOException e = failWith;
+                        if (e != null) {
+                            throw e;
+                        }
+                    }
+                    inner.force(metaData);
+                }
+
+                @Override
+                public FileChannel truncate(long size) throws IOException {
+                    inner.truncate(size);
+                    return this;
+                }
+            };
+        }
+
+        @Override
+        public void syncDirectory(Path d) throws IOException {
+            Storage.DEFAULT.syncDirectory(d);
+        }
+
+        @Override
+        public void delete(Path file) throws IOException {
+            Storage.DEFAULT.delete(file);
+        }
+    }
+
+    private LogConfig config(Storage storage) {
+        return LogConfig.defaults(dir).withFlush(Duration.ofMillis(1), 1 << 20).withStorage(storage);
+    }
+
+    private static Append memory(String payload) {
+        return Append.of(payload.getBytes(StandardCharsets.UTF_8), Ack.MEMORY);
+    }
+
+    @Test
+    void memoryAppendsGoOnWhileTheFlushRunsAndDurableAcksWaitForAnFsync() throws Exception {
+        GatedStorage storage = new GatedStorage();
+        try (Log log = Log.open(config(storage))) {
+            Append first = log.submit(memory("a"));
+            first.written.get();
+            assertTrue(storage.blocked.await(5, TimeUnit.SECONDS), "the flush interval starts an fsync");
+            // The fsync hangs; the writer does not.
+            for (int i = 0; i < 100; i++) {
+                log.submit(memory("b" + i)).written.get(5, TimeUnit.SECONDS);
+            }
+            assertEquals(101, log.lastSeq());
+            assertEquals(0, log.durableSeq());
+            assertFalse(first.durable.isDone());
+            Append durable = log.submit(Append.of("c".getBytes(StandardCharsets.UTF_8), Ack.DURABLE));
+            durable.written.get(5, TimeUnit.SECONDS);
+            assertFalse(durable.durable.isDone(), "a durable ack waits while the disk is busy");
+            storage.gated = false;
+            storage.permits.release(Integer.MAX_VALUE / 2);
+            assertEquals(102, durable.durable.get(5, TimeUnit.SECONDS).firstSeq());
+            assertEquals(1, first.durable.get(5, TimeUnit.SECONDS).firstSeq());
+            assertEquals(102, log.durableSeq());
+        }
+    }
+
+    @Test
+    void aFailedFlushFailsTheDurableAcksItCoveredAndTheLogRecoversFromItsFiles() throws Exception {
+        GatedStorage storage = new GatedStorage();
+        storage.failWith = new IOException("Input/output error");
+        try (Log log = Log.open(config(storage))) {
+            Append lost = log.submit(memory("lost"));
+            assertEquals(1, lost.written.get().firstSeq());
+            assertTrue(storage.blocked.await(5, TimeUnit.SECONDS));
+            storage.permits.release();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> lost.durable.get(5, TimeUnit.SECONDS));
+            AppendException failure = assertInstanceOf(AppendException.class, e.getCause());
+            assertEquals(AppendException.Reason.UNAVAILABLE, failure.reason());
+            assertTrue(failure.getMessage().contains("Input/output error"), failure.getMessage());
+            assertEquals(1, log.stats().fsyncErrors.sum());
+            storage.failWith = null;
+            storage.gated = false;
+            storage.permits.release(Integer.MAX_VALUE / 2);
+            for (int i = 0; i < 500 && !log.writable(); i++) {
+                Thread.sleep(10);
+            }
+            // Nothing after the last successful fsync is trusted: the record is cut and saved aside.
+            assertEquals(1, log.submit(Append.of("kept".getBytes(StandardCharsets.UTF_8), Ack.DURABLE))
+                    .durable.get(5, TimeUnit.SECONDS).firstSeq());
+            assertEquals("kept", new String(log.read(1).payload(), StandardCharsets.UTF_8));
+        }
+        try (Stream<Path> saved = Files.list(dir.resolve(LogOpener.RECOVERED))) {
+            assertEquals(1, saved.count());
+        }
+    }
+}
