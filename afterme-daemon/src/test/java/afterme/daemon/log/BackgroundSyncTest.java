@@ -61,12 +61,6 @@ class BackgroundSyncTest {
                     }
                     inner.force(metaData);
                 }
-
-                @Override
-                public FileChannel truncate(long size) throws IOException {
-                    inner.truncate(size);
-                    return this;
-                }
             };
         }
 
