@@ -6,8 +6,9 @@ import java.util.Locale;
 
 /**
  * Benchmarks, run by hand (never by mvn verify):
- * {@code java -jar afterme-bench/target/afterme-bench.jar engine|http|tools [DIR] [AFTERME_JAR]}.
- * DIR (default ./bench-data) must be on the file system being measured.
+ * {@code java -jar afterme-bench/target/afterme-bench.jar engine|http|tools [DIR] [AFTERME]}.
+ * DIR (default ./bench-data) must be on the file system being measured; AFTERME is the afterme jar for
+ * http and the launcher for tools.
  */
 public final class Bench {
     private Bench() {
@@ -23,11 +24,12 @@ public final class Bench {
             case "http" -> new HttpBench(dir, Path.of(args.length > 2 ? args[2] : "afterme-cli/target/afterme.jar"),
                     System.out).run();
             case "bare-server" -> BareServer.run();
-            case "tools" -> new ToolsBench(dir, Path.of(args.length > 2 ? args[2] : "afterme-cli/target/afterme.jar"),
+            case "tools" -> new ToolsBench(dir, Path.of(args.length > 2 ? args[2] : "bin/afterme"),
                     System.out).run();
             default -> {
-                System.err.println("usage: afterme-bench engine|http|tools [DIR] [AFTERME_JAR]\n"
-                        + "       afterme-bench engine-one DIR BYTES memory|durable APPENDERS");
+                System.err.println("usage: afterme-bench engine|http|tools [DIR] [AFTERME]\n"
+                        + "       afterme-bench engine-one DIR BYTES memory|durable APPENDERS\n"
+                        + "AFTERME: for http the afterme jar, for tools the launcher (default bin/afterme)");
                 System.exit(2);
             }
         }

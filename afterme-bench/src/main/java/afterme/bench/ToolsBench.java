@@ -16,18 +16,19 @@ import java.util.List;
 /**
  * The tools benchmark of issue 5: a 1 GiB log of 1 KiB records and one of 100 B records; verify (full
  * and --quick), dump and tail to /dev/null, each timed as a process with a warm page cache, beside the
- * time {@code cat} takes to read the same files.
+ * time {@code cat} takes to read the same files. The tools run as a user runs them: through the
+ * {@code bin/afterme} launcher, with the JVM options it gives them.
  */
 final class ToolsBench {
     private static final long LOG_BYTES = 1L << 30;
 
     private final Path base;
-    private final Path jar;
+    private final Path launcher;
     private final PrintStream out;
 
-    ToolsBench(Path base, Path jar, PrintStream out) {
+    ToolsBench(Path base, Path launcher, PrintStream out) {
         this.base = base;
-        this.jar = jar;
+        this.launcher = launcher;
         this.out = out;
     }
 
@@ -64,8 +65,7 @@ final class ToolsBench {
     }
 
     private double afterme(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toString()));
+        List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
         cmd.addAll(Arrays.asList(args));
         return time(cmd);
     }
