@@ -41,8 +41,4 @@ public final class Hashes {
     public static String hex(byte[] bytes) {
         return HEX.formatHex(bytes);
     }
-
-    public static String hex8(int crc) {
-        return HEX.toHexDigits(crc);
-    }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,8 +27,10 @@ public final class RecordJson {
     /** RFC 3339 with all nine fraction digits, always in UTC. */
     public static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(ZoneOffset.UTC);
+    /** Characters outside the BMP are written as their four UTF-8 bytes, not as two escaped surrogates. */
     public static final JsonFactory FACTORY = JsonFactory.builder()
-            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
+            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
 
     private RecordJson() {
     }
@@ -58,8 +61,12 @@ public final class RecordJson {
     /** Where the location fields go: only dump and verify must carry them. */
     public enum Location { INCLUDE, OMIT }
 
-    /** Writes one record as a JSON object (no newline). {@code type} is written first when not null. */
-    public static void write(JsonGenerator g, LogRecord r, PayloadMode mode, Location location, String type)
+    /**
+     * Writes one record as a JSON object (no newline). {@code type} is written first when not null.
+     * {@code g} writes UTF-8 bytes (made by {@link #FACTORY} over a stream): hashes and text payloads go
+     * to it as bytes, not as Strings it would encode again.
+     */
+    private static void write(JsonGenerator g, LogRecord r, PayloadMode mode, Location location, String type)
             throws IOException {
         g.writeStartObject();
         if (type != null) {
@@ -69,9 +76,10 @@ public final class RecordJson {
         g.writeStringField("time", formatTime(r.epochSecond(), r.nanos()));
         g.writeStringField("zone", r.zone());
         g.writeNumberField("size", r.size());
-        g.writeStringField("sha256", Hashes.hex(r.sha256()));
-        g.writeStringField("crc32c", Hashes.hex8(r.crc32c()));
-        g.writeStringField("chain", Hashes.hex(r.chain()));
+        writeHexField(g, "sha256", r.sha256());
+        writeHexField(g, "crc32c", new byte[] {(byte) (r.crc32c() >>> 24), (byte) (r.crc32c() >>> 16),
+                (byte) (r.crc32c() >>> 8), (byte) r.crc32c()});
+        writeHexField(g, "chain", r.chain());
         if (r.contentType() != null) {
             g.writeStringField("content_type", r.contentType());
         }
@@ -138,10 +146,7 @@ public final class RecordJson {
             case NONE -> {
             }
             case BASE64 -> base64(g, payload);
-            case UTF8 -> {
-                g.writeStringField("encoding", "utf8");
-                g.writeStringField("payload", new String(payload, StandardCharsets.UTF_8));
-            }
+            case UTF8 -> writeText(g, payload, isUtf8(payload));
             case AUTO -> {
                 boolean utf8 = isUtf8(payload);
                 if (utf8 && isOneJsonValue(payload)) {
@@ -152,14 +157,45 @@ public final class RecordJson {
                         g.copyCurrentStructureExact(p);
                     }
                 } else if (utf8) {
-                    g.writeStringField("encoding", "utf8");
-                    g.writeStringField("payload", new String(payload, StandardCharsets.UTF_8));
+                    writeText(g, payload, true);
                 } else {
                     base64(g, payload);
                 }
             }
             default -> throw new IllegalArgumentException("unknown payload mode " + mode);
         }
+    }
+
+    /**
+     * A text payload. Valid UTF-8 is escaped and copied as bytes, as Jackson would write the same text
+     * given as a String; anything else goes through a String, which replaces what is not UTF-8.
+     */
+    private static void writeText(JsonGenerator g, byte[] payload, boolean validUtf8) throws IOException {
+        g.writeStringField("encoding", "utf8");
+        g.writeFieldName("payload");
+        if (validUtf8) {
+            g.writeUTF8String(payload, 0, payload.length);
+        } else {
+            g.writeString(new String(payload, StandardCharsets.UTF_8));
+        }
+    }
+
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final ThreadLocal<byte[]> HEX_SCRATCH = ThreadLocal.withInitial(() -> new byte[64]);
+
+    /** Lower-case hex, written as bytes: hex needs no escaping, so the generator need not look for any. */
+    private static void writeHexField(JsonGenerator g, String name, byte[] bytes) throws IOException {
+        byte[] hex = HEX_SCRATCH.get();
+        if (hex.length < bytes.length * 2) {
+            hex = new byte[bytes.length * 2];
+            HEX_SCRATCH.set(hex);
+        }
+        for (int i = 0; i < bytes.length; i++) {
+            hex[2 * i] = HEX_DIGITS[(bytes[i] >> 4) & 0xf];
+            hex[2 * i + 1] = HEX_DIGITS[bytes[i] & 0xf];
+        }
+        g.writeFieldName(name);
+        g.writeRawUTF8String(hex, 0, bytes.length * 2);
     }
 
     private static void base64(JsonGenerator g, byte[] payload) throws IOException {

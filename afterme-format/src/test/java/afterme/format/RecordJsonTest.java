@@ -3,8 +3,12 @@ package afterme.format;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RecordJsonTest {
@@ -47,5 +51,42 @@ class RecordJsonTest {
                 + "\"zone\":\"Europe/Berlin\",\"size\":1,\"sha256\":\"[0-9a-f]{64}\",\"crc32c\":\"[0-9a-f]{8}\","
                 + "\"chain\":\"[0-9a-f]{64}\",\"content_type\":\"application/json\",\"idempotency_key\":\"k-1\","
                 + "\"segment\":\"00000000000000000001.seg\",\"offset\":128,\"encoding\":\"json\",\"payload\":7}\n"), l);
+    }
+
+    /** Text payloads are written from their bytes: the result must be what Jackson writes for the String. */
+    @Test
+    void textPayloadsAreEscapedExactlyAsJacksonEscapesStrings() throws IOException {
+        List<String> texts = List.of("plain", "quote \" and backslash \\ and slash /", "tab\tnewline\ncr\r",
+                "\u0000\u0001\u001f\u007f", "caf\u00e9 \u65e5\u672c \ud83d\ude00", "\u2028\u2029", "", "x".repeat(70_000));
+        for (String text : texts) {
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            try (JsonGenerator g = RecordJson.FACTORY.createGenerator(expected)) {
+                g.writeString(text);
+            }
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            for (PayloadMode mode : List.of(PayloadMode.AUTO, PayloadMode.UTF8)) {
+                String l = line(bytes, mode);
+                String tail = "\"encoding\":\"utf8\",\"payload\":" + expected.toString(StandardCharsets.UTF_8) + "}\n";
+                assertTrue(l.endsWith(tail), mode + " " + text);
+            }
+        }
+    }
+
+    @Test
+    void invalidUtf8AsUtf8IsReplacedNotCopied() {
+        String l = line(new byte[] {'a', (byte) 0xff, 'b'}, PayloadMode.UTF8);
+        assertTrue(l.endsWith("\"payload\":\"a\ufffdb\"}\n"), l);
+    }
+
+    @Test
+    void hashesAreLowerCaseHex() {
+        LogRecord r = record("x".getBytes(), null, null);
+        String l = line("x".getBytes(), PayloadMode.NONE);
+        StringBuilder sha = new StringBuilder();
+        for (byte b : r.sha256()) {
+            sha.append(String.format("%02x", b));
+        }
+        assertTrue(l.contains("\"sha256\":\"" + sha + "\""), l);
+        assertTrue(l.contains(String.format("\"crc32c\":\"%08x\"", r.crc32c())), l);
     }
 }
