@@ -24,9 +24,6 @@ import java.util.Base64;
  * every tool prints identical objects. Thread-safe.
  */
 public final class RecordJson {
-    /** RFC 3339 with all nine fraction digits, always in UTC. */
-    public static final DateTimeFormatter TIME =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(ZoneOffset.UTC);
     /** Characters outside the BMP are written as their four UTF-8 bytes, not as two escaped surrogates. */
     public static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
@@ -38,8 +35,9 @@ public final class RecordJson {
     private static final ThreadLocal<Object[]> LAST_SECOND = ThreadLocal.withInitial(() -> new Object[] {Long.MIN_VALUE, ""});
 
     /**
-     * {@link #TIME} without its cost: records come in time order, so the part up to the seconds is
-     * formatted once per second and the nine digits of nanoseconds are appended.
+     * A record's time as JSON gives it: RFC 3339 in UTC with all nine fraction digits. Records come in
+     * time order, so the part up to the seconds is formatted once per second (per thread) and the nine
+     * digits of nanoseconds are appended.
      */
     public static String formatTime(long epochSecond, int nanos) {
         Object[] last = LAST_SECOND.get();

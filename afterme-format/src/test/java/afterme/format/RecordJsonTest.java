@@ -8,6 +8,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -88,5 +91,17 @@ class RecordJsonTest {
         }
         assertTrue(l.contains("\"sha256\":\"" + sha + "\""), l);
         assertTrue(l.contains(String.format("\"crc32c\":\"%08x\"", r.crc32c())), l);
+    }
+
+    @Test
+    void timesAreRfc3339InUtcWithNineFractionDigits() {
+        DateTimeFormatter rfc3339 = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'")
+                .withZone(ZoneOffset.UTC);
+        long[][] times = {{0, 0}, {1_764_000_000L, 5}, {1_764_000_000L, 999_999_999}, {1_764_000_001L, 120},
+            {1_764_000_000L, 7}, {-1, 500}, {253_402_300_799L, 1}};
+        for (long[] t : times) {
+            assertEquals(rfc3339.format(Instant.ofEpochSecond(t[0], t[1])),
+                    RecordJson.formatTime(t[0], (int) t[1]));
+        }
     }
 }

@@ -148,7 +148,7 @@ final class AppendHandler {
             f.put("count", r.count());
         } else {
             f.put("seq", r.firstSeq());
-            f.put("time", RecordJson.TIME.format(r.time()));
+            f.put("time", RecordJson.formatTime(r.time().getEpochSecond(), r.time().getNano()));
             f.put("size", append.size(0));
             f.put("sha256", Hashes.hex(append.sha256(0)));
         }

@@ -54,7 +54,7 @@ final class ReadHandler {
         h.put("Repr-Digest", "sha-256=:" + Base64.getEncoder().encodeToString(r.sha256()) + ":");
         h.put(HttpHeader.ETAG, "\"" + Hashes.hex(r.sha256()) + "\"");
         h.put("Afterme-Seq", Long.toString(r.seq()));
-        h.put("Afterme-Time", RecordJson.TIME.format(r.time()));
+        h.put("Afterme-Time", RecordJson.formatTime(r.epochSecond(), r.nanos()));
         h.put("Afterme-Zone", r.zone());
         response.setStatus(200);
         response.write(true, ByteBuffer.wrap(r.payload()), callback);

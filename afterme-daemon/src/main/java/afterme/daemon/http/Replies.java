@@ -1,12 +1,11 @@
 package afterme.daemon.http;
 
-import com.fasterxml.jackson.core.JsonFactory;
+import afterme.format.RecordJson;
 import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
@@ -15,8 +14,6 @@ import org.eclipse.jetty.util.Callback;
 
 /** JSON replies and the SPEC's error shape {@code {"error":"<code>","message":"..."}}. Stateless. */
 final class Replies {
-    private static final JsonFactory JSON = new JsonFactory();
-
     private Replies() {
     }
 
@@ -25,9 +22,10 @@ final class Replies {
         return new LinkedHashMap<>();
     }
 
-    static String json(Map<String, Object> fields) {
-        StringWriter out = new StringWriter();
-        try (JsonGenerator g = JSON.createGenerator(out)) {
+    /** The object as one JSON line in UTF-8, written as bytes (no String in between). */
+    static byte[] json(Map<String, Object> fields) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = RecordJson.FACTORY.createGenerator(out)) {
             g.writeStartObject();
             for (Map.Entry<String, Object> e : fields.entrySet()) {
                 g.writeFieldName(e.getKey());
@@ -46,14 +44,14 @@ final class Replies {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toString();
+        out.write('\n');
+        return out.toByteArray();
     }
 
     static void send(Response response, Callback callback, int status, Map<String, Object> fields) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        byte[] body = (json(fields) + "\n").getBytes(StandardCharsets.UTF_8);
-        response.write(true, ByteBuffer.wrap(body), callback);
+        response.write(true, ByteBuffer.wrap(json(fields)), callback);
     }
 
     static void error(Response response, Callback callback, int status, String code, String message) {
