@@ -2,6 +2,8 @@ package afterme.format.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
@@ -15,6 +17,7 @@ public final class Tty implements AutoCloseable {
     private static final long REDRAW_NANOS = 100_000_000L;
     /** Work shorter than this gets no bar, and does not pay for finding the terminal. */
     private static final long BAR_AFTER_NANOS = 500_000_000L;
+    private static final Path STDERR = Path.of("/proc/self/fd/2");
 
     private final long started = System.nanoTime();
     private Terminal terminal;
@@ -33,6 +36,9 @@ public final class Tty implements AutoCloseable {
     private Terminal terminal() {
         if (!looked) {
             looked = true;
+            if (!mayBeTerminal(STDERR)) {
+                return null;
+            }
             try {
                 Terminal t = TerminalBuilder.builder().system(true).systemOutput(TerminalBuilder.SystemOutput.SysErr)
                         .dumb(true).build();
@@ -46,6 +52,20 @@ public final class Tty implements AutoCloseable {
             }
         }
         return terminal;
+    }
+
+    /**
+     * False when the OS shows that a file descriptor is surely not a terminal: on Linux its link under
+     * {@code /proc} names a pipe, a file or {@code /dev/null}. JLine's own probing takes about 0.25 s to
+     * find that out, a good part of a short command's time; where there is no such link, JLine decides.
+     */
+    static boolean mayBeTerminal(Path fd) {
+        try {
+            String target = Files.readSymbolicLink(fd).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return true;
+        }
     }
 
     public boolean isTerminal() {
