@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the real afterme jar as a user would: a separate process, stdout and stderr captured. */
@@ -45,8 +46,14 @@ final class Proc {
     }
 
     static Result runWithInput(byte[] stdin, String... args) {
+        return runCommand(command(args), stdin, Map.of());
+    }
+
+    /** Runs any command line, with {@code env} added to this process's environment. */
+    static Result runCommand(List<String> cmd, byte[] stdin, Map<String, String> env) {
         try {
-            ProcessBuilder pb = new ProcessBuilder(command(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().putAll(env);
             if (stdin == null) {
                 pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             }
@@ -61,7 +68,7 @@ final class Proc {
             Thread e = pump(p.getErrorStream(), err);
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError("afterme " + String.join(" ", args) + " did not finish in 120 s");
+                throw new AssertionError(String.join(" ", cmd) + " did not finish in 120 s");
             }
             o.join();
             e.join();

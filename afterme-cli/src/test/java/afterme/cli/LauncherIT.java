@@ -1,0 +1,78 @@
+package afterme.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/afterme}, the launcher the README tells users to run, on a copy of the checkout that holds
+ * only the launcher and the built jar (so it never rebuilds): the class-data archive it makes for faster
+ * start-up must be used when it fits, and must never show, whatever state it is in.
+ */
+class LauncherIT {
+    @TempDir
+    Path root;
+
+    @Test
+    void makesTheArchiveOnceUsesItAndIgnoresABrokenOne() throws IOException {
+        Path launcher = Files.createDirectories(root.resolve("bin")).resolve("afterme");
+        Files.copy(Path.of("..", "bin", "afterme"), launcher);
+        assertTrue(launcher.toFile().setExecutable(true));
+        Path target = Files.createDirectories(root.resolve("afterme-cli/target"));
+        Path jar = Files.copy(Proc.JAR, target.resolve("afterme.jar"));
+        String version = Proc.run("--version").out();
+
+        Proc.Result first = launch(launcher, "");
+        assertEquals(0, first.exit(), first.toString());
+        assertEquals(version, first.out());
+        assertTrue(first.stderr().contains("class-data archive"), first.stderr());
+        Path archive = archive(target);
+        assertTrue(Files.size(archive) > 0, "this JVM could not make an archive");
+
+        // -Xshare:on makes the JVM fail rather than start without the archive it is given.
+        Proc.Result shared = launch(launcher, "-Xshare:on");
+        assertEquals(0, shared.exit(), shared.toString());
+        assertEquals(version, shared.out());
+        assertEquals("", shared.stderr());
+
+        archive.toFile().setWritable(true);
+        Files.writeString(archive, "not an archive");
+        Proc.Result broken = launch(launcher, "");
+        assertEquals(0, broken.exit(), broken.toString());
+        assertEquals(version, broken.out());
+        assertEquals("", broken.stderr());
+        assertNotEquals(0, launch(launcher, "-Xshare:on").exit(), "a broken archive was not noticed");
+
+        Files.setLastModifiedTime(archive, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 2000));
+        Proc.Result rebuilt = launch(launcher, "");
+        assertTrue(rebuilt.stderr().contains("class-data archive"), "a newer jar gets a new archive");
+        Proc.Result after = launch(launcher, "-Xshare:on");
+        assertEquals(0, after.exit(), after.toString());
+        assertEquals("", after.stderr(), "made once");
+        assertEquals(archive, archive(target));
+    }
+
+    private static Proc.Result launch(Path launcher, String javaOpts) {
+        String path = Path.of(Proc.javaBin()).getParent() + ":" + System.getenv("PATH");
+        return Proc.runCommand(List.of(launcher.toString(), "--version"), null,
+                Map.of("PATH", path, "AFTERME_JAVA_OPTS", javaOpts));
+    }
+
+    private static Path archive(Path target) throws IOException {
+        try (Stream<Path> files = Files.list(target)) {
+            List<Path> archives = files.filter(f -> f.getFileName().toString().endsWith(".jsa")).toList();
+            assertEquals(1, archives.size(), archives.toString());
+            return archives.get(0);
+        }
+    }
+}
