@@ -65,6 +65,9 @@ public final class TailCommand implements Callable<Integer> {
     @Option(names = "--payload", paramLabel = "MODE", description = "auto (default), utf8, base64 or none.")
     String payload = "auto";
 
+    /** Set once a record past {@code --to} or {@code --until} is read: the output ends before it. */
+    private boolean pastEnd;
+
     public static void main(String[] args) {
         System.exit(CommandLines.configure(new CommandLine(new TailCommand())).execute(args));
     }
@@ -89,21 +92,20 @@ public final class TailCommand implements Callable<Integer> {
         RecordJson.LineWriter json = new RecordJson.LineWriter(stdout, mode, RecordJson.Location.OMIT);
         long lastSeq = to != null ? to : Long.MAX_VALUE;
         long lastNanos = until != null ? TimeSeek.saturatedEpochNanos(until) : Long.MAX_VALUE;
-        boolean[] past = {false};
         LogCursor.PayloadSink payloads = (seq, nanos, bytes, offset, length) -> {
-            past[0] = seq > lastSeq || nanos > lastNanos;
-            if (!past[0]) {
+            pastEnd = seq > lastSeq || nanos > lastNanos;
+            if (!pastEnd) {
                 out.write(stdout, bytes, offset, length);
             }
         };
         try (LogCursor cursor = new LogCursor(dir, start, false)) {
-            while (!past[0]) {
+            while (!pastEnd) {
                 boolean got;
                 if (out == Output.JSON) {
                     LogRecord r = cursor.next();
                     got = r != null;
-                    past[0] = got && (r.seq() > lastSeq || r.epochNanos() > lastNanos);
-                    if (got && !past[0]) {
+                    pastEnd = got && (r.seq() > lastSeq || r.epochNanos() > lastNanos);
+                    if (got && !pastEnd) {
                         json.write(r);
                     }
                 } else {
