@@ -73,7 +73,7 @@ public final class Daemon implements AutoCloseable {
         server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
         this.subscriptions = new Subscriptions(log, MAX_SUBSCRIBERS, Duration.ofSeconds(15));
         this.webhooks = new Webhooks(log, options.webhooks());
-        Handler api = new ApiHandler(log, options.limits(), subscriptions, webhooks, pool);
+        Handler api = new ApiHandler(log, options.limits(), subscriptions, webhooks, pool, server.getScheduler());
         Handler withWebSocket = WebSocketSubscribe.upgradeHandler(server, subscriptions, api);
         Handler guarded = options.tokens() == null ? withWebSocket : new AuthHandler(options.tokens(), withWebSocket);
         double rate = options.limits().requestsPerConnectionSecond();

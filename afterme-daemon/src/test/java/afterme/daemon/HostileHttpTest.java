@@ -3,10 +3,17 @@ package afterme.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import afterme.daemon.http.Limits;
+import afterme.daemon.log.Ack;
+import afterme.daemon.log.Log;
+import afterme.daemon.log.LogConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,6 +66,16 @@ class HostileHttpTest {
         }
     }
 
+    private void restartWith(Limits limits) throws IOException {
+        daemon.close();
+        try {
+            daemon = Daemon.start(Log.open(LogConfig.defaults(dir)),
+                    new Daemon.HttpOptions("127.0.0.1", 0, limits, null, null, null, List.of()));
+        } catch (Exception e) {
+            throw new IOException("restarting the daemon failed", e);
+        }
+    }
+
     private void assertStillServing() throws Exception {
         assertEquals(200, TestDaemon.post(daemon, "/v1/records/batch", "{\"ok\":1}\n").statusCode());
         assertEquals(1, daemon.log().lastSeq());
@@ -108,11 +125,8 @@ class HostileHttpTest {
     @Test
     void aPipelinedFloodOnOneConnectionIsRateLimited() throws Exception {
         int requests = 3000;
-        daemon.close();
         // A low limit, so that this machine can serve a flood faster than it.
-        daemon = Daemon.start(afterme.daemon.log.Log.open(afterme.daemon.log.LogConfig.defaults(dir)),
-                new Daemon.HttpOptions("127.0.0.1", 0, new afterme.daemon.http.Limits(1024, 1 << 20,
-                        afterme.daemon.log.Ack.MEMORY, 64L << 20, 500), null, null, null, java.util.List.of()));
+        restartWith(new Limits(1024, 1 << 20, Ack.MEMORY, 64L << 20, 500));
         try (Socket s = connect()) {
             StringBuilder flood = new StringBuilder();
             for (int i = 0; i < requests; i++) {
@@ -165,5 +179,34 @@ class HostileHttpTest {
                 s.close();
             }
         }
+    }
+
+    @Test
+    void slowUploadsBeyondTheMemoryBudgetHoldNoThreads() throws Exception {
+        // Room for 8 bodies of up to 1 KiB; 400 clients announce one, send 3 bytes of it and stall.
+        restartWith(new Limits(1024, 1 << 20, Ack.MEMORY, 8 << 10, Limits.DEFAULT_REQUESTS_PER_CONNECTION_SECOND));
+        List<Socket> stalled = new ArrayList<>();
+        int threadsBefore = Thread.activeCount();
+        try {
+            for (int i = 0; i < 400; i++) {
+                Socket s = connect();
+                s.getOutputStream().write("POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc"
+                        .getBytes(StandardCharsets.US_ASCII));
+                stalled.add(s);
+            }
+            // Each waiting upload used to block an HTTP thread for up to 30 s, and 256 of them took them all.
+            long start = System.nanoTime();
+            HttpResponse<String> health = TestDaemon.CLIENT.send(HttpRequest.newBuilder(daemon.uri().resolve("/healthz"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, health.statusCode());
+            assertTrue(System.nanoTime() - start < 5_000_000_000L, "served while 400 uploads wait for memory");
+            int threads = Thread.activeCount() - threadsBefore;
+            assertTrue(threads < 100, "threads grew by " + threads + " for 400 waiting uploads");
+        } finally {
+            for (Socket s : stalled) {
+                s.close();
+            }
+        }
+        assertStillServing();
     }
 }

@@ -15,6 +15,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /** Routes SPEC §4's endpoints to their handlers; every path completes the callback exactly once. */
 public final class ApiHandler extends Handler.Abstract {
@@ -26,9 +27,9 @@ public final class ApiHandler extends Handler.Abstract {
     private final HttpStats stats = new HttpStats();
 
     public ApiHandler(Log log, Limits limits, Subscriptions subscriptions, afterme.daemon.webhook.Webhooks webhooks,
-                      Executor executor) {
+                      Executor executor, Scheduler scheduler) {
         this.log = log;
-        this.appends = new AppendHandler(log, limits, executor);
+        this.appends = new AppendHandler(log, limits, executor, scheduler);
         this.reads = new ReadHandler(log);
         this.subscriptions = subscriptions;
         this.metrics = new Metrics(log, subscriptions, webhooks, stats);

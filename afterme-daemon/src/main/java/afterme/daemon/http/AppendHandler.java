@@ -18,8 +18,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,6 +26,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * {@code POST /v1/records} and {@code POST /v1/records/batch}. Everything about the request is checked
@@ -38,39 +37,38 @@ final class AppendHandler {
             Pattern.CASE_INSENSITIVE);
 
     /** Bodies wait at most this long for room in the in-flight budget before a 503. */
-    private static final long BUDGET_WAIT_SECONDS = 30;
+    private static final long BUDGET_WAIT_MILLIS = 30_000;
+
+    /** What the request's line and headers ask for, checked before its body is read. */
+    private record Options(Ack ack, String idempotencyKey, long expectedLastSeq, String contentType, String digest) {
+    }
 
     private final Log log;
     private final Limits limits;
     private final Executor executor;
-    /** Request bodies in memory, in KiB (a Semaphore counts ints). */
-    private final Semaphore inflightKib;
-    private final int inflightBudgetKib;
+    private final InflightBudget budget;
 
-    AppendHandler(Log log, Limits limits, Executor executor) {
+    AppendHandler(Log log, Limits limits, Executor executor, Scheduler scheduler) {
         this.log = log;
         this.limits = limits;
         this.executor = executor;
-        this.inflightBudgetKib = (int) Math.min(Integer.MAX_VALUE, limits.inflightBytes() >> 10);
-        this.inflightKib = new Semaphore(inflightBudgetKib);
+        this.budget = new InflightBudget((int) Math.min(Integer.MAX_VALUE, limits.inflightBytes() >> 10), executor,
+                scheduler, BUDGET_WAIT_MILLIS);
     }
 
     void handle(Request request, Response response, Callback callback, boolean batch) {
         Fields query = Request.extractQueryParameters(request);
-        Ack ack;
-        String key;
-        long expected;
-        String contentType;
+        Options options;
         try {
-            ack = ack(query.getValue("ack"));
-            key = idempotencyKey(request.getHeaders().get("Idempotency-Key"));
-            expected = expectedLastSeq(request.getHeaders().get("Afterme-Expected-Last-Seq"));
-            contentType = batch ? null : contentType(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
+            options = new Options(ack(query.getValue("ack")),
+                    idempotencyKey(request.getHeaders().get("Idempotency-Key")),
+                    expectedLastSeq(request.getHeaders().get("Afterme-Expected-Last-Seq")),
+                    batch ? null : contentType(request.getHeaders().get(HttpHeader.CONTENT_TYPE)),
+                    request.getHeaders().get("Content-Digest"));
         } catch (HttpError e) {
             Replies.error(response, callback, e.status, e.code, e.getMessage());
             return;
         }
-        String digest = request.getHeaders().get("Content-Digest");
         long max = batch ? limits.maxBatchBytes() : limits.maxPayloadBytes();
         if (request.getLength() > max) {
             HttpError e = BodyReader.tooLarge(request.getLength(), max, batch ? "batch" : "payload");
@@ -79,39 +77,39 @@ final class AppendHandler {
         }
         // A batch is held twice while it is split into lines.
         long held = (request.getLength() >= 0 ? request.getLength() : max) * (batch ? 2 : 1);
-        int kib = (int) Math.min(inflightBudgetKib, (held >> 10) + 1);
-        try {
-            if (!inflightKib.tryAcquire(kib, BUDGET_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                Replies.error(response, callback, 503, "busy", "too many request bodies in memory; retry later");
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            Replies.error(response, callback, 503, "unavailable", "interrupted");
-            return;
-        }
+        int kib = budget.kibFor(held);
+        budget.acquire(kib,
+                () -> readAndAppend(request, response, callback, batch, max, kib, options),
+                () -> Replies.error(response, callback, 503, "busy",
+                        "too many request bodies in memory; retry later"));
+    }
+
+    private void readAndAppend(Request request, Response response, Callback callback, boolean batch, long max,
+                               int kib, Options options) {
         AtomicBoolean released = new AtomicBoolean();
         Runnable release = () -> {
             if (released.compareAndSet(false, true)) {
-                inflightKib.release(kib);
+                budget.release(kib);
             }
         };
         BodyReader.read(request, max, batch ? "batch" : "payload", body -> {
             try {
-                checkDigest(digest, body);
+                checkDigest(options.digest(), body);
                 List<byte[]> payloads = batch ? lines(body) : List.of(body);
-                Append append = Append.of(payloads, contentType, key, expected, ack, batch);
+                Append append = Append.of(payloads, options.contentType(), options.idempotencyKey(),
+                        options.expectedLastSeq(), options.ack(), batch);
                 append.written.whenComplete((r, f) -> release.run());
                 log.submit(append);
-                CompletableFuture<AppendResult> done = ack == Ack.DURABLE ? append.durable : append.written;
+                CompletableFuture<AppendResult> done = options.ack() == Ack.DURABLE ? append.durable : append.written;
                 done.whenCompleteAsync((result, failure) -> reply(response, callback, append, result, failure),
                         executor);
             } catch (HttpError e) {
                 release.run();
                 Replies.error(response, callback, e.status, e.code, e.getMessage());
             } catch (RuntimeException e) {
+                // This may run on a thread Jetty gave for the body: reply here, or the client would hang.
                 release.run();
-                throw e;
+                Replies.error(response, callback, 500, "internal", e.toString());
             }
         }, failure -> {
             release.run();
