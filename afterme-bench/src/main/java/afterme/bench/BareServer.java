@@ -1,5 +1,6 @@
 package afterme.bench;
 
+import afterme.daemon.Daemon;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.io.Content;
@@ -13,16 +14,18 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The ceiling of HTTP on this machine: a Jetty 12 core handler that reads and discards the body and
- * answers a small JSON object, run as its own process exactly like the daemon.
+ * answers a small JSON object, run as its own process exactly like the daemon, with as many threads.
  */
 final class BareServer {
     private static final ByteBuffer REPLY = ByteBuffer.wrap("{\"ok\":true}\n".getBytes(StandardCharsets.UTF_8));
 
     static void run() throws Exception {
-        Server server = new Server(new QueuedThreadPool(256, 8));
+        QueuedThreadPool pool = new QueuedThreadPool();
+        Server server = new Server(pool);
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
+        Daemon.sizeThreadPool(pool, connector);
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract() {
             @Override
