@@ -210,9 +210,9 @@ final class LogWriter implements Runnable {
             }
             batch.clear();
             flush();
-            if (durableWaiters > 0) {
+            if (durableWaiters > 0 && unsyncedBytes < config.flushBytes()) {
                 sync();
-            } else if (unsyncedBytes >= config.flushBytes()
+            } else if (durableWaiters > 0 || unsyncedBytes >= config.flushBytes()
                     || (hasUnsynced() && System.nanoTime() - flushDeadline >= 0)) {
                 syncInBackground();
             }
@@ -417,6 +417,7 @@ final class LogWriter implements Runnable {
         syncing.addAll(unsynced);
         unsynced.clear();
         unsyncedBytes = 0;
+        durableWaiters = 0;
         background = new BackgroundSync(active, writtenSeq, syncer, () -> queue.offer(WAKE));
     }
 

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The flush nobody waits on durable runs on the syncer thread: memory-acked appends go on while it runs,
  * durable acks still wait for an fsync of their own, and when it fails the appends it covered lose their
- * durable ack and the log recovers as from any failed fsync.
+ * durable ack and the log recovers as from any failed fsync. So does the fsync of durable appends that
+ * leave at least the flush size unsynced: the writer writes the next appends meanwhile.
  */
 @Timeout(30)
 class BackgroundSyncTest {
@@ -135,6 +136,43 @@ class BackgroundSyncTest {
         }
         try (Stream<Path> saved = Files.list(dir.resolve(LogOpener.RECOVERED))) {
             assertEquals(1, saved.count());
+        }
+    }
+
+    @Test
+    void theWriterGoesOnWhileALargeDurableGroupIsSynced() throws Exception {
+        GatedStorage storage = new GatedStorage();
+        // No flush by time: the only fsync here is the one the durable append asks for.
+        LogConfig config = LogConfig.defaults(dir).withFlush(Duration.ofHours(1), 1024).withStorage(storage);
+        try (Log log = Log.open(config)) {
+            Append large = log.submit(Append.of(new byte[4096], Ack.DURABLE));
+            large.written.get(5, TimeUnit.SECONDS);
+            assertTrue(storage.blocked.await(5, TimeUnit.SECONDS), "the durable append starts an fsync");
+            // Against a writer that fsyncs large groups itself, this times out.
+            Append next = log.submit(Append.of(new byte[4096], Ack.DURABLE));
+            assertEquals(2, next.written.get(5, TimeUnit.SECONDS).firstSeq());
+            assertFalse(large.durable.isDone());
+            assertFalse(next.durable.isDone());
+            storage.gated = false;
+            storage.permits.release(Integer.MAX_VALUE / 2);
+            assertEquals(1, large.durable.get(5, TimeUnit.SECONDS).firstSeq());
+            assertEquals(2, next.durable.get(5, TimeUnit.SECONDS).firstSeq());
+            assertEquals(2, log.durableSeq());
+        }
+    }
+
+    @Test
+    void aFailedFsyncOfALargeDurableGroupFailsItsAcks() throws Exception {
+        GatedStorage storage = new GatedStorage();
+        storage.failWith = new IOException("Input/output error");
+        LogConfig config = LogConfig.defaults(dir).withFlush(Duration.ofHours(1), 1024).withStorage(storage);
+        try (Log log = Log.open(config)) {
+            Append large = log.submit(Append.of(new byte[4096], Ack.DURABLE));
+            assertTrue(storage.blocked.await(5, TimeUnit.SECONDS));
+            storage.permits.release();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> large.durable.get(5, TimeUnit.SECONDS));
+            assertEquals(AppendException.Reason.UNAVAILABLE, assertInstanceOf(AppendException.class, e.getCause()).reason());
+            assertEquals(0, log.durableSeq());
         }
     }
 }
