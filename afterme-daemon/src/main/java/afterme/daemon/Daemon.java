@@ -87,9 +87,9 @@ public final class Daemon implements AutoCloseable {
      * One handler thread per core, beside the connector's acceptors and selectors. No handler blocks for
      * long: bodies are read and replies written asynchronously, a body that waits for memory waits without
      * a thread, and the writer's queue holds more appends than there can be connections. More threads only
-     * add hand-offs: on 2 cores, 1 KiB durable appends from 64 connections went from 7,000-13,500 to
-     * 19,000-25,000 requests/s when 256 threads became 2 (BENCHMARKS.md, sixth session). Public so that
-     * the benchmark's bare handler is sized the same.
+     * add hand-offs: on 2 cores, 1 KiB durable appends from 64 connections went from 6,900-13,500 to
+     * 19,400-25,300 requests/s in alternating runs when 256 threads became 2 (BENCHMARKS.md, sixth
+     * session). Public so that the benchmark's bare handler is sized the same.
      */
     public static void sizeThreadPool(QueuedThreadPool pool, ServerConnector connector) {
         int threads = connector.getAcceptors() + connector.getSelectorManager().getSelectorCount()
