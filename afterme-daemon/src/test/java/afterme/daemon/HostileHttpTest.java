@@ -76,6 +76,12 @@ class HostileHttpTest {
         }
     }
 
+    private static void closeAll(List<Socket> sockets) throws IOException {
+        for (Socket s : sockets) {
+            s.close();
+        }
+    }
+
     private void assertStillServing() throws Exception {
         assertEquals(200, TestDaemon.post(daemon, "/v1/records/batch", "{\"ok\":1}\n").statusCode());
         assertEquals(1, daemon.log().lastSeq());
@@ -175,9 +181,7 @@ class HostileHttpTest {
             int threads = Thread.activeCount() - threadsBefore;
             assertTrue(threads < 300, "threads grew by " + threads + " for 2,000 idle connections");
         } finally {
-            for (Socket s : idle) {
-                s.close();
-            }
+            closeAll(idle);
         }
     }
 
@@ -203,9 +207,7 @@ class HostileHttpTest {
             int threads = Thread.activeCount() - threadsBefore;
             assertTrue(threads < 100, "threads grew by " + threads + " for 400 waiting uploads");
         } finally {
-            for (Socket s : stalled) {
-                s.close();
-            }
+            closeAll(stalled);
         }
         assertStillServing();
     }

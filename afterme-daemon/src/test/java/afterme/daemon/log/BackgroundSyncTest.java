@@ -42,6 +42,12 @@ class BackgroundSyncTest {
         volatile boolean gated = true;
         volatile IOException failWith;
 
+        /** Lets every fsync through from now on. */
+        void openGate() {
+            gated = false;
+            permits.release(Integer.MAX_VALUE / 2);
+        }
+
         @Override
         public FileChannel open(Path file, OpenOption... options) throws IOException {
             return new DelegatingFileChannel(FileChannel.open(file, options)) {
@@ -80,6 +86,11 @@ class BackgroundSyncTest {
         return LogConfig.defaults(dir).withFlush(Duration.ofMillis(1), 1 << 20).withStorage(storage);
     }
 
+    /** No flush by time, and 1 KiB as the flush size: the only fsyncs are those durable appends ask for. */
+    private LogConfig durableFsyncsOnly(Storage storage) {
+        return LogConfig.defaults(dir).withFlush(Duration.ofHours(1), 1024).withStorage(storage);
+    }
+
     private static Append memory(String payload) {
         return Append.of(payload.getBytes(StandardCharsets.UTF_8), Ack.MEMORY);
     }
@@ -101,8 +112,7 @@ class BackgroundSyncTest {
             Append durable = log.submit(Append.of("c".getBytes(StandardCharsets.UTF_8), Ack.DURABLE));
             durable.written.get(5, TimeUnit.SECONDS);
             assertFalse(durable.durable.isDone(), "a durable ack waits while the disk is busy");
-            storage.gated = false;
-            storage.permits.release(Integer.MAX_VALUE / 2);
+            storage.openGate();
             assertEquals(102, durable.durable.get(5, TimeUnit.SECONDS).firstSeq());
             assertEquals(1, first.durable.get(5, TimeUnit.SECONDS).firstSeq());
             assertEquals(102, log.durableSeq());
@@ -124,8 +134,7 @@ class BackgroundSyncTest {
             assertTrue(failure.getMessage().contains("Input/output error"), failure.getMessage());
             assertEquals(1, log.stats().fsyncErrors.sum());
             storage.failWith = null;
-            storage.gated = false;
-            storage.permits.release(Integer.MAX_VALUE / 2);
+            storage.openGate();
             for (int i = 0; i < 500 && !log.writable(); i++) {
                 Thread.sleep(10);
             }
@@ -142,9 +151,7 @@ class BackgroundSyncTest {
     @Test
     void theWriterGoesOnWhileALargeDurableGroupIsSynced() throws Exception {
         GatedStorage storage = new GatedStorage();
-        // No flush by time: the only fsync here is the one the durable append asks for.
-        LogConfig config = LogConfig.defaults(dir).withFlush(Duration.ofHours(1), 1024).withStorage(storage);
-        try (Log log = Log.open(config)) {
+        try (Log log = Log.open(durableFsyncsOnly(storage))) {
             Append large = log.submit(Append.of(new byte[4096], Ack.DURABLE));
             large.written.get(5, TimeUnit.SECONDS);
             assertTrue(storage.blocked.await(5, TimeUnit.SECONDS), "the durable append starts an fsync");
@@ -153,8 +160,7 @@ class BackgroundSyncTest {
             assertEquals(2, next.written.get(5, TimeUnit.SECONDS).firstSeq());
             assertFalse(large.durable.isDone());
             assertFalse(next.durable.isDone());
-            storage.gated = false;
-            storage.permits.release(Integer.MAX_VALUE / 2);
+            storage.openGate();
             assertEquals(1, large.durable.get(5, TimeUnit.SECONDS).firstSeq());
             assertEquals(2, next.durable.get(5, TimeUnit.SECONDS).firstSeq());
             assertEquals(2, log.durableSeq());
@@ -165,8 +171,7 @@ class BackgroundSyncTest {
     void aFailedFsyncOfALargeDurableGroupFailsItsAcks() throws Exception {
         GatedStorage storage = new GatedStorage();
         storage.failWith = new IOException("Input/output error");
-        LogConfig config = LogConfig.defaults(dir).withFlush(Duration.ofHours(1), 1024).withStorage(storage);
-        try (Log log = Log.open(config)) {
+        try (Log log = Log.open(durableFsyncsOnly(storage))) {
             Append large = log.submit(Append.of(new byte[4096], Ack.DURABLE));
             assertTrue(storage.blocked.await(5, TimeUnit.SECONDS));
             storage.permits.release();
