@@ -42,6 +42,13 @@ class BackgroundSyncTest {
         volatile boolean gated = true;
         volatile IOException failWith;
 
+        /** Its gated fsyncs fail with an I/O error once let through. */
+        static GatedStorage failing() {
+            GatedStorage s = new GatedStorage();
+            s.failWith = new IOException("Input/output error");
+            return s;
+        }
+
         /** Lets every fsync through from now on. */
         void openGate() {
             gated = false;
@@ -121,8 +128,7 @@ class BackgroundSyncTest {
 
     @Test
     void aFailedFlushFailsTheDurableAcksItCoveredAndTheLogRecoversFromItsFiles() throws Exception {
-        GatedStorage storage = new GatedStorage();
-        storage.failWith = new IOException("Input/output error");
+        GatedStorage storage = GatedStorage.failing();
         try (Log log = Log.open(config(storage))) {
             Append lost = log.submit(memory("lost"));
             assertEquals(1, lost.written.get().firstSeq());
@@ -169,8 +175,7 @@ class BackgroundSyncTest {
 
     @Test
     void aFailedFsyncOfALargeDurableGroupFailsItsAcks() throws Exception {
-        GatedStorage storage = new GatedStorage();
-        storage.failWith = new IOException("Input/output error");
+        GatedStorage storage = GatedStorage.failing();
         try (Log log = Log.open(durableFsyncsOnly(storage))) {
             Append large = log.submit(Append.of(new byte[4096], Ack.DURABLE));
             assertTrue(storage.blocked.await(5, TimeUnit.SECONDS));
