@@ -7,6 +7,7 @@ import afterme.daemon.subscribe.WebSocketSubscribe;
 import afterme.daemon.http.Limits;
 import afterme.daemon.http.Tokens;
 import afterme.daemon.log.Log;
+import afterme.daemon.log.LogConfig;
 import afterme.daemon.subscribe.Subscriptions;
 import afterme.daemon.webhook.Webhooks;
 import java.io.IOException;
@@ -36,6 +37,10 @@ public final class Daemon implements AutoCloseable {
                               String tlsPassword, List<URI> webhooks) {
     }
 
+    /**
+     * Below the writer's queue ({@link LogConfig#DEFAULT_QUEUE_CAPACITY}): HTTP/1.1 serves one request of a
+     * connection at a time, so an HTTP thread never waits for room in that queue.
+     */
     private static final int MAX_CONNECTIONS = 10_000;
     private static final int MAX_SUBSCRIBERS = 1_000;
     private static final long IDLE_TIMEOUT_MS = 30_000;
