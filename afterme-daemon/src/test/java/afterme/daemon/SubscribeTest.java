@@ -113,4 +113,32 @@ class SubscribeTest {
             assertEquals(records + 1, expected);
         }
     }
+
+    @Test
+    void shutdownEndsAStreamCleanlyInTheMiddleOfACatchUp() throws Exception {
+        Daemon d = TestDaemon.start(dir);
+        try (Socket socket = new Socket(d.uri().getHost(), d.uri().getPort())) {
+            List<byte[]> batch = new ArrayList<>();
+            for (int i = 1; i <= 20_000; i++) {
+                batch.add(("{\"n\":" + i + ",\"pad\":\"" + "p".repeat(1000) + "\"}").getBytes(StandardCharsets.UTF_8));
+                if (batch.size() == 1000) {
+                    d.log().submit(Append.of(batch, null, null, -1, Ack.MEMORY)).written.get();
+                    batch.clear();
+                }
+            }
+            socket.getOutputStream().write(("GET /v1/subscribe?from=1&records=all HTTP/1.1\r\nHost: x\r\n"
+                    + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            var in = socket.getInputStream();
+            in.readNBytes(64 << 10);
+            // The subscriber is writing its catch-up when the daemon stops.
+            long start = System.nanoTime();
+            d.close();
+            assertTrue(System.nanoTime() - start < 5_000_000_000L, "shutdown waited for a subscriber");
+            byte[] rest = in.readAllBytes();
+            String end = new String(rest, Math.max(0, rest.length - 5), Math.min(5, rest.length), StandardCharsets.US_ASCII);
+            assertEquals("0\r\n\r\n", end, "the stream ends with its last chunk, not cut");
+        } finally {
+            d.close();
+        }
+    }
 }

@@ -42,8 +42,12 @@ public final class DataDirLock implements AutoCloseable {
         return new DataDirLock(ch, lock);
     }
 
+    /** Unlocks; a second call does nothing, as Closeable asks. */
     @Override
     public void close() throws IOException {
+        if (!channel.isOpen()) {
+            return;
+        }
         try {
             lock.release();
         } finally {

@@ -25,6 +25,8 @@ public final class Subscriptions implements LogListener {
     private static final Logger LOG = System.getLogger(Subscriptions.class.getName());
     /** Records sent between two looks at durable_seq, so that durable messages stay timely during catch-up. */
     private static final int RECORDS_PER_TURN = 1000;
+    /** How long shutdown waits for subscribers to end their streams themselves. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
     private final Log log;
     private final int maxSubscribers;
@@ -77,10 +79,22 @@ public final class Subscriptions implements LogListener {
         }
     }
 
-    /** Ends every subscription cleanly (their streams are completed), for shutdown. */
+    /**
+     * Ends every subscription, for shutdown: each subscriber ends its own stream cleanly after the event
+     * it is writing; the streams of those that a stalled client still holds up after a moment are cut.
+     */
     public void close() {
         closed = true;
         wake();
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        while (!active.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         for (Subscriber s : active) {
             s.sink.close();
         }
@@ -118,7 +132,7 @@ public final class Subscriptions implements LogListener {
                         case DURABLE -> durable;
                         case NONE -> 0;
                     };
-                    for (int n = 0; n < RECORDS_PER_TURN && cursor.nextSeq() <= limit; n++) {
+                    for (int n = 0; n < RECORDS_PER_TURN && cursor.nextSeq() <= limit && !closed; n++) {
                         LogRecord r = cursor.next();
                         if (r == null) {
                             break;
