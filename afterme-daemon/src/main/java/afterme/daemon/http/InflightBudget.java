@@ -1,7 +1,8 @@
 package afterme.daemon.http;
 
 import java.util.ArrayDeque;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -82,18 +83,20 @@ final class InflightBudget {
         }
     }
 
-    /** Frees {@code kib} and lets in those at the head of the line that now fit. */
+    /**
+     * Frees {@code kib} and lets in those at the head of the line that now fit. Called once per append on
+     * the writer's thread, so it allocates nothing when nobody waits.
+     */
     void release(int kib) {
-        ArrayDeque<Waiter> admitted = new ArrayDeque<>();
+        List<Waiter> admitted = List.of();
         synchronized (this) {
             freeKib += kib;
-            for (Iterator<Waiter> it = line.iterator(); it.hasNext(); ) {
-                Waiter w = it.next();
-                if (w.kib > freeKib) {
-                    break;
-                }
+            while (!line.isEmpty() && line.peek().kib <= freeKib) {
+                Waiter w = line.poll();
                 freeKib -= w.kib;
-                it.remove();
+                if (admitted.isEmpty()) {
+                    admitted = new ArrayList<>();
+                }
                 admitted.add(w);
             }
         }
