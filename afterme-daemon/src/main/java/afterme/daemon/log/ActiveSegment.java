@@ -25,6 +25,7 @@ final class ActiveSegment implements AutoCloseable {
     private long size;
     private long recordCount;
     private final SparseIndex.Builder index;
+    private final DropBehind dropBehind;
 
     private ActiveSegment(Path file, SegmentHeader header, FileChannel channel, long size, long recordCount,
                           SparseIndex.Builder index) {
@@ -34,6 +35,7 @@ final class ActiveSegment implements AutoCloseable {
         this.size = size;
         this.recordCount = recordCount;
         this.index = index;
+        this.dropBehind = DropBehind.of(file);
     }
 
     /**
@@ -118,9 +120,13 @@ final class ActiveSegment implements AutoCloseable {
         index.dropFrom(size);
     }
 
-    /** fdatasync: the data and the size needed to read it back, not the file's times. */
-    void sync() throws IOException {
+    /**
+     * fdatasync: the data and the size needed to read it back, not the file's times. {@code size} is
+     * what the caller knows to be written; this may run off the writer thread, which owns {@link #size}.
+     */
+    void sync(long size) throws IOException {
         channel.force(false);
+        dropBehind.synced(size);
     }
 
     /** Writes the trailer and syncs; afterwards the segment is never written again. */
@@ -159,6 +165,7 @@ final class ActiveSegment implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        dropBehind.close();
         channel.close();
     }
 }

@@ -25,7 +25,7 @@ final class BackgroundSync {
         this.nanos = CompletableFuture.supplyAsync(() -> {
             long start = System.nanoTime();
             try {
-                segment.sync();
+                segment.sync(size);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

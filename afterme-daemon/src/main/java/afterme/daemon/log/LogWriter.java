@@ -392,7 +392,7 @@ final class LogWriter implements Runnable {
         }
         long start = System.nanoTime();
         try {
-            active.sync();
+            active.sync(active.size());
         } catch (IOException e) {
             fsyncFailed(e);
             return;
