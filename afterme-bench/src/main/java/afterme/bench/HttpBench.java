@@ -42,8 +42,9 @@ final class HttpBench {
 
     void run() throws Exception {
         Files.createDirectories(dataDir);
-        double diskMBps = DiskProbe.appendSyncMBps(dataDir, 512L << 20);
-        out.printf("disk: 1 MiB append+fdatasync %.0f MB/s%n", diskMBps);
+        DiskProbe.Bandwidth disk = DiskProbe.Bandwidth.measure(dataDir, 512L << 20);
+        double diskMBps = disk.best();
+        out.println("disk: " + disk);
         HttpClient client = new HttpClient();
         client.setMaxConnectionsPerDestination(64);
         client.setMaxRequestsQueuedPerDestination(100_000);

@@ -26,8 +26,9 @@ import java.nio.file.Path;
  *
  * <p>Called by whichever thread ran the fsync, the writer or the syncer: fsyncs never overlap and the
  * writer settles each before the next starts, so the calls are ordered and {@link #droppedTo} needs no lock.
+ * The benchmark's disk probe uses it too, so that it measures the disk with the calls the engine makes.
  */
-final class DropBehind implements AutoCloseable {
+public final class DropBehind implements AutoCloseable {
     private static final Logger LOG = System.getLogger(DropBehind.class.getName());
     /** What stays cached behind the synced end. */
     static final long KEEP_BYTES = 64L << 20;
@@ -45,7 +46,7 @@ final class DropBehind implements AutoCloseable {
         this.fd = fd;
     }
 
-    static DropBehind of(Path file) {
+    public static DropBehind of(Path file) {
         if (!LINKED || file.getFileSystem() != FileSystems.getDefault()) {
             return new DropBehind(-1);
         }
@@ -55,7 +56,7 @@ final class DropBehind implements AutoCloseable {
     }
 
     /** After an fsync that made the file durable up to {@code syncedSize}. */
-    void synced(long syncedSize) {
+    public void synced(long syncedSize) {
         long to = syncedSize - KEEP_BYTES;
         if (fd < 0 || to - droppedTo < STEP_BYTES) {
             return;
