@@ -35,6 +35,8 @@ public final class DropBehind implements AutoCloseable {
     /** The advice is given only once this much more can be dropped, so the system call stays rare. */
     static final long STEP_BYTES = 8L << 20;
     private static final int O_RDONLY = 0;
+    /** Not inherited by a process the JVM starts (Linux's value on x86-64 and arm64). */
+    private static final int O_CLOEXEC = 0x80000;
     private static final int POSIX_FADV_DONTNEED = 4;
     private static final boolean LINKED = LibC.link();
 
@@ -52,7 +54,7 @@ public final class DropBehind implements AutoCloseable {
         }
         // The page cache belongs to the file, not to a descriptor, so a second read-only one can advise
         // on the pages the writer's FileChannel wrote.
-        return new DropBehind(Math.max(-1, LibC.open(file.toAbsolutePath().toString(), O_RDONLY)));
+        return new DropBehind(Math.max(-1, LibC.open(file.toAbsolutePath().toString(), O_RDONLY | O_CLOEXEC)));
     }
 
     /** After an fsync that made the file durable up to {@code syncedSize}. */
