@@ -1,5 +1,6 @@
 package afterme.daemon;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,8 +12,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -81,6 +85,16 @@ class HttpApiTest {
         assertEquals(0, daemon.log().lastSeq());
         HttpResponse<String> batch = post("/v1/records/batch", "{\"a\":1}\n\n{\"b\":2}\n");
         assertTrue(batch.body().contains("\"first_seq\":1,\"last_seq\":2,\"count\":2"), batch.body());
+    }
+
+    @Test
+    void aMatchingContentDigestAppendsTheBodyUnderThatHash() throws Exception {
+        byte[] sha = MessageDigest.getInstance("SHA-256").digest("hello".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = post("/v1/records", "hello", "Content-Digest",
+                "sha-256=:" + Base64.getEncoder().encodeToString(sha) + ":");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"sha256\":\"" + HexFormat.of().formatHex(sha) + "\""), r.body());
+        assertArrayEquals(sha, daemon.log().read(1).sha256());
     }
 
     @Test

@@ -95,9 +95,11 @@ final class AppendHandler {
         BodyReader.read(request, max, batch ? "batch" : "payload", body -> {
             try {
                 checkDigest(options.digest(), body);
-                List<byte[]> payloads = batch ? lines(body) : List.of(body);
-                Append append = Append.of(payloads, options.contentType(), options.idempotencyKey(),
-                        options.expectedLastSeq(), options.ack(), batch);
+                Append append = batch
+                        ? Append.of(lines(body.bytes()), options.contentType(), options.idempotencyKey(),
+                                options.expectedLastSeq(), options.ack(), true)
+                        : Append.of(body.bytes(), body.sha256(), options.contentType(), options.idempotencyKey(),
+                                options.expectedLastSeq(), options.ack());
                 append.written.whenComplete((r, f) -> release.run());
                 log.submit(append);
                 CompletableFuture<AppendResult> done = options.ack() == Ack.DURABLE ? append.durable : append.written;
@@ -206,7 +208,7 @@ final class AppendHandler {
     }
 
     /** RFC 9530: when a sha-256 digest is given it must match the body. */
-    private static void checkDigest(String header, byte[] body) {
+    private static void checkDigest(String header, BodyReader.Body body) {
         if (header == null) {
             return;
         }
@@ -220,7 +222,7 @@ final class AppendHandler {
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, "digest_mismatch", "Content-Digest sha-256 is not valid base64");
         }
-        if (!MessageDigest.isEqual(claimed, Hashes.sha256(body))) {
+        if (!MessageDigest.isEqual(claimed, body.sha256())) {
             throw new HttpError(400, "digest_mismatch", "the body does not match its Content-Digest sha-256; "
                     + "nothing was appended");
         }

@@ -29,17 +29,20 @@ public final class Append {
     public final CompletableFuture<AppendResult> written = new CompletableFuture<>();
     public final CompletableFuture<AppendResult> durable = new CompletableFuture<>();
 
-    private Append(List<byte[]> payloads, String contentType, String idempotencyKey, long expectedLastSeq,
-                   boolean durableAck, boolean batch) {
+    /** @param sha256s the payloads' hashes when the caller has them, else null */
+    private Append(List<byte[]> payloads, byte[][] sha256s, String contentType, String idempotencyKey,
+                   long expectedLastSeq, boolean durableAck, boolean batch) {
         if (payloads.isEmpty()) {
             throw new IllegalArgumentException("an append carries at least one record");
         }
         this.payloads = payloads;
-        this.sha256s = new byte[payloads.size()][];
+        this.sha256s = sha256s != null ? sha256s : new byte[payloads.size()][];
         this.sizes = new int[payloads.size()];
         long bytes = 0;
         for (int i = 0; i < payloads.size(); i++) {
-            sha256s[i] = Hashes.sha256(payloads.get(i));
+            if (sha256s == null) {
+                this.sha256s[i] = Hashes.sha256(payloads.get(i));
+            }
             sizes[i] = payloads.get(i).length;
             bytes += sizes[i];
         }
@@ -52,7 +55,20 @@ public final class Append {
     }
 
     public static Append of(byte[] payload, Ack ack) {
-        return new Append(List.of(payload), null, null, NO_EXPECTATION, ack == Ack.DURABLE, false);
+        return new Append(List.of(payload), null, null, null, NO_EXPECTATION, ack == Ack.DURABLE, false);
+    }
+
+    /**
+     * One record whose SHA-256 the caller has already computed (the HTTP side hashes large bodies as
+     * they arrive); the other parameters as in {@link #of(List, String, String, long, Ack, boolean)}.
+     */
+    public static Append of(byte[] payload, byte[] sha256, String contentType, String idempotencyKey,
+                            long expectedLastSeq, Ack ack) {
+        if (sha256.length != Hashes.SHA256_BYTES) {
+            throw new IllegalArgumentException("a SHA-256 is 32 bytes, not " + sha256.length);
+        }
+        return new Append(List.of(payload), new byte[][] {sha256}, contentType, idempotencyKey,
+                expectedLastSeq < 0 ? NO_EXPECTATION : expectedLastSeq, ack == Ack.DURABLE, false);
     }
 
     /**
@@ -68,7 +84,7 @@ public final class Append {
     /** @param batch whether the caller asked for a batch (its reply names first and last seq even for one record) */
     public static Append of(List<byte[]> payloads, String contentType, String idempotencyKey, long expectedLastSeq,
                             Ack ack, boolean batch) {
-        return new Append(List.copyOf(payloads), contentType, idempotencyKey,
+        return new Append(List.copyOf(payloads), null, contentType, idempotencyKey,
                 expectedLastSeq < 0 ? NO_EXPECTATION : expectedLastSeq, ack == Ack.DURABLE, batch);
     }
 
