@@ -93,7 +93,9 @@ public final class DropBehind implements AutoCloseable {
                 Native.register(LibC.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
                 return true;
             } catch (LinkageError | RuntimeException e) {
-                LOG.log(Level.DEBUG, "no posix_fadvise: segments' pages stay in the page cache", e);
+                // On Linux this costs large appends half their speed on some machines: say so, once.
+                LOG.log(Level.WARNING, "cannot reach posix_fadvise through JNA (" + e
+                        + "); segments' pages will stay in the page cache after they are synced");
                 return false;
             }
         }
