@@ -29,20 +29,17 @@ public final class Append {
     public final CompletableFuture<AppendResult> written = new CompletableFuture<>();
     public final CompletableFuture<AppendResult> durable = new CompletableFuture<>();
 
-    /** @param sha256s the payloads' hashes when the caller has them, else null */
+    /** @param sha256s the payloads' SHA-256s, in their order */
     private Append(List<byte[]> payloads, byte[][] sha256s, String contentType, String idempotencyKey,
                    long expectedLastSeq, boolean durableAck, boolean batch) {
         if (payloads.isEmpty()) {
             throw new IllegalArgumentException("an append carries at least one record");
         }
         this.payloads = payloads;
-        this.sha256s = sha256s != null ? sha256s : new byte[payloads.size()][];
+        this.sha256s = sha256s;
         this.sizes = new int[payloads.size()];
         long bytes = 0;
         for (int i = 0; i < payloads.size(); i++) {
-            if (sha256s == null) {
-                this.sha256s[i] = Hashes.sha256(payloads.get(i));
-            }
             sizes[i] = payloads.get(i).length;
             bytes += sizes[i];
         }
@@ -55,12 +52,14 @@ public final class Append {
     }
 
     public static Append of(byte[] payload, Ack ack) {
-        return new Append(List.of(payload), null, null, null, NO_EXPECTATION, ack == Ack.DURABLE, false);
+        return new Append(List.of(payload), new byte[][] {Hashes.sha256(payload)}, null, null, NO_EXPECTATION,
+                ack == Ack.DURABLE, false);
     }
 
     /**
-     * One record whose SHA-256 the caller has already computed (the HTTP side hashes large bodies as
-     * they arrive); the other parameters as in {@link #of(List, String, String, long, Ack, boolean)}.
+     * One record whose SHA-256 the caller has already computed (the HTTP side has it from checking a
+     * Content-Digest, or computes it there); the other parameters as in
+     * {@link #of(List, String, String, long, Ack, boolean)}.
      */
     public static Append of(byte[] payload, byte[] sha256, String contentType, String idempotencyKey,
                             long expectedLastSeq, Ack ack) {
@@ -84,7 +83,12 @@ public final class Append {
     /** @param batch whether the caller asked for a batch (its reply names first and last seq even for one record) */
     public static Append of(List<byte[]> payloads, String contentType, String idempotencyKey, long expectedLastSeq,
                             Ack ack, boolean batch) {
-        return new Append(List.copyOf(payloads), null, contentType, idempotencyKey,
+        List<byte[]> copy = List.copyOf(payloads);
+        byte[][] sha256s = new byte[copy.size()][];
+        for (int i = 0; i < sha256s.length; i++) {
+            sha256s[i] = Hashes.sha256(copy.get(i));
+        }
+        return new Append(copy, sha256s, contentType, idempotencyKey,
                 expectedLastSeq < 0 ? NO_EXPECTATION : expectedLastSeq, ack == Ack.DURABLE, batch);
     }
 
