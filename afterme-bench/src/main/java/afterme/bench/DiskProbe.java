@@ -40,7 +40,7 @@ final class DiskProbe {
     }
 
     /** Sequential appends of {@code chunkBytes}, each followed by fdatasync. */
-    static double appendSyncMBps(Path dir, long totalBytes, int chunkBytes) throws IOException {
+    private static double appendSyncMBps(Path dir, long totalBytes, int chunkBytes) throws IOException {
         Path file = dir.resolve("disk-probe.bin");
         ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
         fill(chunk);

@@ -121,12 +121,12 @@ final class ActiveSegment implements AutoCloseable {
     }
 
     /**
-     * fdatasync: the data and the size needed to read it back, not the file's times. {@code size} is
-     * what the caller knows to be written; this may run off the writer thread, which owns {@link #size}.
+     * fdatasync: the data and the size needed to read it back, not the file's times. {@code writtenSize}
+     * is what the caller knows to be written; this may run off the writer thread, which owns {@link #size}.
      */
-    void sync(long size) throws IOException {
+    void sync(long writtenSize) throws IOException {
         channel.force(false);
-        dropBehind.synced(size);
+        dropBehind.synced(writtenSize);
     }
 
     /** Writes the trailer and syncs; afterwards the segment is never written again. */

@@ -15,8 +15,9 @@ import java.nio.file.Path;
  * <p>Why: a log writer fills the page cache with pages it will not read again, and every page it writes
  * into is one the kernel must first take from its free memory. On a virtual machine a page the guest has
  * not touched lately must also be backed by the host first, which made the copy into it (the writer's
- * {@code pwrite}) the limit of large appends: dd wrote about 476 MB/s into such pages against 7-9 GB/s into pages freed a moment
- * before (BENCHMARKS.md). Dropped pages go back to the free lists warm, and the next writes reuse them.
+ * {@code pwrite}) the limit of large appends: dd wrote about 476 MB/s into such pages against 7-9 GB/s
+ * into pages freed a moment before (BENCHMARKS.md). Dropped pages go back to the free lists warm, and
+ * the next writes reuse them.
  * PostgreSQL advises the same for its WAL. The last {@link #KEEP_BYTES} stay cached for the subscribers
  * and tails that read near the head.
  *
