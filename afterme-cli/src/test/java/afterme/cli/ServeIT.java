@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -165,13 +166,16 @@ class ServeIT {
         ToolsIT.writeLog(dir, 5, 1 << 20);
         Path segment = Segments.list(dir).get(0);
         byte[] torn = {0x41, 0x46, 0x52, 0x31, 1, 2, 3, 4, 5};
-        Files.write(segment, torn, java.nio.file.StandardOpenOption.APPEND);
+        long end = ToolsIT.writeTornRecord(segment, torn);
+        byte[] before = Files.readAllBytes(segment);
         try (ServeProcess serve = new ServeProcess(dir)) {
             assertTrue(serve.stderr().contains("cut a torn tail"), serve.stderr());
             assertEquals(0, serve.terminate());
         }
         try (var files = Files.list(dir.resolve("recovered"))) {
-            assertArrayEquals(torn, Files.readAllBytes(files.findFirst().orElseThrow()));
+            // The torn record and the fill after it.
+            assertArrayEquals(Arrays.copyOfRange(before, (int) end, before.length),
+                    Files.readAllBytes(files.findFirst().orElseThrow()));
         }
     }
 
@@ -190,8 +194,7 @@ class ServeIT {
         Path dir = tmp.resolve("data");
         ToolsIT.writeLog(dir, 3, 1 << 20);
         Path segment = Segments.list(dir).get(0);
-        long size = Files.size(segment);
-        Files.write(segment, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+        long size = ToolsIT.writeTornRecord(segment, new byte[] {1, 2, 3});
         String cmd = String.join(" ", Proc.command("recover", dir.toString()));
         // script(1) gives the command a pseudo-terminal; we answer its prompt on stdin.
         Process p = new ProcessBuilder("script", "-qec", cmd, "/dev/null").redirectErrorStream(true).start();

@@ -10,16 +10,20 @@ import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
 import afterme.format.SegmentHeader;
 import afterme.format.SegmentNames;
+import afterme.format.SegmentScanner;
 import afterme.format.Segments;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
@@ -149,9 +153,10 @@ class ToolsIT {
         Path dir = dataDir();
         writeLog(dir, 10, 1 << 20);
         Path segment = Segments.list(dir).get(0);
-        long validSize = Files.size(segment);
         byte[] garbage = "half a record, then the power went".getBytes(StandardCharsets.UTF_8);
-        Files.write(segment, garbage, java.nio.file.StandardOpenOption.APPEND);
+        long validSize = writeTornRecord(segment, garbage);
+        long tornSize = Files.size(segment);
+        byte[] removed = Arrays.copyOfRange(Files.readAllBytes(segment), (int) validSize, (int) tornSize);
 
         Proc.Result verify = Proc.run("verify", dir.toString());
         assertEquals(1, verify.exit(), verify.toString());
@@ -165,7 +170,7 @@ class ToolsIT {
         assertTrue(noTerminal.stderr().contains("--yes"));
         Proc.Result dry = Proc.run("recover", dir.toString(), "--dry-run");
         assertEquals(0, dry.exit());
-        assertEquals(validSize + garbage.length, Files.size(segment), "a dry run changes nothing");
+        assertEquals(tornSize, Files.size(segment), "a dry run changes nothing");
 
         Proc.Result recover = Proc.run("recover", dir.toString(), "--yes");
         assertEquals(0, recover.exit(), recover.toString());
@@ -175,7 +180,7 @@ class ToolsIT {
             backups = s.toList();
         }
         assertEquals(1, backups.size());
-        assertArrayEquals(garbage, Files.readAllBytes(backups.get(0)), "the backup holds exactly the removed bytes");
+        assertArrayEquals(removed, Files.readAllBytes(backups.get(0)), "the backup holds exactly the removed bytes");
         assertEquals(0, Proc.run("verify", dir.toString()).exit());
     }
 
@@ -311,4 +316,16 @@ class ToolsIT {
     }
 
 
+
+    /**
+     * Writes {@code torn} where the segment's records end, over the fill written ahead of them, as a
+     * crash in the middle of a write leaves it; returns that offset.
+     */
+    static long writeTornRecord(Path segment, byte[] torn) throws IOException {
+        long end = SegmentScanner.scan(segment, false).dataEnd();
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(torn), end);
+        }
+        return end;
+    }
 }

@@ -131,6 +131,9 @@ public final class DumpCommand implements Callable<Integer> {
             g.writeStartObject();
             g.writeStringField("segment", s.name());
             g.writeNumberField("size", s.fileSize());
+            if (s.fillBytes() > 0) {
+                g.writeNumberField("fill", s.fillBytes());
+            }
             if (s.header() != null) {
                 g.writeNumberField("format_version", s.header().version());
                 g.writeStringField("log_id", s.header().logId().toString());

@@ -1,6 +1,7 @@
 package afterme.format;
 
 import java.io.Closeable;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -21,9 +22,19 @@ import java.util.zip.CRC32C;
  * {@code verifyHashes} also its chain link (from the first record read after a segment start or an
  * index jump) and its payload's SHA-256, which catch deliberate rewrites. The daemon reads with both;
  * tail, whose job is speed, with the CRC; verify walks with everything.
+ *
+ * <p>In a version-2 segment the writer zero-fills ahead of its records (FORMAT.md, "Fill"), so the file's
+ * size no longer says where the records end: zeros where a record's magic belongs do, and a frame that is
+ * still zeros at its end is a record being written. Such bytes change under the reader, so before
+ * trusting them the cursor reads them again from the file rather than from its window.
  * Not thread-safe: one owner reads.
  */
 public final class LogCursor implements Closeable {
+    /** {@link #frameOrEnd}: read the bytes at {@link #pos} again from the file. */
+    private static final int RETRY = -3;
+    /** {@link #frameOrEnd}: the cursor moved (past a trailer or an earlier record); look again. */
+    private static final int NEXT = -4;
+
     private final Path dir;
     private final boolean verifyHashes;
     private final CRC32C crc = new CRC32C();
@@ -35,6 +46,8 @@ public final class LogCursor implements Closeable {
     private SegmentWindow window;
     private long pos;
     private long size;
+    /** The segment being read may end in fill. */
+    private boolean fillable;
 
     /** Where a cursor finds a segment's sparse index; null when there is none (the cursor then walks). */
     @FunctionalInterface
@@ -131,67 +144,127 @@ public final class LogCursor implements Closeable {
      * through the window at {@link #pos}; -1 when none is complete yet.
      */
     private int advance() throws IOException {
+        boolean reread = false;
         while (true) {
             if (channel == null && !openSegmentHolding(nextSeq)) {
                 return -1;
             }
-            if (pos >= size || size - pos < RecordCodec.PREFIX) {
-                // Only near the known end is the file asked again how long it has grown.
+            if (fillable && reread) {
+                window.forget();
                 size = channel.size();
             }
-            if (pos >= size) {
-                checkNotAbandoned();
-                return -1;
-            }
-            int avail = window.load(pos, RecordCodec.PREFIX, size);
-            ByteBuffer b = window.buffer();
-            int at = window.index(pos);
-            if (avail >= 4 && b.getInt(at) == Trailer.MAGIC) {
-                if (!moveAfterTrailer()) {
-                    return -1;
+            int length;
+            try {
+                length = frameOrEnd(reread);
+            } catch (EOFException e) {
+                if (!fillable) {
+                    throw e;
                 }
-                continue;
-            }
-            int length = window.frameAt(pos, size, crc);
-            if (length == RecordCodec.NEED_MORE && size < channel.size()) {
+                // Sealing cuts the fill off: the file shrank under us and is read afresh next time.
+                window.forget();
                 size = channel.size();
-                continue;
-            }
-            if (length == RecordCodec.NEED_MORE) {
-                checkNotAbandoned();
                 return -1;
             }
-            if (length == RecordCodec.INVALID) {
-                throw damage(ProblemKind.BAD_CHECKSUM, "record fails its CRC32C or framing checks");
-            }
-            b = window.buffer();
-            at = window.index(pos);
-            long seq = RecordCodec.seqAt(b, at);
-            if (seq < nextSeq) {
-                // Walking forward from a segment start or index entry to the seq asked for.
-                chain = RecordCodec.storedChain(b, at);
-                pos += length;
+            if (length == RETRY) {
+                reread = true;
                 continue;
             }
-            if (seq > nextSeq) {
-                throw damage(ProblemKind.SEQ_GAP, "found seq " + seq + " where seq " + nextSeq + " belongs");
+            if (length != NEXT) {
+                return length;
             }
-            if (verifyHashes && chain != null && !RecordCodec.chainFollows(b, at, chain, md)) {
-                throw damage(ProblemKind.CHAIN_BREAK, "chain hash does not follow from the previous record");
-            }
-            if (verifyHashes && !RecordCodec.payloadHashMatches(b, at, md)) {
-                throw damage(ProblemKind.BAD_HASH, "payload does not match its SHA-256");
-            }
-            return length;
+            reread = false;
         }
+    }
+
+    /** One step of {@link #advance}: a valid frame's length, -1 for none yet, or {@link #RETRY} or {@link #NEXT}. */
+    private int frameOrEnd(boolean reread) throws IOException {
+        if (pos >= size || size - pos < RecordCodec.PREFIX) {
+            // Only near the known end is the file asked again how long it has grown.
+            size = channel.size();
+        }
+        if (pos >= size) {
+            checkNotAbandoned();
+            return -1;
+        }
+        if (fillable && window.fillAt(pos, size)) {
+            if (!reread) {
+                return RETRY;
+            }
+            checkNotAbandoned();
+            return -1;
+        }
+        int avail = window.load(pos, RecordCodec.PREFIX, size);
+        ByteBuffer b = window.buffer();
+        int at = window.index(pos);
+        if (avail >= 4 && b.getInt(at) == Trailer.MAGIC) {
+            return moveAfterTrailer() ? NEXT : -1;
+        }
+        int length = window.frameAt(pos, size, crc);
+        if (length == RecordCodec.NEED_MORE && size < channel.size()) {
+            size = channel.size();
+            return NEXT;
+        }
+        if (length == RecordCodec.NEED_MORE) {
+            checkNotAbandoned();
+            return -1;
+        }
+        if (length == RecordCodec.INVALID && fillable && !reread) {
+            return RETRY;
+        }
+        if (length == RecordCodec.INVALID && fillable && beingWritten()) {
+            return -1;
+        }
+        if (length == RecordCodec.INVALID) {
+            throw damage(ProblemKind.BAD_CHECKSUM, "record fails its CRC32C or framing checks");
+        }
+        b = window.buffer();
+        at = window.index(pos);
+        long seq = RecordCodec.seqAt(b, at);
+        if (seq < nextSeq) {
+            // Walking forward from a segment start or index entry to the seq asked for.
+            chain = RecordCodec.storedChain(b, at);
+            pos += length;
+            return NEXT;
+        }
+        if (seq > nextSeq) {
+            throw damage(ProblemKind.SEQ_GAP, "found seq " + seq + " where seq " + nextSeq + " belongs");
+        }
+        if (verifyHashes && chain != null && !RecordCodec.chainFollows(b, at, chain, md)) {
+            throw damage(ProblemKind.CHAIN_BREAK, "chain hash does not follow from the previous record");
+        }
+        if (verifyHashes && !RecordCodec.payloadHashMatches(b, at, md)) {
+            throw damage(ProblemKind.BAD_HASH, "payload does not match its SHA-256");
+        }
+        return length;
+    }
+
+    /**
+     * An invalid frame in a segment that may end in fill is a record being written when its last byte is
+     * still zero (a write fills a record from its start), or when its length is not there yet.
+     */
+    private boolean beingWritten() throws IOException {
+        window.load(pos, RecordCodec.PREFIX, size);
+        long claimed = Integer.toUnsignedLong(window.buffer().getInt(window.index(pos) + 8));
+        if (claimed == 0) {
+            return true;
+        }
+        if (claimed < RecordCodec.MIN_LENGTH || claimed > size - pos) {
+            return false;
+        }
+        long last = pos + claimed - 1;
+        window.load(last, 1, size);
+        return window.buffer().get(window.index(last)) == 0;
     }
 
     /**
      * After {@link #next} returned null on a log that is not being written: the bytes left after the last
-     * valid record, as a torn-tail problem, or null when the log ends cleanly.
+     * valid record, as a torn-tail problem, or null when the log ends cleanly (a fill of zeros included).
      */
     public Problem leftover() throws IOException {
         if (channel == null || pos >= channel.size()) {
+            return null;
+        }
+        if (fillable && window.zerosToEnd(pos, channel.size())) {
             return null;
         }
         long bytes = channel.size() - pos;
@@ -225,13 +298,24 @@ public final class LogCursor implements Closeable {
         return openSegment(next);
     }
 
-    /** A segment that stops without a trailer while a later segment exists was abandoned mid-write. */
+    /**
+     * A segment that stops without a trailer while a later segment exists was abandoned mid-write. The
+     * writer seals a segment before it creates the next, so the end seen may be older than the later
+     * segment: a trailer found when the end is read again means the segment was sealed meanwhile.
+     */
     private void checkNotAbandoned() throws IOException {
         Path next = dir.resolve(SegmentNames.name(nextSeq));
-        if (Files.exists(next) && !next.equals(segment)) {
+        if (Files.exists(next) && !next.equals(segment) && !sealedSince()) {
             throw damage(ProblemKind.MISSING_TRAILER, "segment ends without a trailer but " + next.getFileName()
                     + " follows it");
         }
+    }
+
+    private boolean sealedSince() throws IOException {
+        window.forget();
+        size = channel.size();
+        return size - pos >= Trailer.LENGTH && window.load(pos, 4, size) >= 4
+                && window.buffer().getInt(window.index(pos)) == Trailer.MAGIC;
     }
 
     private boolean openSegmentHolding(long seq) throws IOException {
@@ -278,6 +362,7 @@ public final class LogCursor implements Closeable {
         }
         channel = ch;
         size = ch.size();
+        fillable = header.mayHaveFill();
         segment = file;
         window = window == null ? new SegmentWindow(ch, SegmentWindow.DEFAULT_CAPACITY) : window.moveTo(ch);
         pos = SegmentHeader.LENGTH;

@@ -10,7 +10,7 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  *   0   8  magic  89 41 46 4D 0D 0A 1A 0A  ("\x89AFM\r\n\x1a\n")
- *   8   2  format version (1)
+ *   8   2  format version (1 or 2; 2 may end an unsealed segment with fill)
  *  10   2  header length (128)
  *  12   4  reserved, zero
  *  16  16  log id
@@ -22,7 +22,10 @@ import java.util.zip.CRC32C;
  */
 public record SegmentHeader(int version, UUID logId, long firstSeq, byte[] prevChain) {
     public static final int LENGTH = 128;
-    public static final int VERSION = 1;
+    /** The version written. */
+    public static final int VERSION = 2;
+    /** The oldest version read: version 1 is version 2 without fill. */
+    public static final int OLDEST_VERSION = 1;
     static final byte[] MAGIC = {(byte) 0x89, 'A', 'F', 'M', '\r', '\n', 0x1A, '\n'};
 
     public SegmentHeader {
@@ -59,10 +62,11 @@ public record SegmentHeader(int version, UUID logId, long firstSeq, byte[] prevC
         }
         ByteBuffer b = ByteBuffer.wrap(bytes, 0, length);
         int version = length >= 10 ? Short.toUnsignedInt(b.getShort(8)) : -1;
-        if (version != VERSION && version != -1) {
+        if ((version < OLDEST_VERSION || version > VERSION) && version != -1) {
             throw new LogFormatException(problem(ProblemKind.UNSUPPORTED_VERSION, segment,
-                    "format version " + version + " is not supported; this afterme reads format version "
-                            + VERSION + "; use an afterme release that knows version " + version));
+                    "format version " + version + " is not supported; this afterme reads format versions "
+                            + OLDEST_VERSION + " to " + VERSION + "; use an afterme release that knows version "
+                            + version));
         }
         if (length < LENGTH) {
             throw new LogFormatException(problem(ProblemKind.BAD_SEGMENT_HEADER, segment,
@@ -85,6 +89,14 @@ public record SegmentHeader(int version, UUID logId, long firstSeq, byte[] prevC
             throw new LogFormatException(problem(ProblemKind.BAD_SEGMENT_HEADER, segment, "first seq " + firstSeq));
         }
         return new SegmentHeader(version, logId, firstSeq, prev);
+    }
+
+    /**
+     * Whether zeros may follow the last record of this segment while it is unsealed (FORMAT.md, "Fill"):
+     * the writer zero-fills ahead so that an fdatasync after an append has no file size to write.
+     */
+    public boolean mayHaveFill() {
+        return version >= 2;
     }
 
     private static Problem problem(ProblemKind kind, String segment, String message) {

@@ -9,7 +9,8 @@ import java.util.List;
  *
  * @param header    null when the header itself is unreadable ({@link End#BAD_HEADER}, {@link End#TORN_HEADER})
  * @param dataEnd   offset just past the last valid record (where a trailer would go)
- * @param validEnd  offset just past the last valid byte: {@code dataEnd}, or past the trailer when sealed
+ * @param validEnd  offset just past the last valid byte: {@code dataEnd}, past the trailer when sealed, or the
+ *                  end of the file when zeros fill it after the last record (a version-2 segment's fill)
  * @param chainHead the last valid record's chain (the header's prev chain when there is none)
  * @param trailer   the trailer when {@link End#SEALED}
  */
@@ -19,7 +20,7 @@ public record SegmentScan(Path file, SegmentHeader header, End end, long fileSiz
 
     /** How a segment ends. */
     public enum End {
-        /** Valid records up to the end of the file; no trailer (the active segment). */
+        /** Valid records up to the end of the file or to its fill; no trailer (the active segment). */
         CLEAN,
         /** A valid trailer closes the segment. */
         SEALED,
@@ -35,6 +36,11 @@ public record SegmentScan(Path file, SegmentHeader header, End end, long fileSiz
 
     public long tornBytes() {
         return fileSize - validEnd;
+    }
+
+    /** The zeros after the last record of an unsealed version-2 segment. */
+    public long fillBytes() {
+        return end == End.CLEAN ? validEnd - dataEnd : 0;
     }
 
     public String name() {

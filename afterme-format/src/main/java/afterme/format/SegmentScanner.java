@@ -185,6 +185,14 @@ public final class SegmentScanner {
                     return result(header, endOf(SegmentScan.End.CLEAN), pos, pos, count, expected - 1, lastNanos,
                             chain, null);
                 }
+                if (header.mayHaveFill() && window.fillAt(pos, size)) {
+                    if (window.zerosToEnd(pos, size)) {
+                        return result(header, endOf(SegmentScan.End.CLEAN), pos, size, count, expected - 1,
+                                lastNanos, chain, null);
+                    }
+                    return tornOrCorrupt(header, pos, expected, count, lastNanos, chain,
+                            "the fill after the last record holds bytes other than zeros");
+                }
                 long inFile = size - pos;
                 int avail = window.load(pos, RecordCodec.PREFIX, size);
                 ByteBuffer b = window.buffer();

@@ -107,6 +107,37 @@ final class SegmentWindow {
         return -1;
     }
 
+    /** True when every byte of {@code [from, fileSize)} is zero: the fill of a version-2 segment. */
+    boolean zerosToEnd(long from, long fileSize) throws IOException {
+        for (long q = from; q < fileSize; ) {
+            int n = load(q, capacity, fileSize);
+            int at = index(q);
+            for (int i = 0; i < n; i++) {
+                if (buffer.get(at + i) != 0) {
+                    return false;
+                }
+            }
+            q += n;
+        }
+        return true;
+    }
+
+    /**
+     * True when the four bytes at {@code pos} are zero where a record's magic belongs: in a version-2
+     * segment, the start of the fill.
+     */
+    boolean fillAt(long pos, long fileSize) throws IOException {
+        return load(pos, 4, fileSize) >= 4 && buffer.getInt(index(pos)) == 0;
+    }
+
+    /**
+     * Drops what was read: bytes of a version-2 segment's fill may since have been overwritten with
+     * records, which a cached copy would hide.
+     */
+    void forget() {
+        filled = 0;
+    }
+
     /** The same window over another file, keeping its buffer: a walk across segments allocates once. */
     SegmentWindow moveTo(FileChannel other) {
         channel = other;

@@ -23,16 +23,25 @@ final class SegmentBuilder {
     private long count;
 
     SegmentBuilder(UUID logId, long firstSeq, byte[] prevChain) {
+        this(SegmentHeader.VERSION, logId, firstSeq, prevChain);
+    }
+
+    SegmentBuilder(int version, UUID logId, long firstSeq, byte[] prevChain) {
         this.logId = logId;
         this.firstSeq = firstSeq;
         this.prevChain = prevChain.clone();
         this.chain = prevChain.clone();
         this.seq = firstSeq;
-        buf.put(SegmentHeader.create(logId, firstSeq, prevChain).encode());
+        buf.put(new SegmentHeader(version, logId, firstSeq, prevChain.clone()).encode());
     }
 
     SegmentBuilder() {
         this(new UUID(1, 2), 1, new byte[32]);
+    }
+
+    /** A segment of format version 1, which has no fill. */
+    static SegmentBuilder version1() {
+        return new SegmentBuilder(1, new UUID(1, 2), 1, new byte[32]);
     }
 
     SegmentBuilder add(byte[] payload) {

@@ -95,7 +95,9 @@ class SegmentScannerTest {
     @Test
     void garbageAfterValidDataIsTornTail() throws IOException {
         byte[] valid = fiveRecords().bytes();
-        for (byte[] garbage : List.of(new byte[4096], "not a record at all".getBytes(), new byte[] {0x41, 0x46})) {
+        byte[] zeros = new byte[4096];
+        zeros[4095] = 1;
+        for (byte[] garbage : List.of(zeros, "not a record at all".getBytes(), new byte[] {0x41, 0x46})) {
             byte[] bytes = Arrays.copyOf(valid, valid.length + garbage.length);
             System.arraycopy(garbage, 0, bytes, valid.length, garbage.length);
             SegmentScan s = SegmentScanner.scan(write(bytes), true);
@@ -196,11 +198,67 @@ class SegmentScannerTest {
     }
 
     @Test
-    void zeroFilledTailIsTornNotCorrupt() throws IOException {
-        byte[] valid = fiveRecords().bytes();
+    void zeroFilledTailOfAVersion1SegmentIsTornNotCorrupt() throws IOException {
+        byte[] valid = SegmentBuilder.version1().addText("one", "two").bytes();
         // The file's new size survived a power loss but its data did not.
         SegmentScan s = SegmentScanner.scan(write(Arrays.copyOf(valid, valid.length + 70_000)), true);
         assertEquals(SegmentScan.End.TORN_TAIL, s.end());
+        assertEquals(valid.length, s.validEnd());
         assertFalse(s.problems().isEmpty());
+    }
+
+    @Test
+    void zerosAfterTheRecordsOfAVersion2SegmentAreItsFill() throws IOException {
+        SegmentBuilder b = fiveRecords();
+        byte[] valid = b.bytes();
+        SegmentScan s = SegmentScanner.scan(write(Arrays.copyOf(valid, valid.length + 70_000)), true);
+        assertEquals(SegmentScan.End.CLEAN, s.end());
+        assertTrue(s.problems().isEmpty(), s.problems().toString());
+        assertEquals(valid.length, s.dataEnd());
+        assertEquals(70_000, s.fillBytes());
+        assertEquals(0, s.tornBytes());
+        assertEquals(5, s.recordCount());
+        assertEquals(b.nextSeq() - 1, s.lastSeq());
+    }
+
+    @Test
+    void aByteOtherThanZeroInTheFillIsATornTail() throws IOException {
+        byte[] valid = fiveRecords().bytes();
+        for (int at : new int[] {0, 3, 4, 100, 69_999}) {
+            byte[] bytes = Arrays.copyOf(valid, valid.length + 70_000);
+            bytes[valid.length + at] = 7;
+            SegmentScan s = SegmentScanner.scan(write(bytes), true);
+            assertEquals(SegmentScan.End.TORN_TAIL, s.end(), "byte " + at);
+            assertEquals(valid.length, s.dataEnd(), "byte " + at);
+            assertEquals(70_000, s.tornBytes(), "byte " + at);
+        }
+    }
+
+    @Test
+    void aRecordTornAtEveryByteBeforeTheFillIsATornTail() throws IOException {
+        SegmentBuilder b = fiveRecords();
+        byte[] whole = b.bytes();
+        int last = b.offsets.get(b.offsets.size() - 1).intValue();
+        for (int cut = last + 1; cut < whole.length; cut++) {
+            // What a power loss can leave of a record written into the fill: its start, then zeros.
+            byte[] bytes = new byte[whole.length + 4096];
+            System.arraycopy(whole, 0, bytes, 0, cut);
+            SegmentScan s = SegmentScanner.scan(write(bytes), true);
+            assertEquals(SegmentScan.End.TORN_TAIL, s.end(), "cut at " + cut);
+            assertEquals(last, s.validEnd(), "cut at " + cut);
+            assertEquals(4, s.recordCount(), "cut at " + cut);
+        }
+    }
+
+    @Test
+    void aFillBeforeATrailerIsNotASealedSegment() throws IOException {
+        SegmentBuilder b = fiveRecords();
+        byte[] data = b.bytes();
+        byte[] trailer = new Trailer(b.nextSeq() - 1, 5, b.chain(), data.length).encode();
+        byte[] bytes = Arrays.copyOf(data, data.length + 4096 + trailer.length);
+        System.arraycopy(trailer, 0, bytes, data.length + 4096, trailer.length);
+        SegmentScan s = SegmentScanner.scan(write(bytes), true);
+        assertNotEquals(SegmentScan.End.SEALED, s.end());
+        assertNotEquals(SegmentScan.End.CLEAN, s.end());
     }
 }

@@ -70,8 +70,12 @@ final class ReadHandler {
         RecordJson.LineWriter json = new RecordJson.LineWriter(out, mode, RecordJson.Location.INCLUDE);
         try (LogCursor cursor = log.cursor(from)) {
             long sent = 0;
-            for (LogRecord r = cursor.next(); r != null && r.seq() <= last && sent < limit
-                    && out.size() < MAX_RANGE_BYTES; r = cursor.next()) {
+            // The seq is checked before the read: past the last record the writer may be mid-write.
+            while (cursor.nextSeq() <= last && sent < limit && out.size() < MAX_RANGE_BYTES) {
+                LogRecord r = cursor.next();
+                if (r == null) {
+                    break;
+                }
                 json.write(r);
                 json.flush();
                 sent++;

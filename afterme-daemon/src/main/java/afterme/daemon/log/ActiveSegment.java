@@ -17,22 +17,40 @@ import java.util.UUID;
  * The segment being appended to. Owned by the writer thread; not thread-safe. Its {@link #size} is the
  * end of the last whole record written: after a failed write the file is cut back to it, so no partial
  * record is ever left behind.
+ *
+ * <p>Small writes go into a fill of zeros written ahead of them (FORMAT.md, "Fill"). An fdatasync after a
+ * write that grew the file must also write the inode, for its size: on the test machine's disk that is one
+ * more device round trip of the three an fsync of a small append costs. Writing into zeros already on
+ * disk leaves the size alone. Large writes skip the fill: it would double the bytes they write, and their
+ * fsyncs are few for the bytes.
  */
 final class ActiveSegment implements AutoCloseable {
+    /** How far ahead one fill reaches. */
+    static final int FILL_BYTES = 1 << 20;
+    /** Writes smaller than this are written into a fill, and extend it when they come near its end. */
+    static final int SMALL_WRITE = 64 << 10;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(FILL_BYTES).asReadOnlyBuffer();
+
     final Path file;
     final SegmentHeader header;
     private final FileChannel channel;
     private long size;
+    /** The file's size when a fill follows the records, else {@link #size} or less. */
+    private long filledTo;
+    /** No fill reaches past this: the largest the segment may be before its trailer. */
+    private final long fillLimit;
     private long recordCount;
     private final SparseIndex.Builder index;
     private final DropBehind dropBehind;
 
-    private ActiveSegment(Path file, SegmentHeader header, FileChannel channel, long size, long recordCount,
-                          SparseIndex.Builder index) {
+    private ActiveSegment(Path file, SegmentHeader header, FileChannel channel, long size, long filledTo,
+                          long fillLimit, long recordCount, SparseIndex.Builder index) {
         this.file = file;
         this.header = header;
         this.channel = channel;
         this.size = size;
+        this.filledTo = filledTo;
+        this.fillLimit = header.mayHaveFill() ? fillLimit : 0;
         this.recordCount = recordCount;
         this.index = index;
         this.dropBehind = DropBehind.of(file);
@@ -42,8 +60,8 @@ final class ActiveSegment implements AutoCloseable {
      * Creates a segment: header written and synced, then the directory synced, or a power loss could
      * leave the file without its directory entry.
      */
-    static ActiveSegment create(Storage storage, Path dir, UUID logId, long firstSeq, byte[] prevChain)
-            throws IOException {
+    static ActiveSegment create(Storage storage, Path dir, UUID logId, long firstSeq, byte[] prevChain,
+                                long fillLimit) throws IOException {
         Path file = dir.resolve(SegmentNames.name(firstSeq));
         SegmentHeader header = SegmentHeader.create(logId, firstSeq, prevChain);
         FileChannel ch = storage.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
@@ -59,14 +77,18 @@ final class ActiveSegment implements AutoCloseable {
             }
             throw e;
         }
-        return new ActiveSegment(file, header, ch, SegmentHeader.LENGTH, 0, new SparseIndex.Builder());
+        return new ActiveSegment(file, header, ch, SegmentHeader.LENGTH, SegmentHeader.LENGTH, fillLimit, 0,
+                new SparseIndex.Builder());
     }
 
-    /** Reopens a segment whose valid data ends at {@code size} (the caller scanned it). */
-    static ActiveSegment reopen(Storage storage, Path file, SegmentHeader header, long size, long recordCount,
-                                SparseIndex.Builder index) throws IOException {
+    /**
+     * Reopens a segment whose records end at {@code size} and whose fill, if any, at {@code fileSize}
+     * (the caller scanned it).
+     */
+    static ActiveSegment reopen(Storage storage, Path file, SegmentHeader header, long size, long fileSize,
+                                long fillLimit, long recordCount, SparseIndex.Builder index) throws IOException {
         FileChannel ch = storage.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new ActiveSegment(file, header, ch, size, recordCount, index);
+        return new ActiveSegment(file, header, ch, size, fileSize, fillLimit, recordCount, index);
     }
 
     long size() {
@@ -105,6 +127,28 @@ final class ActiveSegment implements AutoCloseable {
             throw e;
         }
         size += n;
+        if (n < SMALL_WRITE && filledTo - size < SMALL_WRITE) {
+            fill();
+        }
+    }
+
+    /**
+     * Writes zeros after the records, up to {@link #FILL_BYTES} ahead. They reach the disk with the next
+     * fsync, which writes the new size once for the many small writes that follow. A fill that fails
+     * (a full disk) costs nothing but its speed: whatever part of it was written is zeros, still a fill.
+     */
+    private void fill() {
+        long from = Math.max(size, filledTo);
+        long to = Math.min(size + FILL_BYTES, fillLimit);
+        if (to <= from) {
+            return;
+        }
+        try {
+            writeFully(channel, ZEROS.duplicate().limit((int) (to - from)), from);
+            filledTo = to;
+        } catch (IOException e) {
+            filledTo = size;
+        }
     }
 
     /** A failed write whose partial bytes could not be cut away: the file must be repaired before appending. */
@@ -129,10 +173,14 @@ final class ActiveSegment implements AutoCloseable {
         dropBehind.synced(writtenSize);
     }
 
-    /** Writes the trailer and syncs; afterwards the segment is never written again. */
+    /**
+     * Cuts off the fill, writes the trailer and syncs; afterwards the segment is never written again. The
+     * fill goes first: a crash in between leaves an unsealed segment, never zeros before a trailer.
+     */
     void seal(long lastSeq, byte[] chainHead) throws IOException {
         Trailer t = new Trailer(lastSeq, recordCount, chainHead, size);
         try {
+            cutBack();
             writeFully(channel, ByteBuffer.wrap(t.encode()), size);
             channel.force(true);
         } catch (IOException e) {
@@ -147,9 +195,10 @@ final class ActiveSegment implements AutoCloseable {
         channel.force(true);
     }
 
-    /** Cuts the file back to the end of the last whole record. */
+    /** Cuts the file back to the end of the last whole record, its fill included. */
     void cutBack() throws IOException {
         channel.truncate(size);
+        filledTo = size;
     }
 
     void storeIndex() throws IOException {

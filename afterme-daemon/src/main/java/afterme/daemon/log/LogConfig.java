@@ -1,6 +1,7 @@
 package afterme.daemon.log;
 
 import afterme.format.Storage;
+import afterme.format.Trailer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +28,11 @@ public record LogConfig(Path dataDir, long segmentSizeBytes, Duration flushInter
     public static LogConfig defaults(Path dataDir) {
         return new LogConfig(dataDir, DEFAULT_SEGMENT_SIZE, DEFAULT_FLUSH_INTERVAL, DEFAULT_FLUSH_BYTES,
                 DEFAULT_DEDUPE_WINDOW, DEFAULT_QUEUE_CAPACITY, Clock.systemUTC(), ZoneId.systemDefault(), Storage.DEFAULT);
+    }
+
+    /** A fill ends where the segment's records must end, so that it never pushes a segment past its size. */
+    long fillLimit() {
+        return segmentSizeBytes - Trailer.LENGTH;
     }
 
     public LogConfig withSegmentSize(long bytes) {

@@ -65,7 +65,8 @@ final class LogOpener {
         }
         if (segments.isEmpty()) {
             UUID logId = UUID.randomUUID();
-            ActiveSegment active = ActiveSegment.create(config.storage(), dir, logId, 1, new byte[32]);
+            ActiveSegment active = ActiveSegment.create(config.storage(), dir, logId, 1, new byte[32],
+                    config.fillLimit());
             return new LogState(logId, active, 0, new byte[32], Long.MIN_VALUE, new IdempotencyWindow(config.dedupeWindow()));
         }
         UUID logId = checkSealedSegments(segments.subList(0, segments.size() - 1), last);
@@ -82,11 +83,13 @@ final class LogOpener {
         }
         ActiveSegment active;
         if (last.end() == SegmentScan.End.SEALED || last.trailer() != null) {
-            active = ActiveSegment.create(config.storage(), dir, logId, last.lastSeq() + 1, last.chainHead());
+            active = ActiveSegment.create(config.storage(), dir, logId, last.lastSeq() + 1, last.chainHead(),
+                    config.fillLimit());
         } else {
             SparseIndex.Builder index = new SparseIndex.Builder();
             SegmentScanner.scan(last.file(), false, null, index);
-            active = ActiveSegment.reopen(config.storage(), last.file(), last.header(), last.validEnd(), last.recordCount(), index);
+            active = ActiveSegment.reopen(config.storage(), last.file(), last.header(), last.dataEnd(), last.validEnd(),
+                    config.fillLimit(), last.recordCount(), index);
         }
         long lastNanos = last.recordCount() > 0 ? last.lastEpochNanos() : Long.MIN_VALUE;
         return new LogState(logId, active, last.lastSeq(), last.chainHead(), lastNanos, rebuildKeys(last.lastSeq()));

@@ -496,7 +496,8 @@ final class LogWriter implements Runnable {
         }
         ActiveSegment next;
         try {
-            next = ActiveSegment.create(config.storage(), config.dataDir(), logId, lastSeq + 1, chain);
+            next = ActiveSegment.create(config.storage(), config.dataDir(), logId, lastSeq + 1, chain,
+                    config.fillLimit());
         } catch (IOException e) {
             active.unseal();
             throw e;

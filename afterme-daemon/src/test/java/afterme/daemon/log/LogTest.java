@@ -153,27 +153,34 @@ class LogTest {
             }
         }
         Path segment = dir.resolve(SegmentNames.name(1));
-        byte[] full = Files.readAllBytes(segment);
         List<Long> ends = new ArrayList<>();
         SegmentScanner.scan(segment, true, null, (seq, nanos, offset, length) -> ends.add(offset + length));
+        // The records without the fill that follows them.
+        byte[] full = Arrays.copyOf(Files.readAllBytes(segment), ends.get(ends.size() - 1).intValue());
         long fromOffset = ends.get(2);
         for (long cut = fromOffset; cut < full.length; cut++) {
-            Files.write(segment, Arrays.copyOf(full, (int) cut));
-            deleteRecovered(dir);
             long keep = cut;
             long expectedEnd = Stream.concat(Stream.of((long) SegmentHeader.LENGTH), ends.stream())
                     .filter(e -> e <= keep).max(Long::compare).orElseThrow();
-            try (Log log = Log.open(config)) {
-                assertEquals(ends.indexOf(expectedEnd) + 1, log.lastSeq(), "cut at " + cut);
-                if (expectedEnd < cut) {
-                    assertEquals(1, log.repairs().size());
-                    byte[] saved = Files.readAllBytes(log.repairs().get(0));
-                    assertArrayEquals(Arrays.copyOfRange(full, (int) expectedEnd, (int) cut), saved);
-                } else {
-                    assertEquals(0, log.repairs().size());
+            // A write torn at the end of the file, or torn inside the fill written ahead of it.
+            for (int fill : new int[] {0, 4096}) {
+                byte[] torn = new byte[(int) cut + fill];
+                System.arraycopy(full, 0, torn, 0, (int) cut);
+                Files.write(segment, torn);
+                deleteRecovered(dir);
+                try (Log log = Log.open(config)) {
+                    assertEquals(ends.indexOf(expectedEnd) + 1, log.lastSeq(), "cut at " + cut + ", fill " + fill);
+                    if (expectedEnd < cut) {
+                        assertEquals(1, log.repairs().size());
+                        byte[] saved = Files.readAllBytes(log.repairs().get(0));
+                        assertArrayEquals(Arrays.copyOfRange(torn, (int) expectedEnd, torn.length), saved);
+                    } else {
+                        assertEquals(0, log.repairs().size());
+                    }
                 }
+                assertEquals(expectedEnd < cut ? expectedEnd : torn.length, Files.size(segment),
+                        "cut at " + cut + ", fill " + fill);
             }
-            assertEquals(expectedEnd, Files.size(segment));
         }
     }
 

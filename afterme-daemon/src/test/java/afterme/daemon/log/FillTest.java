@@ -1,0 +1,116 @@
+package afterme.daemon.log;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import afterme.format.LogCursor;
+import afterme.format.LogRecord;
+import afterme.format.LogVerifier;
+import afterme.format.SegmentScan;
+import afterme.format.SegmentScanner;
+import afterme.format.Segments;
+import afterme.format.Trailer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The writer's fill (FORMAT.md, "Fill"): small writes go into zeros written ahead of them, so their
+ * fsyncs have no file size to write; large writes, seals and reopenings leave files every reader takes
+ * for what they are. On real files: the point of the fill is what the file system does with it.
+ */
+class FillTest {
+    @TempDir
+    Path dir;
+
+    private LogConfig config(long segmentSize) {
+        return LogConfig.defaults(dir).withSegmentSize(segmentSize).withFlush(Duration.ofMillis(5), 1 << 20);
+    }
+
+    private static AppendResult append(Log log, byte[] payload) throws Exception {
+        return log.submit(Append.of(payload, Ack.DURABLE)).durable.get();
+    }
+
+    private static SegmentScan scanLast(Path dir) throws Exception {
+        List<Path> segments = Segments.list(dir);
+        return SegmentScanner.scan(segments.get(segments.size() - 1), true);
+    }
+
+    @Test
+    void smallDurableAppendsGoIntoTheFillWithoutGrowingTheFile() throws Exception {
+        try (Log log = Log.open(config(LogConfig.DEFAULT_SEGMENT_SIZE))) {
+            append(log, "first".getBytes(StandardCharsets.UTF_8));
+            Path segment = Segments.list(dir).get(0);
+            long size = Files.size(segment);
+            SegmentScan s = SegmentScanner.scan(segment, true);
+            assertEquals(SegmentScan.End.CLEAN, s.end());
+            assertTrue(s.fillBytes() > ActiveSegment.SMALL_WRITE, "a fill follows the first record: " + s.fillBytes());
+            for (int i = 0; i < 100; i++) {
+                append(log, new byte[1000]);
+            }
+            assertEquals(size, Files.size(segment), "100 KB of appends into the fill left the size alone");
+            assertEquals(101, scanLast(dir).recordCount());
+        }
+    }
+
+    @Test
+    void largeAppendsGrowTheFileWithoutAFill() throws Exception {
+        try (Log log = Log.open(config(LogConfig.DEFAULT_SEGMENT_SIZE))) {
+            for (int i = 0; i < 4; i++) {
+                append(log, new byte[ActiveSegment.FILL_BYTES]);
+            }
+            SegmentScan s = scanLast(dir);
+            assertEquals(0, s.fillBytes());
+            assertEquals(s.dataEnd(), s.fileSize());
+            assertEquals(4, s.recordCount());
+        }
+    }
+
+    @Test
+    void theFillStaysInsideTheSegmentSizeAndSealingCutsItOff() throws Exception {
+        long segmentSize = 48 << 10;
+        try (Log log = Log.open(config(segmentSize))) {
+            for (int i = 0; i < 300; i++) {
+                append(log, ("record " + i + " " + "x".repeat(i * 7 % 900)).getBytes(StandardCharsets.UTF_8));
+                for (Path p : Segments.list(dir)) {
+                    assertTrue(Files.size(p) <= segmentSize, p + " is " + Files.size(p) + " bytes");
+                }
+            }
+            List<Path> segments = Segments.list(dir);
+            assertTrue(segments.size() > 2, "it rotated: " + segments);
+            for (Path sealed : segments.subList(0, segments.size() - 1)) {
+                SegmentScan s = SegmentScanner.scan(sealed, true);
+                assertEquals(SegmentScan.End.SEALED, s.end(), sealed.toString());
+                assertEquals(s.dataEnd() + Trailer.LENGTH, s.fileSize(), "no fill before the trailer of " + sealed);
+            }
+            assertTrue(scanLast(dir).fillBytes() > 0);
+        }
+        assertTrue(LogVerifier.verify(Segments.list(dir), true).clean());
+    }
+
+    @Test
+    void aReopenedLogWritesOnIntoItsFill() throws Exception {
+        try (Log log = Log.open(config(LogConfig.DEFAULT_SEGMENT_SIZE))) {
+            append(log, "one".getBytes(StandardCharsets.UTF_8));
+            append(log, "two".getBytes(StandardCharsets.UTF_8));
+        }
+        long size = Files.size(Segments.list(dir).get(0));
+        try (Log log = Log.open(config(LogConfig.DEFAULT_SEGMENT_SIZE))) {
+            assertEquals(0, log.repairs().size(), "a fill is not a torn tail");
+            assertEquals(3, append(log, "three".getBytes(StandardCharsets.UTF_8)).firstSeq());
+        }
+        assertEquals(size, Files.size(Segments.list(dir).get(0)));
+        try (LogCursor c = new LogCursor(dir, 1, true)) {
+            for (String expected : new String[] {"one", "two", "three"}) {
+                LogRecord r = c.next();
+                assertEquals(expected, new String(r.payload(), StandardCharsets.UTF_8));
+            }
+            assertEquals(null, c.next());
+        }
+        assertTrue(LogVerifier.verify(Segments.list(dir), true).clean());
+    }
+}

@@ -1,0 +1,139 @@
+package afterme.format;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A version-2 segment's fill, as its live readers meet it: records are written into zeros the file
+ * already holds, so the file's size says nothing and the zeros a reader saw a moment ago may now be a
+ * record, half of one, or a trailer.
+ */
+class FillReadingTest {
+    private static final int FILL = 64 << 10;
+    private final FileSystem fs = Jimfs.newFileSystem(Configuration.unix());
+    private final Path dir = fs.getPath("/log");
+    private final Path first = dir.resolve(SegmentNames.name(1));
+
+    @AfterEach
+    void close() throws IOException {
+        fs.close();
+    }
+
+    /** Writes the builder's records followed by {@link #FILL} zeros; returns where the records end. */
+    private int writeWithFill(SegmentBuilder b) throws IOException {
+        Files.createDirectories(dir);
+        byte[] data = b.bytes();
+        Files.write(first, Arrays.copyOf(data, data.length + FILL));
+        return data.length;
+    }
+
+    /** Writes bytes over the fill, in place, as the daemon's writer does. */
+    private void writeAt(long offset, byte[] bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(first, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(bytes), offset);
+        }
+    }
+
+    @Test
+    void theCursorStopsAtTheFillAndReadsWhatIsWrittenIntoItLater() throws IOException {
+        SegmentBuilder b = new SegmentBuilder().addText("one", "two");
+        int end = writeWithFill(b);
+        try (LogCursor cursor = new LogCursor(dir, 1, true)) {
+            assertEquals(1, cursor.next().seq());
+            assertEquals(2, cursor.next().seq());
+            assertNull(cursor.next(), "the fill is not a record");
+            assertNull(cursor.leftover(), "nor a torn tail");
+            byte[] withThird = b.addText("three").bytes();
+            writeAt(end, Arrays.copyOfRange(withThird, end, withThird.length));
+            LogRecord third = cursor.next();
+            assertNotNull(third, "zeros read before are read again");
+            assertEquals("three", new String(third.payload()));
+            assertNull(cursor.next());
+        }
+    }
+
+    @Test
+    void aRecordCaughtHalfWrittenIsWaitedForNotReportedAsDamage() throws IOException {
+        SegmentBuilder b = new SegmentBuilder().addText("one");
+        int end = writeWithFill(b);
+        byte[] payload = new byte[300];
+        Arrays.fill(payload, (byte) 0x55);
+        // Its last byte is zero, as an unwritten one would be: once complete it must still read as a record.
+        payload[payload.length - 1] = 0;
+        byte[] whole = b.add(payload).bytes();
+        byte[] second = Arrays.copyOfRange(whole, end, whole.length);
+        for (int written = 1; written < second.length - 1; written++) {
+            writeAt(end, Arrays.copyOf(second, written));
+            try (LogCursor cursor = new LogCursor(dir, 1, true)) {
+                assertEquals(1, cursor.next().seq());
+                assertNull(cursor.next(), written + " bytes of the record written");
+            }
+        }
+        writeAt(end, second);
+        try (LogCursor cursor = new LogCursor(dir, 2, true)) {
+            assertEquals(2, cursor.next().seq());
+        }
+    }
+
+    @Test
+    void aDamagedRecordBeforeTheFillIsStillDamage() throws IOException {
+        SegmentBuilder b = new SegmentBuilder().addText("one", "two", "three");
+        writeWithFill(b);
+        byte[] bytes = Files.readAllBytes(first);
+        int second = b.offsets.get(1).intValue();
+        bytes[second + 60] ^= 1;
+        Files.write(first, bytes);
+        try (LogCursor cursor = new LogCursor(dir, 1, true)) {
+            assertEquals(1, cursor.next().seq());
+            LogFormatException e = assertThrows(LogFormatException.class, cursor::next);
+            assertEquals(ProblemKind.BAD_CHECKSUM, e.problem().kind());
+        }
+    }
+
+    @Test
+    void sealingCutsTheFillAndTheCursorMovesToTheNextSegment() throws IOException {
+        SegmentBuilder a = new SegmentBuilder().addText("one", "two");
+        int end = writeWithFill(a);
+        try (LogCursor cursor = new LogCursor(dir, 1, true)) {
+            assertEquals(1, cursor.next().seq());
+            assertEquals(2, cursor.next().seq());
+            assertNull(cursor.next());
+            // The writer's seal: cut the fill, write the trailer; then the next segment.
+            try (FileChannel ch = FileChannel.open(first, StandardOpenOption.WRITE)) {
+                ch.truncate(end);
+                ch.write(ByteBuffer.wrap(new Trailer(2, 2, a.chain(), end).encode()), end);
+            }
+            SegmentBuilder b = new SegmentBuilder(a.logId, 3, a.chain()).addText("three");
+            byte[] next = b.bytes();
+            Files.write(dir.resolve(SegmentNames.name(3)), Arrays.copyOf(next, next.length + FILL));
+            LogRecord third = cursor.next();
+            assertNotNull(third);
+            assertEquals(3, third.seq());
+            assertNull(cursor.next());
+        }
+    }
+
+    @Test
+    void verifyAndDumpTakeTheFillForTheEndOfTheRecords() throws IOException {
+        writeWithFill(new SegmentBuilder().addText("one", "two"));
+        LogVerifier.Report report = LogVerifier.verify(Segments.list(dir), true);
+        assertTrue(report.clean(), report.problems().toString());
+        assertEquals(2, report.lastSeq());
+    }
+}
