@@ -106,6 +106,51 @@ class ServeIT {
         }
     }
 
+    /**
+     * Records are written into the fill that readers have already seen as zeros, and a reader can catch
+     * one half-written: verify and tail, run again and again against a daemon under load, must take that
+     * for the end of the log, never for damage.
+     */
+    @Test
+    void verifyAndTailWhileTheDaemonWritesSeeNoDamage() throws Exception {
+        Path dir = tmp.resolve("data");
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        try (ServeProcess serve = new ServeProcess(dir, "--segment-size", "256KiB")) {
+            for (int c = 0; c < 8; c++) {
+                int id = c;
+                clients.submit(() -> {
+                    for (int i = 0; !stop.get(); i++) {
+                        String ack = i % 4 == 0 ? "durable" : "memory";
+                        post(serve, "/v1/records?ack=" + ack, "{\"c\":" + id + ",\"pad\":\""
+                                + "x".repeat((i * 37 + id * 101) % 3000) + "\"}");
+                    }
+                    return null;
+                });
+            }
+            for (int round = 0; round < 3; round++) {
+                Proc.Result verify = Proc.run("verify", dir.toString());
+                assertEquals(0, verify.exit(), "round " + round + ": " + verify);
+                Proc.Result tail = Proc.run("tail", dir.toString());
+                assertEquals(0, tail.exit(), "round " + round + ": " + tail.stderr());
+                List<String> lines = tail.lines();
+                assertTrue(lines.size() > 0, "round " + round);
+                for (int i = 0; i < lines.size(); i++) {
+                    assertEquals(i + 1, JSON.readTree(lines.get(i)).get("seq").asLong(), "round " + round);
+                }
+            }
+            stop.set(true);
+            clients.shutdown();
+            assertTrue(clients.awaitTermination(60, TimeUnit.SECONDS));
+            assertTrue(Segments.list(dir).size() > 2, "the appends crossed rotations");
+            assertEquals(0, serve.terminate(), serve.stderr());
+        } finally {
+            stop.set(true);
+            clients.shutdownNow();
+        }
+        assertEquals(0, Proc.run("verify", dir.toString()).exit());
+    }
+
     @Test
     void tailFollowsARunningDaemonAcrossRotation() throws Exception {
         Path dir = tmp.resolve("data");

@@ -130,7 +130,29 @@ class FillReadingTest {
     }
 
     @Test
-    void verifyAndDumpTakeTheFillForTheEndOfTheRecords() throws IOException {
+    void verifyGivesARecordCaughtHalfWrittenTimeToBeFinished() throws Exception {
+        SegmentBuilder b = new SegmentBuilder().addText("one");
+        int end = writeWithFill(b);
+        byte[] whole = b.addText("two, being written as verify starts").bytes();
+        byte[] second = Arrays.copyOfRange(whole, end, whole.length);
+        writeAt(end, Arrays.copyOf(second, second.length / 2));
+        Thread finisher = new Thread(() -> {
+            try {
+                Thread.sleep(20);
+                writeAt(end, second);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        finisher.start();
+        LogVerifier.Report report = LogVerifier.verify(Segments.list(dir), true);
+        finisher.join();
+        assertTrue(report.clean(), report.problems().toString());
+        assertEquals(2, report.lastSeq());
+    }
+
+    @Test
+    void verifyTakesTheFillForTheEndOfTheRecords() throws IOException {
         writeWithFill(new SegmentBuilder().addText("one", "two"));
         LogVerifier.Report report = LogVerifier.verify(Segments.list(dir), true);
         assertTrue(report.clean(), report.problems().toString());

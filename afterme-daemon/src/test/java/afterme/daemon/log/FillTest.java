@@ -113,4 +113,49 @@ class FillTest {
         }
         assertTrue(LogVerifier.verify(Segments.list(dir), true).clean());
     }
+
+    /**
+     * Readers racing the writer: records are written into bytes a reader may have just read as zeros,
+     * and a reader can find one half-copied. Reading the live log over and over while it is appended to
+     * must end at the last whole record every time, never report damage.
+     */
+    @Test
+    void readersRacingTheWriterSeeWholeRecordsOrTheEndNeverDamage() throws Exception {
+        try (Log log = Log.open(config(512 << 10))) {
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread writer = new Thread(() -> {
+                java.util.Random random = new java.util.Random(7);
+                while (!stop.get()) {
+                    byte[] payload = new byte[1 + random.nextInt(40_000)];
+                    java.util.Arrays.fill(payload, (byte) 'x');
+                    try {
+                        log.submit(Append.of(payload, Ack.MEMORY)).written.get();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+            writer.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            int reads = 0;
+            try {
+                while (System.nanoTime() < deadline) {
+                    long seq = 0;
+                    try (LogCursor c = new LogCursor(dir, 1, true)) {
+                        for (LogRecord r = c.next(); r != null; r = c.next()) {
+                            assertEquals(++seq, r.seq());
+                        }
+                    }
+                    if (reads++ % 8 == 0) {
+                        LogVerifier.Report report = LogVerifier.verify(Segments.list(dir), false);
+                        assertTrue(report.clean(), report.problems().toString());
+                    }
+                }
+            } finally {
+                stop.set(true);
+                writer.join();
+            }
+            assertTrue(reads > 10, "the log was read " + reads + " times");
+        }
+    }
 }
