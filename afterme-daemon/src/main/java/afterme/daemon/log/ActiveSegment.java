@@ -18,17 +18,21 @@ import java.util.UUID;
  * end of the last whole record written: after a failed write the file is cut back to it, so no partial
  * record is ever left behind.
  *
- * <p>Small writes go into a fill of zeros written ahead of them (FORMAT.md, "Fill"). An fdatasync after a
- * write that grew the file must also write the inode, for its size: on the test machine's disk that is one
- * more device round trip of the three an fsync of a small append costs. Writing into zeros already on
- * disk leaves the size alone. Large writes skip the fill: it would double the bytes they write, and their
- * fsyncs are few for the bytes.
+ * <p>Small writes that a client waits durable for go into a fill of zeros written ahead of them
+ * (FORMAT.md, "Fill"). An fdatasync after a write that grew the file must also write the inode, for its
+ * size: on the test machine's disk that is one more device round trip of the three an fsync of a small
+ * append costs. Writing into zeros already on disk leaves the size alone. Large writes skip the fill: it
+ * would double the bytes they write, and their fsyncs are few for the bytes. So do writes nobody waits
+ * durable for: their fsyncs run in the background, where a shorter one gains nobody anything.
  */
 final class ActiveSegment implements AutoCloseable {
     /** How far ahead one fill reaches. */
     static final int FILL_BYTES = 1 << 20;
-    /** Writes smaller than this are written into a fill, and extend it when they come near its end. */
-    static final int SMALL_WRITE = 64 << 10;
+    /**
+     * Writes smaller than this extend the fill when they come near its end: about what this disk writes
+     * in the time an inode write takes, so that a larger write loses more to the zeros than it gains.
+     */
+    static final int SMALL_WRITE = 256 << 10;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(FILL_BYTES).asReadOnlyBuffer();
 
     final Path file;
@@ -111,8 +115,10 @@ final class ActiveSegment implements AutoCloseable {
     /**
      * Writes the staged bytes after the last whole record. On failure the file is cut back so that
      * nothing partial stays, and the error is rethrown.
+     *
+     * @param durableWaits a client waits for these bytes' fsync: keep a fill ahead for the writes to come
      */
-    void append(ByteBuffer bytes) throws IOException {
+    void append(ByteBuffer bytes, boolean durableWaits) throws IOException {
         int n = bytes.remaining();
         try {
             writeFully(channel, bytes, size);
@@ -127,7 +133,7 @@ final class ActiveSegment implements AutoCloseable {
             throw e;
         }
         size += n;
-        if (n < SMALL_WRITE && filledTo - size < SMALL_WRITE) {
+        if (durableWaits && n < SMALL_WRITE && filledTo - size < SMALL_WRITE) {
             fill();
         }
     }

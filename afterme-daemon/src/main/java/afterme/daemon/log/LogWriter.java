@@ -303,6 +303,15 @@ final class LogWriter implements Runnable {
         staged.add(new Staged(a, new AppendResult(firstSeq, lastSeq, time, false)));
     }
 
+    private boolean anyStagedDurable() {
+        for (Staged s : staged) {
+            if (s.append().durableAck) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Writes what is staged and completes the memory acks; on failure rolls everything staged back. */
     private void flush() {
         if (staged.isEmpty() && buffer.position() == 0) {
@@ -312,7 +321,7 @@ final class LogWriter implements Runnable {
         int bytes = buffer.remaining();
         try {
             if (bytes > 0) {
-                active.append(buffer);
+                active.append(buffer, anyStagedDurable());
             }
         } catch (IOException e) {
             stats.writeErrors.increment();

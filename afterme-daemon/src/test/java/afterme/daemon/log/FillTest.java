@@ -14,7 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +57,18 @@ class FillTest {
             }
             assertEquals(size, Files.size(segment), "100 KB of appends into the fill left the size alone");
             assertEquals(101, scanLast(dir).recordCount());
+        }
+    }
+
+    @Test
+    void appendsNobodyWaitsDurableForLeaveNoFill() throws Exception {
+        try (Log log = Log.open(config(LogConfig.DEFAULT_SEGMENT_SIZE))) {
+            for (int i = 0; i < 50; i++) {
+                log.submit(Append.of(new byte[100], Ack.MEMORY)).written.get();
+            }
+            SegmentScan s = scanLast(dir);
+            assertEquals(50, s.recordCount());
+            assertEquals(0, s.fillBytes(), "their fsyncs run in the background: a fill would gain nobody time");
         }
     }
 
@@ -122,14 +137,15 @@ class FillTest {
     @Test
     void readersRacingTheWriterSeeWholeRecordsOrTheEndNeverDamage() throws Exception {
         try (Log log = Log.open(config(512 << 10))) {
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
             Thread writer = new Thread(() -> {
-                java.util.Random random = new java.util.Random(7);
-                while (!stop.get()) {
+                Random random = new Random(7);
+                for (int i = 0; !stop.get(); i++) {
                     byte[] payload = new byte[1 + random.nextInt(40_000)];
-                    java.util.Arrays.fill(payload, (byte) 'x');
+                    Arrays.fill(payload, (byte) 'x');
                     try {
-                        log.submit(Append.of(payload, Ack.MEMORY)).written.get();
+                        // Every fourth waits durable, which keeps a fill ahead for the others to be written into.
+                        log.submit(Append.of(payload, i % 4 == 0 ? Ack.DURABLE : Ack.MEMORY)).written.get();
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
