@@ -67,7 +67,7 @@ public final class LogVerifier {
             scans.add(s);
             problems.addAll(s.problems());
             records += s.recordCount();
-            bytes += s.fileSize();
+            bytes += s.fileSize() - s.fillBytes();
             if (s.header() == null) {
                 previous = null;
                 continue;

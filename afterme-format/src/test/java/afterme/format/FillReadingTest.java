@@ -153,9 +153,10 @@ class FillReadingTest {
 
     @Test
     void verifyTakesTheFillForTheEndOfTheRecords() throws IOException {
-        writeWithFill(new SegmentBuilder().addText("one", "two"));
+        int end = writeWithFill(new SegmentBuilder().addText("one", "two"));
         LogVerifier.Report report = LogVerifier.verify(Segments.list(dir), true);
         assertTrue(report.clean(), report.problems().toString());
         assertEquals(2, report.lastSeq());
+        assertEquals(end, report.bytes(), "the fill is not counted as the log's bytes");
     }
 }

@@ -10,7 +10,6 @@ import afterme.format.SegmentHeader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
@@ -90,7 +89,7 @@ final class ReadHandler {
         List<Path> segments = log.segments();
         long bytes = 0;
         for (Path s : segments) {
-            bytes += Files.size(s);
+            bytes += log.bytes(s);
         }
         long last = log.lastSeq();
         Map<String, Object> f = Replies.object();

@@ -124,6 +124,12 @@ public final class Log implements AutoCloseable {
         return Segments.list(config.dataDir());
     }
 
+    /** A segment's bytes: its file's size, or for the active segment the end of its records, not its fill. */
+    public long bytes(Path segment) throws IOException {
+        long active = writer.activeBytes(segment);
+        return active >= 0 ? active : Files.size(segment);
+    }
+
     /** A cursor over the log from {@code fromSeq}, checking every record it returns (CRC, chain, SHA-256). */
     public LogCursor cursor(long fromSeq) {
         return new LogCursor(config.dataDir(), fromSeq, true, this::indexOf);

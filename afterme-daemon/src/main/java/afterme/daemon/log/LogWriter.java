@@ -103,6 +103,11 @@ final class LogWriter implements Runnable {
     private volatile boolean failed;
     private volatile Path activeFile;
     private volatile SparseIndex activeIndex;
+    private volatile ActiveEnd activeEnd;
+
+    /** Where the active segment's records end: its file is longer by the fill written ahead of them. */
+    private record ActiveEnd(Path file, long bytes) {
+    }
 
     LogWriter(LogConfig config, LogState state, BlockingQueue<Append> queue, WriterStats stats,
               List<LogListener> listeners) {
@@ -127,6 +132,7 @@ final class LogWriter implements Runnable {
         durableSeq = lastSeq;
         chainHead = chain.clone();
         publishIndex();
+        publishEnd();
     }
 
     UUID logId() {
@@ -147,6 +153,12 @@ final class LogWriter implements Runnable {
 
     boolean failed() {
         return failed;
+    }
+
+    /** The bytes of the active segment's records as of the last write; -1 for other files. */
+    long activeBytes(Path segment) {
+        ActiveEnd end = activeEnd;
+        return end.file().equals(segment) ? end.bytes() : -1;
     }
 
     /** The sparse index of the active segment as of the last write, for readers; null for other files. */
@@ -346,6 +358,7 @@ final class LogWriter implements Runnable {
         }
         writtenSeq = lastSeq;
         chainHead = chain.clone();
+        publishEnd();
         for (Staged s : staged) {
             Append a = s.append();
             a.releasePayloads();
@@ -513,6 +526,7 @@ final class LogWriter implements Runnable {
         }
         closeActive();
         active = next;
+        publishEnd();
         syncedSize = active.size();
         stats.rotations.increment();
         publishIndex();
@@ -580,6 +594,10 @@ final class LogWriter implements Runnable {
             activeIndex = active.index().finish(active.size());
             activeFile = active.file;
         }
+    }
+
+    private void publishEnd() {
+        activeEnd = new ActiveEnd(active.file, active.size());
     }
 
     private void closeActive() {

@@ -56,7 +56,9 @@ class FillTest {
                 append(log, new byte[1000]);
             }
             assertEquals(size, Files.size(segment), "100 KB of appends into the fill left the size alone");
-            assertEquals(101, scanLast(dir).recordCount());
+            SegmentScan after = scanLast(dir);
+            assertEquals(101, after.recordCount());
+            assertEquals(after.dataEnd(), log.bytes(segment), "the log's bytes are its records', not its fill's");
         }
     }
 
