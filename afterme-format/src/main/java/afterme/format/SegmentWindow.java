@@ -12,17 +12,22 @@ import java.util.zip.CRC32C;
  */
 final class SegmentWindow {
     static final int DEFAULT_CAPACITY = 4 << 20;
+    /** What a read after {@link #forget} asks for: a reader at the head of a log, where a fill begins. */
+    static final int HEAD_READ = 64 << 10;
 
     private FileChannel channel;
     private final int capacity;
     private ByteBuffer buffer;
     private long base;
     private int filled;
+    /** How much the next read asks for: the capacity, or less after {@link #forget}, doubling back up. */
+    private int readSize;
 
     SegmentWindow(FileChannel channel, int capacity) {
         this.channel = channel;
         this.capacity = capacity;
         this.buffer = ByteBuffer.allocate(0);
+        this.readSize = capacity;
     }
 
     /**
@@ -37,7 +42,8 @@ final class SegmentWindow {
         if (pos >= base && pos + needed <= base + filled) {
             return (int) Math.min(base + filled - pos, inFile);
         }
-        int size = Math.max(capacity, needed);
+        int size = Math.max(readSize, needed);
+        readSize = (int) Math.min(capacity, 2L * readSize);
         int toRead = (int) Math.min(size, inFile);
         if (buffer.capacity() < toRead) {
             // Sized by what the file holds, not by the capacity: a walk over thousands of small segments
@@ -132,10 +138,13 @@ final class SegmentWindow {
 
     /**
      * Drops what was read: bytes of a version-2 segment's fill may since have been overwritten with
-     * records, which a cached copy would hide.
+     * records, which a cached copy would hide. The reads that follow start small: a reader that met the
+     * fill is at the head of the log and needs the few records written since, not the fill after them
+     * (a subscriber woken for every group commit would otherwise read the whole fill each time).
      */
     void forget() {
         filled = 0;
+        readSize = Math.min(capacity, HEAD_READ);
     }
 
     /** The same window over another file, keeping its buffer: a walk across segments allocates once. */
