@@ -211,7 +211,7 @@ public final class LogCursor implements Closeable {
         if (length == RecordCodec.INVALID && fillable && !reread) {
             return RETRY;
         }
-        if (length == RecordCodec.INVALID && fillable && beingWritten()) {
+        if (length == RecordCodec.INVALID && fillable && isLastSegment() && beingWritten()) {
             return -1;
         }
         if (length == RecordCodec.INVALID) {
@@ -236,6 +236,12 @@ public final class LogCursor implements Closeable {
             throw damage(ProblemKind.BAD_HASH, "payload does not match its SHA-256");
         }
         return length;
+    }
+
+    /** Only the last segment is ever written; in any other, a frame that fails its checks is damage. */
+    private boolean isLastSegment() throws IOException {
+        List<Path> segments = Segments.list(dir);
+        return !segments.isEmpty() && segments.get(segments.size() - 1).equals(segment);
     }
 
     /**

@@ -107,6 +107,24 @@ class FillReadingTest {
     }
 
     @Test
+    void aDamagedRecordThatLooksHalfWrittenIsDamageOutsideTheLastSegment() throws IOException {
+        SegmentBuilder a = new SegmentBuilder().addText("one", "two!", "three");
+        a.seal();
+        Files.createDirectories(dir);
+        byte[] sealed = a.bytes();
+        // The last byte of "two!" zeroed: as a record caught half-written looks, but in a sealed segment.
+        sealed[a.offsets.get(2).intValue() - 1] = 0;
+        Files.write(first, sealed);
+        SegmentBuilder b = new SegmentBuilder(a.logId, 4, a.chain()).addText("four");
+        Files.write(dir.resolve(SegmentNames.name(4)), b.bytes());
+        try (LogCursor cursor = new LogCursor(dir, 1, true)) {
+            assertEquals(1, cursor.next().seq());
+            LogFormatException e = assertThrows(LogFormatException.class, cursor::next);
+            assertEquals(ProblemKind.BAD_CHECKSUM, e.problem().kind());
+        }
+    }
+
+    @Test
     void sealingCutsTheFillAndTheCursorMovesToTheNextSegment() throws IOException {
         SegmentBuilder a = new SegmentBuilder().addText("one", "two");
         int end = writeWithFill(a);
