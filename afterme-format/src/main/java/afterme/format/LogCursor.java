@@ -150,8 +150,7 @@ public final class LogCursor implements Closeable {
                 return -1;
             }
             if (fillable && reread) {
-                window.forget();
-                size = channel.size();
+                readEndAfresh();
             }
             int length;
             try {
@@ -161,8 +160,7 @@ public final class LogCursor implements Closeable {
                     throw e;
                 }
                 // Sealing cuts the fill off: the file shrank under us and is read afresh next time.
-                window.forget();
-                size = channel.size();
+                readEndAfresh();
                 return -1;
             }
             if (length == RETRY) {
@@ -318,10 +316,15 @@ public final class LogCursor implements Closeable {
     }
 
     private boolean sealedSince() throws IOException {
-        window.forget();
-        size = channel.size();
+        readEndAfresh();
         return size - pos >= Trailer.LENGTH && window.load(pos, 4, size) >= 4
                 && window.buffer().getInt(window.index(pos)) == Trailer.MAGIC;
+    }
+
+    /** Forgets what the window holds and asks the file its size: the bytes near the end may have changed. */
+    private void readEndAfresh() throws IOException {
+        window.forget();
+        size = channel.size();
     }
 
     private boolean openSegmentHolding(long seq) throws IOException {

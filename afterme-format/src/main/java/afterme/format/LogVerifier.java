@@ -117,8 +117,7 @@ public final class LogVerifier {
                 Thread.currentThread().interrupt();
                 break;
             }
-            boolean intoFill = s.header() != null && s.header().mayHaveFill();
-            if (!intoFill && Files.size(file) == s.fileSize()) {
+            if (!writtenIntoFill(s) && Files.size(file) == s.fileSize()) {
                 break;
             }
             s = SegmentScanner.verify(file, hashes, progress);
@@ -127,7 +126,11 @@ public final class LogVerifier {
     }
 
     private static boolean unsettled(SegmentScan s) {
-        boolean intoFill = s.header() != null && s.header().mayHaveFill();
-        return s.end() == SegmentScan.End.TORN_TAIL || (intoFill && s.end() == SegmentScan.End.CORRUPT);
+        return s.end() == SegmentScan.End.TORN_TAIL || (writtenIntoFill(s) && s.end() == SegmentScan.End.CORRUPT);
+    }
+
+    /** Records are written into a version-2 segment's fill, without changing the file's size. */
+    private static boolean writtenIntoFill(SegmentScan s) {
+        return s.header() != null && s.header().mayHaveFill();
     }
 }
