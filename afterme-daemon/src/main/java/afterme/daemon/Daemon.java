@@ -3,7 +3,6 @@ package afterme.daemon;
 import afterme.daemon.http.ApiHandler;
 import afterme.daemon.http.AuthHandler;
 import afterme.daemon.http.ConnectionRateLimit;
-import afterme.daemon.http.InlineDispatch;
 import afterme.daemon.subscribe.WebSocketSubscribe;
 import afterme.daemon.http.Limits;
 import afterme.daemon.http.Tokens;
@@ -85,7 +84,7 @@ public final class Daemon implements AutoCloseable {
         Handler guarded = options.tokens() == null ? withWebSocket : new AuthHandler(options.tokens(), withWebSocket);
         double rate = options.limits().requestsPerConnectionSecond();
         Handler limited = new ConnectionRateLimit(rate, Math.max(1, rate / 10), guarded);
-        server.setHandler(new GracefulHandler(new InlineDispatch(pool, limited)));
+        server.setHandler(new GracefulHandler(limited));
         server.setStopTimeout(10_000);
     }
 
