@@ -268,12 +268,13 @@ public final class LogCursor implements Closeable {
         if (channel == null || pos >= channel.size()) {
             return null;
         }
-        if (fillable && window.zerosToEnd(pos, channel.size())) {
+        long end = channel.size();
+        long zerosAt = fillable ? window.zerosFrom(pos, end) : end;
+        if (zerosAt == pos) {
             return null;
         }
-        long bytes = channel.size() - pos;
-        return new Problem(ProblemKind.TORN_TAIL, segment.getFileName().toString(), pos, nextSeq,
-                bytes + " bytes after the last valid record; run 'afterme recover' to cut them (they are backed up)");
+        return Problem.tornTail(segment.getFileName().toString(), pos, nextSeq, end - pos, end - zerosAt, null,
+                "run 'afterme recover' to cut them (they are backed up)");
     }
 
     private boolean moveAfterTrailer() throws IOException {

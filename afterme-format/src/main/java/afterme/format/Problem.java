@@ -6,6 +6,21 @@ package afterme.format;
  */
 public record Problem(ProblemKind kind, String segment, long offset, long seq, String message) {
 
+    /**
+     * The bytes after a segment's last valid record. A record torn in a fill is followed by up to a MiB of
+     * the fill's zeros; the message says how many, so that nobody takes them for a lost MiB of records.
+     *
+     * @param zeros how many of the last bytes are zeros in a segment that may have a fill, else 0
+     * @param why   what is wrong with the first bytes, or null
+     * @param next  what to do about it, or null
+     */
+    static Problem tornTail(String segment, long offset, long seq, long bytes, long zeros, String why, String next) {
+        return new Problem(ProblemKind.TORN_TAIL, segment, offset, seq, bytes + " bytes after the last valid record"
+                + (why != null ? " (" + why + ")" : "")
+                + (zeros > 0 ? "; the last " + zeros + " of them are zeros (the fill written ahead of the records)" : "")
+                + (next != null ? "; " + next : ""));
+    }
+
     /** "segment S offset O seq N: kind: message" — the shape every tool prints. */
     public String describe() {
         return "segment " + segment + " offset " + offset + (seq > 0 ? " seq " + seq : "") + ": "

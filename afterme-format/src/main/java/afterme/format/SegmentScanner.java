@@ -285,8 +285,8 @@ public final class SegmentScanner {
                         why + "; valid data resumes at offset " + next));
                 return result(header, SegmentScan.End.CORRUPT, pos, pos, count, expected - 1, lastNanos, chain, null);
             }
-            problems.add(new Problem(ProblemKind.TORN_TAIL, name, pos, expected,
-                    (size - pos) + " bytes after the last valid record (" + why + ")"));
+            long zeros = header.mayHaveFill() ? size - window.zerosFrom(pos, size) : 0;
+            problems.add(Problem.tornTail(name, pos, expected, size - pos, zeros, why, null));
             return result(header, endOf(SegmentScan.End.TORN_TAIL), pos, pos, count, expected - 1, lastNanos, chain,
                     null);
         }

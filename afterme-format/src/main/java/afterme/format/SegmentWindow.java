@@ -115,17 +115,26 @@ final class SegmentWindow {
 
     /** True when every byte of {@code [from, fileSize)} is zero: the fill of a version-2 segment. */
     boolean zerosToEnd(long from, long fileSize) throws IOException {
+        return zerosFrom(from, fileSize) == from;
+    }
+
+    /**
+     * Where the zeros that run to the end of {@code [from, fileSize)} begin: {@code from} when all of it is
+     * zero, {@code fileSize} when its last byte is not.
+     */
+    long zerosFrom(long from, long fileSize) throws IOException {
+        long zerosAt = from;
         for (long q = from; q < fileSize; ) {
             int n = load(q, capacity, fileSize);
             int at = index(q);
             for (int i = 0; i < n; i++) {
                 if (buffer.get(at + i) != 0) {
-                    return false;
+                    zerosAt = q + i + 1;
                 }
             }
             q += n;
         }
-        return true;
+        return zerosAt;
     }
 
     /**

@@ -69,6 +69,22 @@ class FillReadingTest {
     }
 
     @Test
+    void aTornTailInTheFillSaysHowManyOfItsBytesAreZeros() throws IOException {
+        int end = writeWithFill(new SegmentBuilder().addText("one"));
+        writeAt(end + 100, new byte[] {7, 7, 7});
+        try (LogCursor cursor = new LogCursor(dir, 1, true)) {
+            assertEquals(1, cursor.next().seq());
+            assertNull(cursor.next());
+            Problem p = cursor.leftover();
+            assertNotNull(p, "bytes other than zeros in the fill are a torn tail");
+            assertEquals(ProblemKind.TORN_TAIL, p.kind());
+            assertEquals(end, p.offset());
+            assertTrue(p.message().startsWith(FILL + " bytes after the last valid record; the last " + (FILL - 103)
+                    + " of them are zeros"), p.message());
+        }
+    }
+
+    @Test
     void aRecordCaughtHalfWrittenIsWaitedForNotReportedAsDamage() throws IOException {
         SegmentBuilder b = new SegmentBuilder().addText("one");
         int end = writeWithFill(b);

@@ -231,7 +231,16 @@ class SegmentScannerTest {
             assertEquals(SegmentScan.End.TORN_TAIL, s.end(), "byte " + at);
             assertEquals(valid.length, s.dataEnd(), "byte " + at);
             assertEquals(70_000, s.tornBytes(), "byte " + at);
+            int zeros = 70_000 - at - 1;
+            assertEquals(zeros > 0, tornTail(s).contains("the last " + zeros + " of them are zeros"), tornTail(s));
         }
+    }
+
+    /** The message of the scan's one torn-tail problem. */
+    private static String tornTail(SegmentScan s) {
+        List<Problem> torn = s.problems().stream().filter(p -> p.kind() == ProblemKind.TORN_TAIL).toList();
+        assertEquals(1, torn.size(), s.problems().toString());
+        return torn.get(0).message();
     }
 
     @Test
@@ -247,6 +256,12 @@ class SegmentScannerTest {
             assertEquals(SegmentScan.End.TORN_TAIL, s.end(), "cut at " + cut);
             assertEquals(last, s.validEnd(), "cut at " + cut);
             assertEquals(4, s.recordCount(), "cut at " + cut);
+            int dataEnd = cut;
+            while (bytes[dataEnd - 1] == 0) {
+                dataEnd--;
+            }
+            String zeros = "the last " + (bytes.length - dataEnd) + " of them are zeros";
+            assertTrue(tornTail(s).contains(zeros), "cut at " + cut + ": " + tornTail(s));
         }
     }
 

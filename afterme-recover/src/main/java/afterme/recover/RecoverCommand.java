@@ -120,6 +120,7 @@ public final class RecoverCommand implements Callable<Integer> {
             plan.add(new Cut(last, 0, s.fileSize(), "half-created segment"));
             segments = segments.subList(0, segments.size() - 1);
         } else if (s.end() == SegmentScan.End.TORN_TAIL) {
+            s.problems().stream().filter(p -> p.kind() == ProblemKind.TORN_TAIL).forEach(p -> err.println(p.describe()));
             plan.add(new Cut(last, s.validEnd(), s.tornBytes(), "torn tail"));
         }
         LogVerifier.Report report = LogVerifier.verify(segments, true);
