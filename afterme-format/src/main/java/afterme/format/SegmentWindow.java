@@ -120,21 +120,22 @@ final class SegmentWindow {
 
     /**
      * Where the zeros that run to the end of {@code [from, fileSize)} begin: {@code from} when all of it is
-     * zero, {@code fileSize} when its last byte is not.
+     * zero, {@code fileSize} when its last byte is not. Read from the end back, so that a fill that records
+     * follow (damage, not a fill) is told at the first window read.
      */
     long zerosFrom(long from, long fileSize) throws IOException {
-        long zerosAt = from;
-        for (long q = from; q < fileSize; ) {
-            int n = load(q, capacity, fileSize);
+        for (long end = fileSize; end > from; ) {
+            long q = Math.max(from, end - capacity);
+            load(q, (int) (end - q), fileSize);
             int at = index(q);
-            for (int i = 0; i < n; i++) {
+            for (int i = (int) (end - q) - 1; i >= 0; i--) {
                 if (buffer.get(at + i) != 0) {
-                    zerosAt = q + i + 1;
+                    return q + i + 1;
                 }
             }
-            q += n;
+            end = q;
         }
-        return zerosAt;
+        return from;
     }
 
     /**
