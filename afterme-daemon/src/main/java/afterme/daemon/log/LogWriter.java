@@ -101,12 +101,14 @@ final class LogWriter implements Runnable {
     private volatile long durableSeq;
     private volatile byte[] chainHead;
     private volatile boolean failed;
-    private volatile Path activeFile;
-    private volatile SparseIndex activeIndex;
-    private volatile ActiveEnd activeEnd;
+    private volatile ActiveView activeView;
 
-    /** Where the active segment's records end: its file is longer by the fill written ahead of them. */
-    private record ActiveEnd(Path file, long bytes) {
+    /**
+     * What readers see of the active segment as of the last write: its sparse index, and where its records
+     * end (its file is longer by the fill written ahead of them). Published as one, so that a reader never
+     * pairs one segment's file with another's index or end across a rotation.
+     */
+    private record ActiveView(Path file, SparseIndex index, long bytes) {
     }
 
     LogWriter(LogConfig config, LogState state, BlockingQueue<Append> queue, WriterStats stats,
@@ -131,8 +133,7 @@ final class LogWriter implements Runnable {
         writtenSeq = lastSeq;
         durableSeq = lastSeq;
         chainHead = chain.clone();
-        publishIndex();
-        publishEnd();
+        publish();
     }
 
     UUID logId() {
@@ -157,13 +158,14 @@ final class LogWriter implements Runnable {
 
     /** The bytes of the active segment's records as of the last write; -1 for other files. */
     long activeBytes(Path segment) {
-        ActiveEnd end = activeEnd;
-        return end.file().equals(segment) ? end.bytes() : -1;
+        ActiveView view = activeView;
+        return view.file().equals(segment) ? view.bytes() : -1;
     }
 
     /** The sparse index of the active segment as of the last write, for readers; null for other files. */
     SparseIndex activeIndex(Path segment) {
-        return segment.equals(activeFile) ? activeIndex : null;
+        ActiveView view = activeView;
+        return view.file().equals(segment) ? view.index() : null;
     }
 
     /** Asks the writer to finish what it accepted and exit; wakes it if it is waiting for appends. */
@@ -358,7 +360,7 @@ final class LogWriter implements Runnable {
         }
         writtenSeq = lastSeq;
         chainHead = chain.clone();
-        publishEnd();
+        publish();
         for (Staged s : staged) {
             Append a = s.append();
             a.releasePayloads();
@@ -387,7 +389,6 @@ final class LogWriter implements Runnable {
         }
         unsyncedBytes += bytes;
         clearStaged();
-        publishIndex();
         for (LogListener l : listeners) {
             l.written(writtenSeq);
         }
@@ -526,10 +527,9 @@ final class LogWriter implements Runnable {
         }
         closeActive();
         active = next;
-        publishEnd();
+        publish();
         syncedSize = active.size();
         stats.rotations.increment();
-        publishIndex();
     }
 
     /**
@@ -588,16 +588,13 @@ final class LogWriter implements Runnable {
         }
     }
 
-    private void publishIndex() {
-        if (active.index().entries() != (activeIndex == null ? -1 : activeIndex.entries())
-                || !active.file.equals(activeFile)) {
-            activeIndex = active.index().finish(active.size());
-            activeFile = active.file;
-        }
-    }
-
-    private void publishEnd() {
-        activeEnd = new ActiveEnd(active.file, active.size());
+    /** Publishes the active segment's view; its index is finished again only when it has new entries. */
+    private void publish() {
+        ActiveView last = activeView;
+        SparseIndex index = last != null && last.file().equals(active.file)
+                && last.index().entries() == active.index().entries()
+                ? last.index() : active.index().finish(active.size());
+        activeView = new ActiveView(active.file, index, active.size());
     }
 
     private void closeActive() {
