@@ -68,6 +68,44 @@ class SubscribeTest {
         }
     }
 
+    /**
+     * Subscribers write their messages in batches: a record that comes alone must still go out at the
+     * end of its turn, not with the next keep-alive 15 s later.
+     */
+    @Test
+    void aLoneLiveRecordReachesBothTransportsAtOnce() throws Exception {
+        WebSocketClient client = new WebSocketClient();
+        client.start();
+        try (Daemon d = TestDaemon.start(dir); Socket sse = new Socket(d.uri().getHost(), d.uri().getPort())) {
+            Collector listener = new Collector();
+            URI ws = URI.create(d.uri().toString().replace("http", "ws") + "/v1/subscribe?records=all");
+            Session session = client.connect(listener, ws).get(10, TimeUnit.SECONDS);
+            sse.getOutputStream().write(("GET /v1/subscribe?records=all HTTP/1.1\r\nHost: x\r\n"
+                    + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            sse.setSoTimeout(5_000);
+            BufferedReader events = new BufferedReader(new InputStreamReader(sse.getInputStream(), StandardCharsets.UTF_8));
+            String first = listener.messages.poll(5, TimeUnit.SECONDS);
+            assertTrue(first != null && first.contains("\"durable\""), "no first durable message: " + first);
+
+            long start = System.nanoTime();
+            TestDaemon.post(d, "/v1/records", "{\"alone\":true}");
+            String m = listener.messages.poll(5, TimeUnit.SECONDS);
+            while (m != null && !m.contains("\"record\"")) {
+                m = listener.messages.poll(5, TimeUnit.SECONDS);
+            }
+            assertTrue(m != null && m.contains("\"alone\""), "the WebSocket subscriber did not get the record");
+            String line;
+            do {
+                line = events.readLine();
+            } while (line != null && !line.startsWith("data: {\"type\":\"record\""));
+            assertTrue(line != null && line.contains("\"alone\""), "the SSE subscriber did not get the record");
+            assertTrue(System.nanoTime() - start < 5_000_000_000L, "the record waited for a keep-alive");
+            session.close();
+        } finally {
+            client.stop();
+        }
+    }
+
     /** Jetty calls listeners reflectively: the class must be public. */
     public static final class Collector implements Session.Listener.AutoDemanding {
         final LinkedBlockingQueue<String> messages = new LinkedBlockingQueue<>();

@@ -2,13 +2,20 @@ package afterme.daemon.subscribe;
 
 import java.io.IOException;
 
-/** One transport of a subscription (SSE or WebSocket). Calls block while the client is slow. */
+/**
+ * One transport of a subscription (SSE or WebSocket). Calls block while the client is slow. Records and
+ * durable messages may wait in a bounded buffer until {@link #flush}, so that a subscriber keeping up
+ * with a busy log sends many messages per write instead of one.
+ */
 public interface EventSink {
     void record(long seq, String json) throws IOException;
 
     void durable(String json) throws IOException;
 
-    /** Something to keep an idle connection open through proxies. */
+    /** Sends what the calls before have buffered. */
+    void flush() throws IOException;
+
+    /** Something to keep an idle connection open through proxies; sent at once. */
     void keepAlive() throws IOException;
 
     void close();

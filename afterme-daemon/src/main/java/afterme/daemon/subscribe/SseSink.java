@@ -1,5 +1,6 @@
 package afterme.daemon.subscribe;
 
+import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,13 +13,21 @@ import org.eclipse.jetty.util.Callback;
 
 /** Server-Sent Events: {@code event: record} with {@code id: <seq>}, {@code event: durable}, comment keep-alives. */
 public final class SseSink implements EventSink {
+    /**
+     * Events wait here until the subscriber's turn ends or it fills. Each write to the response is a
+     * system call: written one event at a time, four subscribers of a busy log took half the CPU of the
+     * appends they were following (BENCHMARKS.md, tenth session). 32 KiB per subscriber stays small
+     * beside the limit of 1,000 subscribers.
+     */
+    private static final int BUFFER_BYTES = 32 * 1024;
+
     private final OutputStream out;
     private final Callback callback;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ReentrantLock writing = new ReentrantLock();
 
     public SseSink(Response response, Callback callback) {
-        this.out = Content.Sink.asOutputStream(response);
+        this.out = new BufferedOutputStream(Content.Sink.asOutputStream(response), BUFFER_BYTES);
         this.callback = callback;
     }
 
@@ -33,21 +42,36 @@ public final class SseSink implements EventSink {
     }
 
     @Override
+    public void flush() throws IOException {
+        writing.lock();
+        try {
+            ensureOpen();
+            out.flush();
+        } finally {
+            writing.unlock();
+        }
+    }
+
+    @Override
     public void keepAlive() throws IOException {
         send(": keep-alive\n\n");
+        flush();
     }
 
     private void send(String event) throws IOException {
         writing.lock();
         try {
-            // Writing to a stream that close() ended makes Jetty's blocking writer complain on stderr.
-            if (closed.get()) {
-                throw new EOFException("the event stream is closed");
-            }
+            ensureOpen();
             out.write(event.getBytes(StandardCharsets.UTF_8));
-            out.flush();
         } finally {
             writing.unlock();
+        }
+    }
+
+    /** Writing to a stream that close() ended makes Jetty's blocking writer complain on stderr. */
+    private void ensureOpen() throws EOFException {
+        if (closed.get()) {
+            throw new EOFException("the event stream is closed");
         }
     }
 

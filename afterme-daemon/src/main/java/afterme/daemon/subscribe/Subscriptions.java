@@ -141,7 +141,9 @@ public final class Subscriptions implements LogListener {
                                 "record"), StandardCharsets.UTF_8).stripTrailing());
                         busy = true;
                     }
-                    if (!busy) {
+                    if (busy) {
+                        sink.flush();
+                    } else {
                         awaitChange(seen);
                     }
                 }

@@ -5,26 +5,41 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
-import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.common.WebSocketSession;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.OpCode;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 /** The WebSocket transport of {@code /v1/subscribe}: one JSON text frame per message. */
 public final class WebSocketSubscribe implements Session.Listener.AutoDemanding, EventSink {
     /** A subscriber that does not take a frame for this long is dropped (it can resume with from=). */
     private static final long SEND_TIMEOUT_MS = 60_000;
+    /**
+     * Frames are batched, so that a turn of many records goes out in a few writes (SseSink says why); at
+     * most this many characters of them wait in Jetty, unwritten, before the subscriber waits for them.
+     */
+    private static final long WINDOW_CHARS = 64 * 1024;
 
     private final Subscriptions subscriptions;
     private final long from;
     private final RecordsMode mode;
-    private volatile Session session;
+    /** Jetty's session under the API's: it can batch frames and flush them. */
+    private volatile CoreSession core;
+    /** Frames sent and not yet known to be written; the subscriber's thread alone touches these two. */
+    private final List<Callback.Completable> unwritten = new ArrayList<>();
+    private long unwrittenChars;
 
     private WebSocketSubscribe(Subscriptions subscriptions, long from, RecordsMode mode) {
         this.subscriptions = subscriptions;
@@ -63,9 +78,10 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
 
     @Override
     public void onWebSocketOpen(Session s) {
-        this.session = s;
+        CoreSession c = ((WebSocketSession) s).getCoreSession();
+        this.core = c;
         if (!subscriptions.start(from, mode, this)) {
-            s.close(1013, "too many subscribers, or the daemon is stopping", Callback.NOOP);
+            c.close(1013, "too many subscribers, or the daemon is stopping", Callback.NOOP);
         }
     }
 
@@ -80,20 +96,40 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
     }
 
     @Override
+    public void flush() throws IOException {
+        Callback.Completable flushed = new Callback.Completable();
+        openCore().flush(flushed);
+        await(flushed);
+        for (Callback.Completable frame : unwritten) {
+            await(frame);
+        }
+        unwritten.clear();
+        unwrittenChars = 0;
+    }
+
+    @Override
     public void keepAlive() throws IOException {
         Callback.Completable done = new Callback.Completable();
-        session.sendPing(ByteBuffer.allocate(0), done);
+        openCore().sendFrame(new Frame(OpCode.PING), done, false);
         await(done);
     }
 
     private void send(String json) throws IOException {
-        Session s = session;
-        if (s == null || !s.isOpen()) {
+        Callback.Completable done = new Callback.Completable();
+        openCore().sendFrame(new Frame(OpCode.TEXT, json), done, true);
+        unwritten.add(done);
+        unwrittenChars += json.length();
+        if (unwrittenChars >= WINDOW_CHARS) {
+            flush();
+        }
+    }
+
+    private CoreSession openCore() throws IOException {
+        CoreSession c = core;
+        if (c == null || !c.isOutputOpen()) {
             throw new IOException("WebSocket closed");
         }
-        Callback.Completable done = new Callback.Completable();
-        s.sendText(json, done);
-        await(done);
+        return c;
     }
 
     private static void await(Callback.Completable done) throws IOException {
@@ -109,9 +145,9 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
 
     @Override
     public void close() {
-        Session s = session;
-        if (s != null && s.isOpen()) {
-            s.close(1001, "afterme is stopping", Callback.NOOP);
+        CoreSession c = core;
+        if (c != null && c.isOutputOpen()) {
+            c.close(1001, "afterme is stopping", Callback.NOOP);
         }
     }
 }
