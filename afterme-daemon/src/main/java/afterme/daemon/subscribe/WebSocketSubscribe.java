@@ -5,8 +5,6 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,8 +35,7 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
     private final RecordsMode mode;
     /** Jetty's session under the API's: it can batch frames and flush them. */
     private volatile CoreSession core;
-    /** Frames sent and not yet known to be written; the subscriber's thread alone touches these two. */
-    private final List<Callback.Completable> unwritten = new ArrayList<>();
+    /** Characters of frames sent since the last flush; the subscriber's thread alone touches it. */
     private long unwrittenChars;
 
     private WebSocketSubscribe(Subscriptions subscriptions, long from, RecordsMode mode) {
@@ -98,15 +95,15 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
         send(json);
     }
 
+    /**
+     * Jetty writes a session's frames in the order they were sent and fails every frame still queued when
+     * a write fails, so the flush completing says that every frame before it was written.
+     */
     @Override
     public void flush() throws IOException {
         Callback.Completable flushed = new Callback.Completable();
         openCore().flush(flushed);
         await(flushed);
-        for (Callback.Completable frame : unwritten) {
-            await(frame);
-        }
-        unwritten.clear();
         unwrittenChars = 0;
     }
 
@@ -118,9 +115,7 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
     }
 
     private void send(String json) throws IOException {
-        Callback.Completable done = new Callback.Completable();
-        openCore().sendFrame(new Frame(OpCode.TEXT, json), done, true);
-        unwritten.add(done);
+        openCore().sendFrame(new Frame(OpCode.TEXT, json), Callback.NOOP, true);
         unwrittenChars += json.length();
         if (unwrittenChars >= WINDOW_CHARS) {
             flush();
