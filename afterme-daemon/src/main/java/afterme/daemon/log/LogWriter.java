@@ -45,6 +45,14 @@ import java.util.zip.CRC32C;
 final class LogWriter implements Runnable {
     private static final Logger LOG = System.getLogger(LogWriter.class.getName());
     private static final int MAX_DRAIN = 8192;
+    /**
+     * How often the writer, finding no append, yields its CPU before it parks. While it yields, the HTTP
+     * threads run and submit the next appends, which it then takes without being woken. A wake-up costs
+     * the submitting thread a futex call and the writer a context switch, dearest on a virtual machine:
+     * under load at 64 connections this cut context switches from 0.39-0.65 to 0.08 per memory-acked
+     * append. Idle, the yields cost a few microseconds per turn.
+     */
+    private static final int YIELDS_BEFORE_PARKING = 10;
     private static final int BUFFER_BYTES = 4 << 20;
     private static final long RECOVERY_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -198,7 +206,7 @@ final class LogWriter implements Runnable {
 
     private void loop() throws InterruptedException {
         while (true) {
-            Append first = queue.poll(waitNanos(), TimeUnit.NANOSECONDS);
+            Append first = next();
             if (background != null && background.isDone()) {
                 backgroundSettled();
             }
@@ -231,6 +239,16 @@ final class LogWriter implements Runnable {
                 syncInBackground();
             }
         }
+    }
+
+    /** The next append, or null when none came before the next timed duty (a flush, a recovery attempt). */
+    private Append next() throws InterruptedException {
+        Append a = queue.poll();
+        for (int i = 0; a == null && i < YIELDS_BEFORE_PARKING; i++) {
+            Thread.yield();
+            a = queue.poll();
+        }
+        return a != null ? a : queue.poll(waitNanos(), TimeUnit.NANOSECONDS);
     }
 
     private long waitNanos() {
