@@ -6,7 +6,8 @@ import java.util.Locale;
 
 /**
  * Benchmarks, run by hand (never by mvn verify):
- * {@code java -jar afterme-bench/target/afterme-bench.jar engine|http|tools [DIR] [AFTERME]}.
+ * {@code java -jar afterme-bench/target/afterme-bench.jar engine|http|tools [DIR] [AFTERME]}, and
+ * {@code http-ab DIR JAR_A JAR_B} to compare two builds of the daemon.
  * DIR (default ./bench-data) must be on the file system being measured; AFTERME is the afterme jar for
  * http and the launcher for tools.
  */
@@ -23,12 +24,16 @@ public final class Bench {
                     Ack.valueOf(args[3].toUpperCase(Locale.ROOT)), Integer.parseInt(args[4]));
             case "http" -> new HttpBench(dir, Path.of(args.length > 2 ? args[2] : "afterme-cli/target/afterme.jar"),
                     System.out).run();
+            case "http-ab" -> new HttpAb(dir, Path.of(args[2]), Path.of(args[3]), System.out).run(
+                    args.length > 4 ? args[4] : "memory", args.length > 5 ? Integer.parseInt(args[5]) : 64,
+                    args.length > 6 ? Integer.parseInt(args[6]) : 1024);
             case "bare-server" -> BareServer.run();
             case "tools" -> new ToolsBench(dir, Path.of(args.length > 2 ? args[2] : "bin/afterme"),
                     System.out).run();
             default -> {
                 System.err.println("usage: afterme-bench engine|http|tools [DIR] [AFTERME]\n"
                         + "       afterme-bench engine-one DIR BYTES memory|durable APPENDERS\n"
+                        + "       afterme-bench http-ab DIR JAR_A JAR_B [memory|durable [CONNECTIONS [BYTES]]]\n"
                         + "AFTERME: for http the afterme jar, for tools the launcher (default bin/afterme)");
                 System.exit(2);
             }

@@ -1,0 +1,72 @@
+package afterme.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The servers a benchmark loads, each its own process: the bare Jetty handler and afterme daemons. */
+final class Servers {
+    private static final Pattern URL = Pattern.compile("on (http://\\S+)");
+
+    private Servers() {
+    }
+
+    static Process bare() throws Exception {
+        return start(List.of(java(), "-cp", benchJar(), "afterme.bench.Bench", "bare-server"));
+    }
+
+    /** {@code afterme serve} from {@code jar} with a 256 MiB heap, on an ephemeral port. */
+    static Process afterme(Path jar, Path data) throws IOException {
+        return start(List.of(java(), "-Xmx256m", "-jar", jar.toString(), "serve", "--data", data.toString(),
+                "--listen", "127.0.0.1:0"));
+    }
+
+    /** The URL the server printed on stderr; its later output is drained so that it never blocks. */
+    static URI url(Process p) throws IOException {
+        BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+        for (String line = err.readLine(); line != null; line = err.readLine()) {
+            Matcher m = URL.matcher(line);
+            if (m.find()) {
+                Thread drain = new Thread(() -> {
+                    try {
+                        err.transferTo(Writer.nullWriter());
+                    } catch (IOException e) {
+                        // the server went away; the benchmark notices on its next request
+                    }
+                });
+                drain.setDaemon(true);
+                drain.start();
+                return URI.create(m.group(1));
+            }
+        }
+        throw new IOException("the server did not start");
+    }
+
+    static void stop(List<Process> processes) throws InterruptedException {
+        for (Process p : processes) {
+            if (p != null) {
+                p.destroy();
+                p.waitFor();
+            }
+        }
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static String benchJar() throws Exception {
+        return Path.of(Servers.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    }
+
+    private static Process start(List<String> command) throws IOException {
+        return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+}
