@@ -53,6 +53,14 @@ final class LogWriter implements Runnable {
      * append. Idle, the yields cost a few microseconds per turn.
      */
     private static final int YIELDS_BEFORE_PARKING = 10;
+    /**
+     * How often the writer yields its CPU before an fsync that durable acks wait for, to let in appends
+     * that the HTTP threads are about to submit. Once per fsync: under load at 64 connections this took
+     * fsyncs from 17 to 27 appends each and the daemon's CPU from 38 to 29 us per 1 KiB durable append,
+     * because an fsync costs this virtual machine about 80 us of CPU. Not when this fsync and the last
+     * cover one append each: a lone client's append would wait the yields out for nothing.
+     */
+    private static final int YIELDS_BEFORE_FSYNC = 5;
     private static final int BUFFER_BYTES = 4 << 20;
     private static final long RECOVERY_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -96,6 +104,8 @@ final class LogWriter implements Runnable {
     private BackgroundSync background;
     private final ArrayDeque<Staged> syncing = new ArrayDeque<>();
     private int durableWaiters;
+    /** How many appends the last fsync made durable. */
+    private int lastGroup;
     private long unsyncedBytes;
     private long flushDeadline;
     private long syncedSize;
@@ -224,14 +234,13 @@ final class LogWriter implements Runnable {
             if (first == WAKE && stopping && queue.isEmpty()) {
                 return;
             }
-            batch.add(first);
-            queue.drainTo(batch, MAX_DRAIN);
-            stats.batches.increment();
-            for (Append a : batch) {
-                accept(a);
+            write(first);
+            if (durableWaiters > 0 && unsyncedBytes < config.flushBytes()) {
+                Append late = latecomer();
+                if (late != null) {
+                    write(late);
+                }
             }
-            batch.clear();
-            flush();
             if (durableWaiters > 0 && unsyncedBytes < config.flushBytes()) {
                 sync();
             } else if (durableWaiters > 0 || unsyncedBytes >= config.flushBytes()
@@ -239,6 +248,33 @@ final class LogWriter implements Runnable {
                 syncInBackground();
             }
         }
+    }
+
+    /** Takes {@code first} and whatever is queued behind it, writes them with one call, completes the memory acks. */
+    private void write(Append first) {
+        batch.add(first);
+        queue.drainTo(batch, MAX_DRAIN);
+        stats.batches.increment();
+        for (Append a : batch) {
+            accept(a);
+        }
+        batch.clear();
+        flush();
+    }
+
+    /**
+     * An append that came while the writer, about to fsync, yielded its CPU a few times, so that it goes
+     * into that fsync rather than wait for the next one; null if none came.
+     */
+    private Append latecomer() {
+        if (stopping || unsynced.size() < 2 && lastGroup < 2) {
+            // Neither this group nor the last had company: the client is writing alone.
+            return null;
+        }
+        for (int i = 0; i < YIELDS_BEFORE_FSYNC && queue.isEmpty(); i++) {
+            Thread.yield();
+        }
+        return queue.poll();
     }
 
     /** The next append, or null when none came before the next timed duty (a flush, a recovery attempt). */
@@ -506,6 +542,7 @@ final class LogWriter implements Runnable {
     private void markDurable(long segmentBytesSynced, long seq, Collection<Staged> covered) {
         syncedSize = segmentBytesSynced;
         durableSeq = seq;
+        lastGroup = covered.size();
         for (Staged s : covered) {
             s.append().durable.complete(s.result());
         }
