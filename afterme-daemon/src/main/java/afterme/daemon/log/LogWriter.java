@@ -32,8 +32,9 @@ import java.util.zip.CRC32C;
  * The single writer: the only thread that assigns seqs and touches the active segment.
  *
  * <p>Group commit in the Disruptor's manner: each turn drains every append waiting (without waiting
- * for more), encodes them into one buffer, writes it with one call, then fsyncs at once if anyone
- * waits durable; under load batches grow by themselves, when idle a record goes alone. Without durable
+ * for more), encodes them into one buffer, writes it with one call, then fsyncs if anyone waits durable,
+ * after yielding the CPU a few times to let in appends that are on their way (never blocking for them);
+ * under load batches grow by themselves, when idle a record goes alone. Without durable
  * waiters an fsync happens when {@code flushBytes} are unsynced or {@code flushInterval} has passed; that
  * one nobody waits for, so it runs on the syncer thread ({@link BackgroundSync}) while the writer goes on
  * writing memory-acked appends. Every other fsync, seal or reopen waits for it first, so fsyncs never
