@@ -5,7 +5,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -77,7 +76,8 @@ final class HttpAb {
                 out.printf("%5d %8.0f %8.0f %8.0f %6.3f%n", round + 1, rx, ra, rb, ofA[round]);
             }
             out.printf("B/A median %.3f, B more in %d of %d rounds; of bare: A %.3f, B %.3f (medians)%n",
-                    median(ofA), bWins, ROUNDS, median(aOfBare), median(bOfBare));
+                    HttpBench.median(ofA), bWins, ROUNDS, HttpBench.median(aOfBare),
+                    HttpBench.median(bOfBare));
         } finally {
             Servers.stop(processes);
             EngineBench.deleteTree(dirA);
@@ -87,11 +87,5 @@ final class HttpAb {
 
     private static double rps(Wrk wrk, URI uri, byte[] body, int connections) throws Exception {
         return wrk.load(uri, body, connections, 1, null, SLICE).requestsPerSecond();
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return (sorted[(sorted.length - 1) / 2] + sorted[sorted.length / 2]) / 2;
     }
 }

@@ -133,10 +133,11 @@ final class HttpBench {
         return sorted.get(sorted.size() / 2);
     }
 
-    private static double median(double[] values) {
+    /** The middle value, or the mean of the two middle ones when there is an even number. */
+    static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
+        return (sorted[(sorted.length - 1) / 2] + sorted[sorted.length / 2]) / 2;
     }
 
     private static String join(double[] values) {
