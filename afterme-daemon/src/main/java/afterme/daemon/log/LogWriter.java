@@ -236,13 +236,13 @@ final class LogWriter implements Runnable {
                 return;
             }
             write(first);
-            if (durableWaiters > 0 && unsyncedBytes < config.flushBytes()) {
+            if (writerSyncs()) {
                 Append late = latecomer();
                 if (late != null) {
                     write(late);
                 }
             }
-            if (durableWaiters > 0 && unsyncedBytes < config.flushBytes()) {
+            if (writerSyncs()) {
                 sync();
             } else if (durableWaiters > 0 || unsyncedBytes >= config.flushBytes()
                     || (hasUnsynced() && System.nanoTime() - flushDeadline >= 0)) {
@@ -263,6 +263,11 @@ final class LogWriter implements Runnable {
         flush();
     }
 
+    /** Durable acks wait, and few enough bytes are unsynced for the writer to fsync them itself. */
+    private boolean writerSyncs() {
+        return durableWaiters > 0 && unsyncedBytes < config.flushBytes();
+    }
+
     /**
      * An append that came while the writer, about to fsync, yielded its CPU a few times, so that it goes
      * into that fsync rather than wait for the next one; null if none came.
@@ -272,20 +277,23 @@ final class LogWriter implements Runnable {
             // Neither this group nor the last had company: the client is writing alone.
             return null;
         }
-        for (int i = 0; i < YIELDS_BEFORE_FSYNC && queue.isEmpty(); i++) {
-            Thread.yield();
-        }
-        return queue.poll();
+        return pollYielding(YIELDS_BEFORE_FSYNC);
     }
 
     /** The next append, or null when none came before the next timed duty (a flush, a recovery attempt). */
     private Append next() throws InterruptedException {
+        Append a = pollYielding(YIELDS_BEFORE_PARKING);
+        return a != null ? a : queue.poll(waitNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** An append from the queue, yielding the CPU up to {@code yields} times while there is none; never blocks. */
+    private Append pollYielding(int yields) {
         Append a = queue.poll();
-        for (int i = 0; a == null && i < YIELDS_BEFORE_PARKING; i++) {
+        for (int i = 0; a == null && i < yields; i++) {
             Thread.yield();
             a = queue.poll();
         }
-        return a != null ? a : queue.poll(waitNanos(), TimeUnit.NANOSECONDS);
+        return a;
     }
 
     private long waitNanos() {
