@@ -1,6 +1,6 @@
 package afterme.bench;
 
-import afterme.daemon.log.DropBehind;
+import afterme.daemon.log.PageCacheAdvice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,10 +11,10 @@ import java.util.Arrays;
 
 /**
  * Measures what the disk under a directory can do, with the same calls the engine makes
- * ({@code FileChannel.write} + {@code force(false)} on a growing file, and the engine's {@link DropBehind}),
- * so that engine figures can be given as a ratio of the machine's own limit measured in the same run.
- * Without the drop-behind this figure swung by 2x between runs with how many warm free pages the
- * kernel happened to have (BENCHMARKS.md, sixth session).
+ * ({@code FileChannel.write} + {@code force(false)} on a growing file, and the engine's
+ * {@link PageCacheAdvice}), so that engine figures can be given as a ratio of the machine's own limit
+ * measured in the same run. Without the advice to drop pages behind, this figure swung by 2x between
+ * runs with how many warm free pages the kernel happened to have (BENCHMARKS.md, sixth session).
  */
 final class DiskProbe {
     /**
@@ -47,14 +47,15 @@ final class DiskProbe {
         long start = System.nanoTime();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
-             DropBehind dropBehind = DropBehind.of(file)) {
+             PageCacheAdvice pages = PageCacheAdvice.of(file, 0)) {
             for (long done = 0; done < totalBytes; done += chunk.capacity()) {
                 chunk.clear();
                 while (chunk.hasRemaining()) {
                     ch.write(chunk);
                 }
+                pages.written(done + chunk.capacity());
                 ch.force(false);
-                dropBehind.synced(done + chunk.capacity());
+                pages.synced(done + chunk.capacity());
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;

@@ -45,7 +45,7 @@ final class ActiveSegment implements AutoCloseable {
     private final long fillLimit;
     private long recordCount;
     private final SparseIndex.Builder index;
-    private final DropBehind dropBehind;
+    private final PageCacheAdvice pages;
 
     private ActiveSegment(Path file, SegmentHeader header, FileChannel channel, long size, long filledTo,
                           long fillLimit, long recordCount, SparseIndex.Builder index) {
@@ -57,7 +57,7 @@ final class ActiveSegment implements AutoCloseable {
         this.fillLimit = header.mayHaveFill() ? fillLimit : 0;
         this.recordCount = recordCount;
         this.index = index;
-        this.dropBehind = DropBehind.of(file);
+        this.pages = PageCacheAdvice.of(file, size);
     }
 
     /**
@@ -133,6 +133,7 @@ final class ActiveSegment implements AutoCloseable {
             throw e;
         }
         size += n;
+        pages.written(size);
         if (durableWaits && n < SMALL_WRITE && filledTo - size < SMALL_WRITE) {
             fill();
         }
@@ -176,7 +177,7 @@ final class ActiveSegment implements AutoCloseable {
      */
     void sync(long writtenSize) throws IOException {
         channel.force(false);
-        dropBehind.synced(writtenSize);
+        pages.synced(writtenSize);
     }
 
     /**
@@ -220,7 +221,7 @@ final class ActiveSegment implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        dropBehind.close();
+        pages.close();
         channel.close();
     }
 }
