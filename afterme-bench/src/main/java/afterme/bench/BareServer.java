@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -15,7 +16,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The ceiling of HTTP on this machine: a Jetty 12 core handler that reads and discards the body and
- * answers a small JSON object, run as its own process exactly like the daemon, with as many threads.
+ * answers a small JSON object, run as its own process exactly like the daemon, with as many threads and
+ * the daemon's HTTP configuration.
  */
 final class BareServer {
     private static final ByteBuffer REPLY = ByteBuffer.wrap("{\"ok\":true}\n".getBytes(StandardCharsets.UTF_8));
@@ -23,7 +25,8 @@ final class BareServer {
     static void run() throws Exception {
         QueuedThreadPool pool = new QueuedThreadPool();
         Server server = new Server(pool);
-        ServerConnector connector = new ServerConnector(server);
+        ServerConnector connector = new ServerConnector(server,
+                new HttpConnectionFactory(Daemon.httpConfiguration()));
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         Daemon.sizeThreadPool(pool, connector);
