@@ -62,6 +62,14 @@ final class LogWriter implements Runnable {
      * cover one append each: a lone client's append would wait the yields out for nothing.
      */
     private static final int YIELDS_BEFORE_FSYNC = 5;
+    /**
+     * How far the writer may write ahead of a running background fsync before it waits for the disk.
+     * Appends written meanwhile go into the next fsync, which starts as soon as this one returns; had the
+     * writer waited at {@code flushBytes}, they would have stayed in its queue until then and missed it.
+     * With 1 MiB durable appends from 8 connections, waiting at 8 MiB instead of 1 took the daemon 5.6%
+     * further (BENCHMARKS.md, twelfth session).
+     */
+    static final long AHEAD_OF_DISK_BYTES = 8L << 20;
     private static final int BUFFER_BYTES = 4 << 20;
     private static final long RECOVERY_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -489,12 +497,12 @@ final class LogWriter implements Runnable {
 
     /**
      * Hands the flush that nobody waits on to the syncer thread, one at a time. While one runs, the next
-     * waits for it to return (its wake-up brings the writer back here), unless {@code flushBytes} more are
-     * unsynced: then the disk is behind and the writer waits for it, which bounds what a hung disk can
-     * leave unsynced.
+     * waits for it to return (its wake-up brings the writer back here) and the writer goes on writing,
+     * unless {@link #AHEAD_OF_DISK_BYTES} (or {@code flushBytes}, if more) are unsynced: then the disk is
+     * behind and the writer waits for it, which bounds what a hung disk can leave unsynced.
      */
     private void syncInBackground() {
-        if (background != null && unsyncedBytes < config.flushBytes()) {
+        if (background != null && unsyncedBytes < Math.max(config.flushBytes(), AHEAD_OF_DISK_BYTES)) {
             return;
         }
         if (!backgroundSettled() || !hasUnsynced() || failed) {

@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The flush nobody waits on durable runs on the syncer thread: memory-acked appends go on while it runs,
  * durable acks still wait for an fsync of their own, and when it fails the appends it covered lose their
  * durable ack and the log recovers as from any failed fsync. So does the fsync of durable appends that
- * leave at least the flush size unsynced: the writer writes the next appends meanwhile.
+ * leave at least the flush size unsynced: the writer writes the next appends meanwhile, up to a bound.
  */
 @Timeout(30)
 class BackgroundSyncTest {
@@ -170,6 +171,31 @@ class BackgroundSyncTest {
             assertEquals(1, large.durable.get(5, TimeUnit.SECONDS).firstSeq());
             assertEquals(2, next.durable.get(5, TimeUnit.SECONDS).firstSeq());
             assertEquals(2, log.durableSeq());
+        }
+    }
+
+    @Test
+    void theWriterWritesAheadOfARunningFsyncUpToABoundThenWaitsForTheDisk() throws Exception {
+        GatedStorage storage = new GatedStorage();
+        int mib = 1 << 20;
+        int ahead = (int) (LogWriter.AHEAD_OF_DISK_BYTES / mib);
+        try (Log log = Log.open(durableFsyncsOnly(storage))) {
+            Append first = log.submit(Append.of(new byte[mib], Ack.DURABLE));
+            assertTrue(storage.blocked.await(5, TimeUnit.SECONDS), "the durable append starts an fsync");
+            // Against a writer that waits for the disk at the flush size (1 KiB here), the third one hangs.
+            for (int i = 2; i <= ahead + 1; i++) {
+                Append a = log.submit(Append.of(new byte[mib], Ack.DURABLE));
+                assertEquals(i, a.written.get(5, TimeUnit.SECONDS).firstSeq());
+            }
+            // More than the bound is unsynced now: the writer waits for the hung fsync.
+            Append waiting = log.submit(Append.of(new byte[mib], Ack.MEMORY));
+            assertThrows(TimeoutException.class, () -> waiting.written.get(300, TimeUnit.MILLISECONDS));
+            assertEquals(ahead + 1, log.lastSeq());
+            storage.openGate();
+            assertEquals(ahead + 2, waiting.written.get(5, TimeUnit.SECONDS).firstSeq());
+            assertEquals(1, first.durable.get(5, TimeUnit.SECONDS).firstSeq());
+            log.submit(Append.of(new byte[1], Ack.DURABLE)).durable.get(5, TimeUnit.SECONDS);
+            assertEquals(ahead + 3, log.durableSeq());
         }
     }
 
