@@ -49,8 +49,8 @@ public final class Daemon implements AutoCloseable {
      * What one read from a connection takes at most. Jetty's default, 8 KiB, costs a 1 MiB body about 130
      * reads; 64 KiB, what loopback TCP hands over at once, about 20. On a virtual machine every system call
      * traps to the host: the daemon's CPU per 1 MiB append fell by about 8%, and memory-acked 1 MiB appends
-     * went 10% further (BENCHMARKS.md, twelfth session). A connection holds the buffer only while it has
-     * bytes not yet parsed.
+     * went 10% further (BENCHMARKS.md, twelfth session). A connection holds its buffer only while bytes in
+     * it wait to be parsed or read by the handler, which copies a body's chunks out as they come.
      */
     private static final int INPUT_BUFFER_BYTES = 64 * 1024;
 
