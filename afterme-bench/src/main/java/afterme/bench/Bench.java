@@ -27,7 +27,7 @@ public final class Bench {
             case "http-ab" -> new HttpAb(dir, Path.of(args[2]), Path.of(args[3]), System.out).run(
                     args.length > 4 ? args[4] : "memory", args.length > 5 ? Integer.parseInt(args[5]) : 64,
                     args.length > 6 ? Integer.parseInt(args[6]) : 1024);
-            case "bare-server" -> BareServer.run();
+            case "bare-server" -> BareServer.run(args.length > 1 ? Path.of(args[1]) : null);
             case "tools" -> new ToolsBench(dir, Path.of(args.length > 2 ? args[2] : "bin/afterme"),
                     System.out).run();
             default -> {

@@ -22,8 +22,10 @@ import org.eclipse.jetty.client.HttpClient;
  * (afterme with -Xmx256m); the load comes from wrk (Debian's package) with N keep-alive connections,
  * each carrying one request at a time. This process only samples the daemon's heap from /metrics. Every
  * afterme figure is given as a ratio of the bare handler's at the same payload and connection count,
- * measured in alternating rounds, and for 1 MiB of the disk too. A run writes about 40 GB under the
- * data directory (1 MiB appends at the disk's speed), and deletes it at the end.
+ * measured in alternating rounds, and for 1 MiB of the disk too, and of the hashing handler
+ * ({@link HashingWrite}): for large bodies the 2 cores, not the disk, may be what runs out first, and
+ * that handler measures how far they go in the same run. A run writes about 40 GB under the data
+ * directory (1 MiB appends at the disk's speed), and deletes it at the end.
  */
 final class HttpBench {
     /**
@@ -56,18 +58,22 @@ final class HttpBench {
         int[] sizes = {100, 1024, 1 << 20};
         int[] connections = {1, 8, 64};
         EngineBench.deleteTree(dataDir.resolve("http"));
+        Path hashingFile = dataDir.resolve("hashing.bin");
         Process bareServer = Servers.bare();
+        Process hashingServer = null;
         Process afterme = null;
         HeapWatch heap = null;
         try {
+            hashingServer = Servers.hashing(hashingFile);
             afterme = Servers.afterme(jar, dataDir.resolve("http"));
             URI bareUri = Servers.url(bareServer);
+            URI hashingUri = Servers.url(hashingServer);
             URI uri = Servers.url(afterme);
             heap = new HeapWatch(client, uri.resolve("/metrics"));
             out.println("server        payload  ack      conns   req/s  records/s     MB/s  p50 us  p99 us  ratio");
             for (int size : sizes) {
                 for (int c : connections) {
-                    measureCell(bareUri, uri, size, c, diskMBps);
+                    measureCell(bareUri, hashingUri, uri, size, c, diskMBps);
                 }
             }
             byte[] batch = batch(1000, 100);
@@ -84,46 +90,65 @@ final class HttpBench {
             if (heap != null) {
                 heap.close();
             }
-            Servers.stop(Arrays.asList(afterme, bareServer));
+            Servers.stop(Arrays.asList(afterme, hashingServer, bareServer));
             client.stop();
             EngineBench.deleteTree(dataDir.resolve("http"));
+            Files.deleteIfExists(hashingFile);
         }
     }
 
     /**
      * One payload size at one connection count: {@value #ROUNDS} rounds ({@value #ROUNDS_1_MIB} for 1 MiB)
-     * of the bare handler, then afterme memory-acked, then durable, each ratio taken within its round.
-     * This machine has slow and fast spells of seconds (other guests, the JIT); alternating puts them on
-     * both sides of every ratio, and the median of the rounds is what a spell in fewer than half of them
-     * cannot swing. Every round's ratio is printed too.
+     * of the bare handler, then (1 MiB only) the hashing handler, then afterme memory-acked, then durable,
+     * each ratio taken within its round. This machine has slow and fast spells of seconds (other guests,
+     * the JIT); alternating puts them on both sides of every ratio, and the median of the rounds is what a
+     * spell in fewer than half of them cannot swing. Every round's ratio is printed too.
      */
-    private void measureCell(URI bareUri, URI uri, int size, int c, double diskMBps) throws Exception {
+    private void measureCell(URI bareUri, URI hashingUri, URI uri, int size, int c, double diskMBps)
+            throws Exception {
+        boolean large = size >= 1 << 20;
         List<String> acks = List.of("memory", "durable");
         List<Wrk.Result> bare = new ArrayList<>();
+        List<Wrk.Result> hashing = new ArrayList<>();
         Map<String, List<Wrk.Result>> afterme = new LinkedHashMap<>();
-        int rounds = size >= 1 << 20 ? ROUNDS_1_MIB : ROUNDS;
+        int rounds = large ? ROUNDS_1_MIB : ROUNDS;
         for (int round = 0; round < rounds; round++) {
             bare.add(load(bareUri.resolve("/"), payload(size), c, 1));
+            if (large) {
+                hashing.add(load(hashingUri.resolve("/"), payload(size), c, 1));
+            }
             for (String ack : acks) {
                 afterme.computeIfAbsent(ack, k -> new ArrayList<>())
                         .add(load(uri.resolve("/v1/records?ack=" + ack), payload(size), c, 1));
             }
         }
         print("bare jetty", size, "-", c, median(bare), "1.00");
+        if (large) {
+            print("hashing jetty", size, "-", c, median(hashing), ratios("bare", hashing, bare) + ", "
+                    + ofDisk(hashing, diskMBps));
+        }
         for (String ack : acks) {
             List<Wrk.Result> results = afterme.get(ack);
-            double[] ratios = new double[rounds];
-            for (int i = 0; i < rounds; i++) {
-                ratios[i] = results.get(i).requestsPerSecond() / bare.get(i).requestsPerSecond();
+            String ratio = ratios("bare", results, bare);
+            if (large) {
+                ratio += ", " + ofDisk(results, diskMBps) + ", " + ratios("hashing", results, hashing);
             }
-            Wrk.Result r = median(results);
-            String ratio = String.format("%.2f of bare (rounds %s)", median(ratios), join(ratios));
-            if (size == 1 << 20) {
-                double[] ofDisk = results.stream().mapToDouble(x -> x.mbps() / diskMBps).toArray();
-                ratio += String.format(", %.2f of disk (rounds %s)", median(ofDisk), join(ofDisk));
-            }
-            print("afterme", size, ack, c, r, ratio);
+            print("afterme", size, ack, c, median(results), ratio);
         }
+    }
+
+    /** "0.52 of NAME (rounds 0.50 0.52 0.61)": each round's requests/s over the other's in the same round. */
+    private static String ratios(String name, List<Wrk.Result> results, List<Wrk.Result> of) {
+        double[] ratios = new double[results.size()];
+        for (int i = 0; i < ratios.length; i++) {
+            ratios[i] = results.get(i).requestsPerSecond() / of.get(i).requestsPerSecond();
+        }
+        return String.format("%.2f of %s (rounds %s)", median(ratios), name, join(ratios));
+    }
+
+    private static String ofDisk(List<Wrk.Result> results, double diskMBps) {
+        double[] ofDisk = results.stream().mapToDouble(x -> x.mbps() / diskMBps).toArray();
+        return String.format("%.2f of disk (rounds %s)", median(ofDisk), join(ofDisk));
     }
 
     /** The round with the median requests/s, whole, so that its latencies belong to its throughput. */

@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The servers a benchmark loads, each its own process: the bare Jetty handler and afterme daemons. */
+/**
+ * The servers a benchmark loads, each its own process: the bare Jetty handler, the hashing one and
+ * afterme daemons.
+ */
 final class Servers {
     private static final Pattern URL = Pattern.compile("on (http://\\S+)");
 
@@ -20,6 +23,12 @@ final class Servers {
 
     static Process bare() throws Exception {
         return start(List.of(java(), "-cp", benchJar(), "afterme.bench.Bench", "bare-server"));
+    }
+
+    /** The bare handler hashing and writing every body into {@code file} ({@link HashingWrite}). */
+    static Process hashing(Path file) throws Exception {
+        return start(List.of(java(), "-Xmx256m", "-cp", benchJar(), "afterme.bench.Bench", "bare-server",
+                file.toString()));
     }
 
     /** {@code afterme serve} from {@code jar} with a 256 MiB heap, on an ephemeral port. */
