@@ -1,5 +1,6 @@
 package afterme.bench;
 
+import afterme.daemon.log.PageCacheAdvice;
 import afterme.format.Hashes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,19 +16,23 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 
 /**
- * What no server of afterme's format can skip for a body, and nothing more: its SHA-256 and CRC32C, and
- * its bytes copied into the page cache of a file. No fsync, no log, no writer thread: each request takes
- * its own range of the file, and the file is overwritten from its start once it reaches
- * {@value #WRAP_BYTES} bytes, so that it takes no more room however long the load runs. The kernel writes
- * the dirty pages back in its own time, as it would the log's.
+ * What no server of afterme's format can skip for a body, and nothing more: its SHA-256 and CRC32C, its
+ * bytes copied into the page cache of a file, and their writeback to disk started (as the daemon starts
+ * it, {@link PageCacheAdvice}). No fsync is waited for, no log kept, no writer thread: each request
+ * takes its own range of the file, and the file is overwritten from its start once it reaches
+ * {@value #WRAP_BYTES} bytes, so that it takes no more room however long the load runs. Without the
+ * writeback, pages overwritten before the kernel got to them would never reach the disk, and the
+ * handler would not pay for writing them.
  */
 final class HashingWrite {
     static final long WRAP_BYTES = 1L << 30;
 
+    private final Path file;
     private final FileChannel channel;
     private final AtomicLong next = new AtomicLong();
 
     HashingWrite(Path file) throws IOException {
+        this.file = file;
         channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
     }
@@ -43,6 +48,7 @@ final class HashingWrite {
         private final Consumer<Throwable> failed;
         private final MessageDigest sha256 = Hashes.newSha256();
         private final CRC32C crc = new CRC32C();
+        private long start;
         private long at = -1;
 
         Body(Request request, Runnable done, Consumer<Throwable> failed) {
@@ -76,6 +82,9 @@ final class HashingWrite {
                 }
                 chunk.release();
                 if (chunk.isLast()) {
+                    try (PageCacheAdvice pages = PageCacheAdvice.of(file, start)) {
+                        pages.written(at);
+                    }
                     sha256.digest();
                     done.run();
                     return;
@@ -88,6 +97,7 @@ final class HashingWrite {
                 long length = request.getLength();
                 long from = next.getAndUpdate(n -> n + length > WRAP_BYTES ? length : n + length);
                 at = from + length > WRAP_BYTES ? 0 : from;
+                start = at;
             }
             sha256.update(bytes.duplicate());
             crc.update(bytes.duplicate());
