@@ -46,14 +46,14 @@ final class BareServer {
         server.setHandler(new Handler.Abstract(type) {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
-                Runnable reply = () -> {
+                Callback reply = Callback.from(() -> {
                     response.getHeaders().put("Content-Type", "application/json");
                     response.write(true, REPLY.slice(), callback);
-                };
+                }, callback::failed);
                 if (hashing == null) {
-                    Content.Source.consumeAll(request, Callback.from(reply, callback::failed));
+                    Content.Source.consumeAll(request, reply);
                 } else {
-                    hashing.read(request, reply, callback::failed);
+                    hashing.read(request, reply);
                 }
                 return true;
             }

@@ -3,17 +3,16 @@ package afterme.bench;
 import afterme.daemon.log.PageCacheAdvice;
 import afterme.format.Hashes;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * What no server of afterme's format can skip for a body, and nothing more: its SHA-256 and CRC32C, its
@@ -37,68 +36,31 @@ final class HashingWrite {
                 StandardOpenOption.WRITE);
     }
 
-    /** Reads, hashes and writes the body of {@code request}, chunk by chunk as it arrives, then runs {@code done}. */
-    void read(Request request, Runnable done, Consumer<Throwable> failed) {
-        new Body(request, done, failed).run();
+    /** Hashes and writes the body of {@code request} chunk by chunk as it arrives, then completes {@code done}. */
+    void read(Request request, Callback done) {
+        long length = request.getLength();
+        if (length < 0) {
+            done.failed(new IOException("the hashing handler takes only bodies with a Content-Length"));
+            return;
+        }
+        long from = next.getAndUpdate(n -> n + length > WRAP_BYTES ? length : n + length);
+        Content.copy(request, new Body(from + length > WRAP_BYTES ? 0 : from), done);
     }
 
-    private final class Body implements Runnable {
-        private final Request request;
-        private final Runnable done;
-        private final Consumer<Throwable> failed;
+    /** One body's hashes and place in the file. */
+    private final class Body implements Content.Sink {
+        private final long start;
         private final MessageDigest sha256 = Hashes.newSha256();
         private final CRC32C crc = new CRC32C();
-        private long start;
-        private long at = -1;
+        private long at;
 
-        Body(Request request, Runnable done, Consumer<Throwable> failed) {
-            this.request = request;
-            this.done = done;
-            this.failed = failed;
+        Body(long start) {
+            this.start = start;
+            this.at = start;
         }
 
         @Override
-        public void run() {
-            if (request.getLength() < 0) {
-                failed.accept(new IOException("the hashing handler takes only bodies with a Content-Length"));
-                return;
-            }
-            while (true) {
-                Content.Chunk chunk = request.read();
-                if (chunk == null) {
-                    request.demand(this);
-                    return;
-                }
-                if (Content.Chunk.isFailure(chunk)) {
-                    failed.accept(chunk.getFailure());
-                    return;
-                }
-                try {
-                    write(chunk.getByteBuffer());
-                } catch (UncheckedIOException e) {
-                    chunk.release();
-                    failed.accept(e);
-                    return;
-                }
-                chunk.release();
-                if (chunk.isLast()) {
-                    try (PageCacheAdvice pages = PageCacheAdvice.of(file, start)) {
-                        pages.written(at);
-                    }
-                    sha256.digest();
-                    done.run();
-                    return;
-                }
-            }
-        }
-
-        private void write(ByteBuffer bytes) {
-            if (at < 0) {
-                long length = request.getLength();
-                long from = next.getAndUpdate(n -> n + length > WRAP_BYTES ? length : n + length);
-                at = from + length > WRAP_BYTES ? 0 : from;
-                start = at;
-            }
+        public void write(boolean last, ByteBuffer bytes, Callback callback) {
             sha256.update(bytes.duplicate());
             crc.update(bytes.duplicate());
             try {
@@ -106,8 +68,16 @@ final class HashingWrite {
                     at += channel.write(bytes, at);
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                callback.failed(e);
+                return;
             }
+            if (last) {
+                try (PageCacheAdvice pages = PageCacheAdvice.of(file, start)) {
+                    pages.written(at);
+                }
+                sha256.digest();
+            }
+            callback.succeeded();
         }
     }
 }
