@@ -21,8 +21,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * the daemon's HTTP configuration.
  *
  * <p>Given a file, it is instead the ceiling of what any server of this format must do with a body:
- * it hashes each body (SHA-256 and CRC32C, {@link HashingWrite}) and writes it into the page cache,
- * but waits for no disk and keeps no log.
+ * it hashes each body (SHA-256 and CRC32C, {@link HashingWrite}), writes it into the page cache and
+ * starts its writeback, but waits for no fsync and keeps no log.
  */
 final class BareServer {
     private static final ByteBuffer REPLY = ByteBuffer.wrap("{\"ok\":true}\n".getBytes(StandardCharsets.UTF_8));

@@ -23,9 +23,9 @@ import org.eclipse.jetty.client.HttpClient;
  * each carrying one request at a time. This process only samples the daemon's heap from /metrics. Every
  * afterme figure is given as a ratio of the bare handler's at the same payload and connection count,
  * measured in alternating rounds, and for 1 MiB of the disk too, and of the hashing handler
- * ({@link HashingWrite}): for large bodies the 2 cores, not the disk, may be what runs out first, and
- * that handler measures how far they go in the same run. A run writes about 40 GB under the data
- * directory (1 MiB appends at the disk's speed), and deletes it at the end.
+ * ({@link HashingWrite}), which measures in the same run how far the 2 cores go with large bodies when
+ * nothing waits for an fsync. A run writes about 40 GB under the data directory (1 MiB appends at the
+ * disk's speed), and deletes it at the end.
  */
 final class HttpBench {
     /**
