@@ -15,8 +15,8 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * What no server of afterme's format can skip for a body, and nothing more: its SHA-256 and CRC32C, its
- * bytes copied into the page cache of a file, and their writeback to disk started (as the daemon starts
+ * What no server of afterme's format can skip for a body, and nothing more: its SHA-256 and CRC32C
+ * (computed for what they cost, then dropped), its bytes copied into the page cache of a file, and their writeback to disk started (as the daemon starts
  * it, {@link PageCacheAdvice}). No fsync is waited for, no log kept, no writer thread: each request
  * takes its own range of the file, and the file is overwritten from its start once it reaches
  * {@value #WRAP_BYTES} bytes, so that it takes no more room however long the load runs. Without the
@@ -24,7 +24,7 @@ import org.eclipse.jetty.util.Callback;
  * handler would not pay for writing them.
  */
 final class HashingWrite {
-    static final long WRAP_BYTES = 1L << 30;
+    private static final long WRAP_BYTES = 1L << 30;
 
     private final Path file;
     private final FileChannel channel;
@@ -43,8 +43,8 @@ final class HashingWrite {
             done.failed(new IOException("the hashing handler takes only bodies with a Content-Length"));
             return;
         }
-        long from = next.getAndUpdate(n -> n + length > WRAP_BYTES ? length : n + length);
-        Content.copy(request, new Body(from + length > WRAP_BYTES ? 0 : from), done);
+        long end = next.updateAndGet(n -> n + length > WRAP_BYTES ? length : n + length);
+        Content.copy(request, new Body(end - length), done);
     }
 
     /** One body's hashes and place in the file. */
