@@ -1,5 +1,6 @@
 package afterme.format;
 
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -36,6 +37,15 @@ public final class Hashes {
 
     public static byte[] sha256(byte[] data) {
         return sha256(data, 0, data.length);
+    }
+
+    /** The SHA-256 of pieces read from each one's position to its limit, which are left as they are. */
+    public static byte[] sha256(ByteBuffer[] pieces) {
+        MessageDigest md = sha256();
+        for (ByteBuffer piece : pieces) {
+            md.update(piece.duplicate());
+        }
+        return md.digest();
     }
 
     public static String hex(byte[] bytes) {

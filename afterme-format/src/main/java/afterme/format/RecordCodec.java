@@ -58,18 +58,26 @@ public final class RecordCodec {
      * into {@code dst} whole: the writer's buffer is direct, and hashing or putting field by field
      * through a direct buffer cost twice the whole record.
      *
+     * <p>The payload comes in pieces, read from each one's position to its limit and left as they are: a
+     * large request body is held in pooled pieces off the heap, and the record is encoded from them.
+     *
      * @param chain in: the previous record's chain; out: this record's chain
      */
     public static void encode(ByteBuffer dst, long seq, long epochSecond, int nanos, byte[] zone, byte[] contentType,
-                              byte[] key, byte[] sha256, byte[] payload, byte[] chain, MessageDigest md, CRC32C crc) {
+                              byte[] key, byte[] sha256, ByteBuffer[] payload, byte[] chain, MessageDigest md,
+                              CRC32C crc) {
+        int size = 0;
+        for (ByteBuffer piece : payload) {
+            size = Math.addExact(size, piece.remaining());
+        }
         checkString("zone", zone, 1);
         checkString("content type", contentType, 0);
         checkString("idempotency key", key, 0);
         int chainAt = FIXED_LENGTH + zone.length + contentType.length + key.length;
         byte[] head = new byte[chainAt + Hashes.SHA256_BYTES];
         ByteBuffer h = ByteBuffer.wrap(head);
-        h.putInt(MAGIC).putInt(0).putInt(encodedLength(zone.length, contentType.length, key.length, payload.length))
-                .putInt(payload.length).putLong(seq).putLong(epochSecond).putInt(nanos).put(TYPE_DATA)
+        h.putInt(MAGIC).putInt(0).putInt(encodedLength(zone.length, contentType.length, key.length, size))
+                .putInt(size).putLong(seq).putLong(epochSecond).putInt(nanos).put(TYPE_DATA)
                 .put((byte) zone.length).put((byte) contentType.length).put((byte) key.length).put(sha256).put(zone)
                 .put(contentType).put(key);
         md.reset();
@@ -83,9 +91,14 @@ public final class RecordCodec {
         h.put(chain);
         crc.reset();
         crc.update(head, 8, head.length - 8);
-        crc.update(payload, 0, payload.length);
+        for (ByteBuffer piece : payload) {
+            crc.update(piece.duplicate());
+        }
         h.putInt(4, (int) crc.getValue());
-        dst.put(head).put(payload);
+        dst.put(head);
+        for (ByteBuffer piece : payload) {
+            dst.put(piece.duplicate());
+        }
     }
 
     private static void checkString(String what, byte[] value, int min) {

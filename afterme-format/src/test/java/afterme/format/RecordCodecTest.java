@@ -53,8 +53,8 @@ class RecordCodecTest {
             b.position(7);
             RecordCodec.encode(b, seq, sec, nanos, zone.getBytes(StandardCharsets.US_ASCII),
                     ct == null ? new byte[0] : ct.getBytes(StandardCharsets.US_ASCII),
-                    key == null ? new byte[0] : key.getBytes(StandardCharsets.UTF_8), Hashes.sha256(payload), payload,
-                    chain, md, crc);
+                    key == null ? new byte[0] : key.getBytes(StandardCharsets.UTF_8), Hashes.sha256(payload),
+                    new ByteBuffer[] {ByteBuffer.wrap(payload)}, chain, md, crc);
             int length = RecordCodec.frameLength(b, 7, b.capacity() - 7, crc);
             assertEquals(b.capacity() - 7, length);
             LogRecord r = RecordCodec.decode(b, 7, "s", 7);
@@ -79,6 +79,48 @@ class RecordCodecTest {
         ByteBuffer b = ByteBuffer.wrap(new SegmentBuilder().addText("hello").bytes());
         int avail = cut;
         assertEquals(RecordCodec.NEED_MORE, RecordCodec.frameLength(b, SegmentHeader.LENGTH, avail, new CRC32C()));
+    }
+
+    /**
+     * A payload held in pieces (direct or on the heap, some empty, cut anywhere, not starting at 0) encodes
+     * the same bytes as the payload whole, hashes to the same SHA-256, and leaves its pieces unread.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+    void payloadInPiecesEncodesTheSameBytesAsWhole(long seed) {
+        Random random = new Random(seed);
+        MessageDigest md = Hashes.newSha256();
+        CRC32C crc = new CRC32C();
+        byte[] payload = new byte[seed == 1 ? 1 << 20 : random.nextInt(300_000)];
+        random.nextBytes(payload);
+        List<ByteBuffer> pieces = new ArrayList<>();
+        for (int at = 0; at < payload.length || pieces.isEmpty(); ) {
+            int n = Math.min(payload.length - at, random.nextInt(4) == 0 ? 0 : 1 + random.nextInt(70_000));
+            ByteBuffer piece = random.nextBoolean() ? ByteBuffer.allocateDirect(n + 5) : ByteBuffer.allocate(n + 5);
+            piece.position(3).put(payload, at, n).flip().position(3);
+            pieces.add(piece);
+            at += n;
+        }
+        ByteBuffer[] held = pieces.toArray(ByteBuffer[]::new);
+        byte[] zone = "Europe/Paris".getBytes(StandardCharsets.US_ASCII);
+        byte[] key = "key".getBytes(StandardCharsets.US_ASCII);
+        int length = RecordCodec.encodedLength(zone.length, 0, key.length, payload.length);
+        ByteBuffer whole = ByteBuffer.allocate(length);
+        ByteBuffer fromPieces = ByteBuffer.allocateDirect(length);
+        byte[] chainWhole = new byte[32];
+        byte[] chainPieces = new byte[32];
+        byte[] sha256 = Hashes.sha256(payload);
+        RecordCodec.encode(whole, 9, 1_700_000_000, 5, zone, new byte[0], key, sha256,
+                new ByteBuffer[] {ByteBuffer.wrap(payload)}, chainWhole, md, crc);
+        RecordCodec.encode(fromPieces, 9, 1_700_000_000, 5, zone, new byte[0], key, Hashes.sha256(held), held,
+                chainPieces, md, crc);
+        assertEquals(length, fromPieces.position());
+        assertEquals(whole.flip(), fromPieces.flip());
+        assertArrayEquals(chainWhole, chainPieces);
+        assertArrayEquals(sha256, Hashes.sha256(held));
+        for (ByteBuffer piece : held) {
+            assertEquals(3, piece.position());
+        }
     }
 
     @org.junit.jupiter.api.Test

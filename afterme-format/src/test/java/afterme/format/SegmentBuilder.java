@@ -52,8 +52,8 @@ final class SegmentBuilder {
         offsets.add((long) buf.position());
         RecordCodec.encode(buf, seq++, epochSecond, 123_456_789, zone.getBytes(StandardCharsets.US_ASCII),
                 contentType == null ? new byte[0] : contentType.getBytes(StandardCharsets.US_ASCII),
-                key == null ? new byte[0] : key.getBytes(StandardCharsets.UTF_8), Hashes.sha256(payload), payload,
-                chain, md, crc);
+                key == null ? new byte[0] : key.getBytes(StandardCharsets.UTF_8), Hashes.sha256(payload),
+                new ByteBuffer[] {ByteBuffer.wrap(payload)}, chain, md, crc);
         count++;
         return this;
     }

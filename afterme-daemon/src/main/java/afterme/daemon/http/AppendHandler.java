@@ -47,6 +47,7 @@ final class AppendHandler {
     private final Limits limits;
     private final Executor executor;
     private final InflightBudget budget;
+    private final BodyPieces pieces;
 
     AppendHandler(Log log, Limits limits, Executor executor, Scheduler scheduler) {
         this.log = log;
@@ -54,6 +55,7 @@ final class AppendHandler {
         this.executor = executor;
         this.budget = new InflightBudget((int) Math.min(Integer.MAX_VALUE, limits.inflightBytes() >> 10), executor,
                 scheduler, BUDGET_WAIT_MILLIS);
+        this.pieces = new BodyPieces(limits.inflightBytes());
     }
 
     void handle(Request request, Response response, Callback callback, boolean batch) {
@@ -75,8 +77,9 @@ final class AppendHandler {
             Replies.error(response, callback, e.status, e.code, e.getMessage());
             return;
         }
-        // A batch is held twice while it is split into lines.
-        long held = (request.getLength() >= 0 ? request.getLength() : max) * (batch ? 2 : 1);
+        long length = request.getLength() >= 0 ? request.getLength() : max;
+        // A batch is held twice while it is split into lines; a large payload in whole pieces.
+        long held = batch ? 2 * length : BodyPieces.holds(request.getLength()) ? BodyPieces.heldBytes(length) : length;
         int kib = budget.kibFor(held);
         budget.acquire(kib,
                 () -> readAndAppend(request, response, callback, batch, max, kib, options),
@@ -86,35 +89,40 @@ final class AppendHandler {
 
     private void readAndAppend(Request request, Response response, Callback callback, boolean batch, long max,
                                int kib, Options options) {
-        AtomicBoolean released = new AtomicBoolean();
-        Runnable release = () -> {
-            if (released.compareAndSet(false, true)) {
-                budget.release(kib);
-            }
-        };
-        BodyReader.read(request, max, batch ? "batch" : "payload", body -> {
+        BodyReader.read(request, max, batch ? "batch" : "payload", batch ? null : pieces, body -> {
+            AtomicBoolean released = new AtomicBoolean();
+            Runnable release = () -> {
+                if (released.compareAndSet(false, true)) {
+                    body.release();
+                    budget.release(kib);
+                }
+            };
+            Append append;
             try {
                 checkDigest(options.digest(), body);
-                Append append = batch
+                append = batch
                         ? Append.of(lines(body.bytes()), options.contentType(), options.idempotencyKey(),
                                 options.expectedLastSeq(), options.ack(), true)
-                        : Append.of(body.bytes(), body.sha256(), options.contentType(), options.idempotencyKey(),
+                        : Append.of(body.pieces(), body.sha256(), options.contentType(), options.idempotencyKey(),
                                 options.expectedLastSeq(), options.ack());
-                append.written.whenComplete((r, f) -> release.run());
-                log.submit(append);
-                CompletableFuture<AppendResult> done = options.ack() == Ack.DURABLE ? append.durable : append.written;
-                done.whenCompleteAsync((result, failure) -> reply(response, callback, append, result, failure),
-                        executor);
             } catch (HttpError e) {
                 release.run();
                 Replies.error(response, callback, e.status, e.code, e.getMessage());
+                return;
             } catch (RuntimeException e) {
                 // This may run on a thread Jetty gave for the body: reply here, or the client would hang.
                 release.run();
                 Replies.error(response, callback, 500, "internal", e.toString());
+                return;
             }
+            // The writer reads the body until the append is written or has failed, and only then may its
+            // pieces be filled with another body.
+            append.written.whenComplete((r, f) -> release.run());
+            log.submit(append);
+            CompletableFuture<AppendResult> done = options.ack() == Ack.DURABLE ? append.durable : append.written;
+            done.whenCompleteAsync((result, failure) -> reply(response, callback, append, result, failure), executor);
         }, failure -> {
-            release.run();
+            budget.release(kib);
             HttpError e = failure instanceof HttpError h ? h : new HttpError(400, "bad_request", failure.toString());
             Replies.error(response, callback, e.status, e.code, e.getMessage());
         });

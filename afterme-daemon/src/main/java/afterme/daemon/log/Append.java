@@ -1,7 +1,9 @@
 package afterme.daemon.log;
 
 import afterme.format.Hashes;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -16,8 +18,11 @@ public final class Append {
     static final byte[] NONE = new byte[0];
     private static final long NO_EXPECTATION = -1;
 
-    /** Dropped by the writer once written, so that acknowledged payloads do not wait in memory for an fsync. */
-    private List<byte[]> payloads;
+    /**
+     * Each payload in pieces (see {@link afterme.format.RecordCodec#encode}); dropped by the writer once
+     * written, so that acknowledged payloads do not wait in memory for an fsync.
+     */
+    private List<ByteBuffer[]> payloads;
     private final int[] sizes;
     final byte[][] sha256s;
     final byte[] contentType;
@@ -30,7 +35,7 @@ public final class Append {
     public final CompletableFuture<AppendResult> durable = new CompletableFuture<>();
 
     /** @param sha256s the payloads' SHA-256s, in their order */
-    private Append(List<byte[]> payloads, byte[][] sha256s, String contentType, String idempotencyKey,
+    private Append(List<ByteBuffer[]> payloads, byte[][] sha256s, String contentType, String idempotencyKey,
                    long expectedLastSeq, boolean durableAck, boolean batch) {
         if (payloads.isEmpty()) {
             throw new IllegalArgumentException("an append carries at least one record");
@@ -40,7 +45,9 @@ public final class Append {
         this.sizes = new int[payloads.size()];
         long bytes = 0;
         for (int i = 0; i < payloads.size(); i++) {
-            sizes[i] = payloads.get(i).length;
+            for (ByteBuffer piece : payloads.get(i)) {
+                sizes[i] = Math.addExact(sizes[i], piece.remaining());
+            }
             bytes += sizes[i];
         }
         this.totalBytes = bytes;
@@ -52,21 +59,22 @@ public final class Append {
     }
 
     public static Append of(byte[] payload, Ack ack) {
-        return new Append(List.of(payload), new byte[][] {Hashes.sha256(payload)}, null, null, NO_EXPECTATION,
-                ack == Ack.DURABLE, false);
+        return new Append(List.<ByteBuffer[]>of(pieceOf(payload)), new byte[][] {Hashes.sha256(payload)}, null, null,
+                NO_EXPECTATION, ack == Ack.DURABLE, false);
     }
 
     /**
-     * One record whose SHA-256 the caller has already computed (the HTTP side has it from checking a
-     * Content-Digest, or computes it there); the other parameters as in
-     * {@link #of(List, String, String, long, Ack, boolean)}.
+     * One record held in pieces, whose SHA-256 the caller has already computed (the HTTP side has it from
+     * checking a Content-Digest, or computes it there); the other parameters as in
+     * {@link #of(List, String, String, long, Ack, boolean)}. The caller must leave the pieces alone until
+     * {@link #written} completes, whether it succeeds or fails: the writer reads them until then.
      */
-    public static Append of(byte[] payload, byte[] sha256, String contentType, String idempotencyKey,
+    public static Append of(ByteBuffer[] payload, byte[] sha256, String contentType, String idempotencyKey,
                             long expectedLastSeq, Ack ack) {
         if (sha256.length != Hashes.SHA256_BYTES) {
             throw new IllegalArgumentException("a SHA-256 is 32 bytes, not " + sha256.length);
         }
-        return new Append(List.of(payload), new byte[][] {sha256}, contentType, idempotencyKey,
+        return new Append(List.<ByteBuffer[]>of(payload.clone()), new byte[][] {sha256}, contentType, idempotencyKey,
                 expectedLastSeq < 0 ? NO_EXPECTATION : expectedLastSeq, ack == Ack.DURABLE, false);
     }
 
@@ -83,12 +91,13 @@ public final class Append {
     /** @param batch whether the caller asked for a batch (its reply names first and last seq even for one record) */
     public static Append of(List<byte[]> payloads, String contentType, String idempotencyKey, long expectedLastSeq,
                             Ack ack, boolean batch) {
-        List<byte[]> copy = List.copyOf(payloads);
-        byte[][] sha256s = new byte[copy.size()][];
+        List<ByteBuffer[]> pieces = new ArrayList<>(payloads.size());
+        byte[][] sha256s = new byte[payloads.size()][];
         for (int i = 0; i < sha256s.length; i++) {
-            sha256s[i] = Hashes.sha256(copy.get(i));
+            pieces.add(pieceOf(payloads.get(i)));
+            sha256s[i] = Hashes.sha256(payloads.get(i));
         }
-        return new Append(copy, sha256s, contentType, idempotencyKey,
+        return new Append(pieces, sha256s, contentType, idempotencyKey,
                 expectedLastSeq < 0 ? NO_EXPECTATION : expectedLastSeq, ack == Ack.DURABLE, batch);
     }
 
@@ -104,8 +113,12 @@ public final class Append {
         return sizes[index];
     }
 
+    private static ByteBuffer[] pieceOf(byte[] payload) {
+        return new ByteBuffer[] {ByteBuffer.wrap(payload)};
+    }
+
     /** The payloads, for the writer; null once written. */
-    List<byte[]> payloads() {
+    List<ByteBuffer[]> payloads() {
         return payloads;
     }
 

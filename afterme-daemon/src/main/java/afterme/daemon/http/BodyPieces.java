@@ -1,0 +1,50 @@
+package afterme.daemon.http;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.ArrayBlockingQueue;
+
+/**
+ * The pool of direct buffers that large request bodies are read into, so that they never sit on the heap.
+ *
+ * <p>Why: at 64 connections of 1 MiB bodies, a body held as one array is a humongous object to G1 (two
+ * whole 1 MiB regions under a 256 MiB heap), and enough of them at once keep G1 marking back to back;
+ * held in smaller arrays instead, they live through young collections (about 100 ms at that load) and are
+ * copied and promoted. Pooled off the heap they cost the collector nothing (BENCHMARKS.md, fourteenth
+ * session).
+ *
+ * <p>How much: the in-flight budget counts a body held here at its pieces' whole size, so the pieces in
+ * use never pass the budget; the pool keeps as many free pieces as the budget holds, so it allocates only
+ * when all are in use, and the direct memory it ever holds is bounded by the budget too.
+ */
+final class BodyPieces {
+    static final int PIECE_BYTES = 64 << 10;
+
+    private final ArrayBlockingQueue<ByteBuffer> free;
+
+    BodyPieces(long budgetBytes) {
+        this.free = new ArrayBlockingQueue<>((int) Math.max(1, Math.min(Integer.MAX_VALUE, budgetBytes / PIECE_BYTES)));
+    }
+
+    /** Whether a body of {@code length} bytes (-1 when unknown) is read into pieces rather than an array. */
+    static boolean holds(long length) {
+        return length >= PIECE_BYTES;
+    }
+
+    /** The bytes a body of {@code length} takes in pieces: whole pieces. */
+    static long heldBytes(long length) {
+        return (length + PIECE_BYTES - 1) / PIECE_BYTES * PIECE_BYTES;
+    }
+
+    /** An empty piece, ready to be filled. */
+    ByteBuffer take() {
+        ByteBuffer piece = free.poll();
+        return piece != null ? piece.clear() : ByteBuffer.allocateDirect(PIECE_BYTES);
+    }
+
+    /** Gives pieces back once nothing reads them any more. */
+    void give(ByteBuffer[] pieces) {
+        for (ByteBuffer piece : pieces) {
+            free.offer(piece);
+        }
+    }
+}
