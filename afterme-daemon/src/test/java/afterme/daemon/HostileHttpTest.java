@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.daemon.http.Limits;
 import afterme.daemon.log.Ack;
-import afterme.daemon.log.Log;
-import afterme.daemon.log.LogConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -69,8 +67,7 @@ class HostileHttpTest {
     private void restartWith(Limits limits) throws IOException {
         daemon.close();
         try {
-            daemon = Daemon.start(Log.open(LogConfig.defaults(dir)),
-                    new Daemon.HttpOptions("127.0.0.1", 0, limits, null, null, null, List.of()));
+            daemon = TestDaemon.start(dir, limits);
         } catch (Exception e) {
             throw new IOException("restarting the daemon failed", e);
         }

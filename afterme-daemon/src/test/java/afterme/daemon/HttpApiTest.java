@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.daemon.http.Limits;
 import afterme.daemon.log.Ack;
-import afterme.daemon.log.Log;
-import afterme.daemon.log.LogConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,8 +30,7 @@ class HttpApiTest {
 
     @BeforeEach
     void start() throws Exception {
-        daemon = Daemon.start(Log.open(LogConfig.defaults(dir)), new Daemon.HttpOptions("127.0.0.1", 0,
-                new Limits(1024, 4096, Ack.MEMORY), null, null, null, List.of()));
+        daemon = TestDaemon.start(dir, new Limits(1024, 4096, Ack.MEMORY));
     }
 
     @AfterEach

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.daemon.http.Limits;
 import afterme.daemon.log.Ack;
-import afterme.daemon.log.Log;
-import afterme.daemon.log.LogConfig;
 import afterme.format.LogVerifier;
 import afterme.format.Segments;
 import java.net.http.HttpClient;
@@ -50,9 +48,8 @@ class LargeBodiesTest {
     /** An in-flight budget of 4 MiB, so that the pool's pieces are taken, given back and reused all the time. */
     @BeforeEach
     void start() throws Exception {
-        daemon = Daemon.start(Log.open(LogConfig.defaults(dir)), new Daemon.HttpOptions("127.0.0.1", 0,
-                new Limits(2 << 20, 4 << 20, Ack.MEMORY, 4 << 20, Limits.DEFAULT_REQUESTS_PER_CONNECTION_SECOND),
-                null, null, null, List.of()));
+        daemon = TestDaemon.start(dir, new Limits(2 << 20, 4 << 20, Ack.MEMORY, 4 << 20,
+                Limits.DEFAULT_REQUESTS_PER_CONNECTION_SECOND));
     }
 
     @AfterEach

@@ -21,8 +21,16 @@ final class TestDaemon {
     }
 
     static Daemon start(Path dir, Tokens tokens, List<URI> webhooks) throws Exception {
-        return Daemon.start(Log.open(LogConfig.defaults(dir)), new Daemon.HttpOptions("127.0.0.1", 0,
-                new Limits(1024, 1 << 20, Ack.MEMORY), tokens, null, null, webhooks));
+        return start(dir, new Limits(1024, 1 << 20, Ack.MEMORY), tokens, webhooks);
+    }
+
+    static Daemon start(Path dir, Limits limits) throws Exception {
+        return start(dir, limits, null, List.of());
+    }
+
+    private static Daemon start(Path dir, Limits limits, Tokens tokens, List<URI> webhooks) throws Exception {
+        return Daemon.start(Log.open(LogConfig.defaults(dir)), new Daemon.HttpOptions("127.0.0.1", 0, limits, tokens,
+                null, null, webhooks));
     }
 
     static HttpResponse<String> post(Daemon d, String path, String body, String... headers) throws Exception {
