@@ -35,10 +35,23 @@ final class BodyPieces {
         return (length + PIECE_BYTES - 1) / PIECE_BYTES * PIECE_BYTES;
     }
 
-    /** An empty piece, ready to be filled. */
+    /**
+     * An empty piece, ready to be filled.
+     *
+     * @throws HttpError 503 when the JVM allows no more direct memory (its limit, by default the heap's
+     *                   maximum, can be set below the in-flight budget): that body is refused, not the daemon
+     */
     ByteBuffer take() {
         ByteBuffer piece = free.poll();
-        return piece != null ? piece.clear() : ByteBuffer.allocateDirect(PIECE_BYTES);
+        if (piece != null) {
+            return piece.clear();
+        }
+        try {
+            return ByteBuffer.allocateDirect(PIECE_BYTES);
+        } catch (OutOfMemoryError e) {
+            throw new HttpError(503, "busy", "no direct memory is left to hold the request body (" + e.getMessage()
+                    + "); retry later, or raise the JVM's -XX:MaxDirectMemorySize");
+        }
     }
 
     /** Gives pieces back once nothing reads them any more. */

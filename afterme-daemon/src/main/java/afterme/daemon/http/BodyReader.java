@@ -126,7 +126,13 @@ final class BodyReader implements Runnable {
             }
             ByteBuffer src = chunk.getByteBuffer();
             if (pool != null) {
-                fill(src);
+                try {
+                    fill(src);
+                } catch (HttpError e) {
+                    chunk.release();
+                    fail(e);
+                    return;
+                }
             } else if (exact != null) {
                 src.get(exact, (int) bytes, n);
             } else if (n > 0) {
