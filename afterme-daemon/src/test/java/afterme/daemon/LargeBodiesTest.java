@@ -11,6 +11,7 @@ import afterme.format.Segments;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -104,7 +105,8 @@ class LargeBodiesTest {
         for (Map.Entry<Long, byte[]> e : sent.entrySet()) {
             HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(daemon.uri().resolve("/v1/records/" + e.getKey()))
                     .build(), HttpResponse.BodyHandlers.ofByteArray());
-            assertEquals(200, r.statusCode());
+            assertEquals(200, r.statusCode(), () -> "seq " + e.getKey() + ": "
+                    + new String(r.body(), StandardCharsets.UTF_8));
             assertArrayEquals(e.getValue(), r.body(), "seq " + e.getKey());
         }
         assertTrue(LogVerifier.verify(Segments.list(dir), true).clean());
