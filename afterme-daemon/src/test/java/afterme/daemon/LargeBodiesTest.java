@@ -8,6 +8,8 @@ import afterme.daemon.http.Limits;
 import afterme.daemon.log.Ack;
 import afterme.format.LogVerifier;
 import afterme.format.Segments;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -110,6 +113,35 @@ class LargeBodiesTest {
             assertArrayEquals(e.getValue(), r.body(), "seq " + e.getKey());
         }
         assertTrue(LogVerifier.verify(Segments.list(dir), true).clean());
+    }
+
+    /**
+     * Clients that announce 1 MiB, send part of it into pieces and vanish: nothing is appended, and their
+     * room comes back (the budget holds four such bodies), so that whole bodies sent after them, into
+     * pieces the vanished ones filled, are stored as sent.
+     */
+    @Test
+    void bodiesCutOffMidwayAppendNothingAndGiveTheirRoomBack() throws Exception {
+        for (int i = 0; i < 8; i++) {
+            try (Socket s = new Socket(daemon.uri().getHost(), daemon.uri().getPort())) {
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: " + (1 << 20) + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                byte[] part = new byte[300_000];
+                Arrays.fill(part, (byte) 'x');
+                out.write(part);
+                out.flush();
+            }
+        }
+        Random random = new Random(3);
+        for (int i = 1; i <= 8; i++) {
+            byte[] body = new byte[1 << 20];
+            random.nextBytes(body);
+            HttpResponse<String> r = post(body);
+            assertEquals(200, r.statusCode(), r.body());
+            assertArrayEquals(body, daemon.log().read(i).payload());
+        }
+        assertEquals(8, daemon.log().lastSeq());
     }
 
     @Test
