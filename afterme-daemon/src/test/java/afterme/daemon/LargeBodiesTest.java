@@ -10,7 +10,6 @@ import afterme.format.LogVerifier;
 import afterme.format.Segments;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +46,6 @@ class LargeBodiesTest {
     @TempDir
     Path dir;
     private Daemon daemon;
-    private final HttpClient client = HttpClient.newHttpClient();
 
     /** An in-flight budget of 4 MiB, so that the pool's pieces are taken, given back and reused all the time. */
     @BeforeEach
@@ -67,7 +65,7 @@ class LargeBodiesTest {
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
-        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return TestDaemon.CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static byte[] sha256(byte[] bytes) throws Exception {
@@ -106,8 +104,8 @@ class LargeBodiesTest {
         }
         assertEquals(96, sent.size());
         for (Map.Entry<Long, byte[]> e : sent.entrySet()) {
-            HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(daemon.uri().resolve("/v1/records/" + e.getKey()))
-                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpRequest get = HttpRequest.newBuilder(daemon.uri().resolve("/v1/records/" + e.getKey())).build();
+            HttpResponse<byte[]> r = TestDaemon.CLIENT.send(get, HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(200, r.statusCode(), () -> "seq " + e.getKey() + ": "
                     + new String(r.body(), StandardCharsets.UTF_8));
             assertArrayEquals(e.getValue(), r.body(), "seq " + e.getKey());
