@@ -2,6 +2,7 @@ package afterme.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.daemon.log.Ack;
@@ -296,6 +297,18 @@ class ToolsIT {
         assertEquals(3, Proc.run("verify", tmp.resolve("nope").toString()).exit());
         assertEquals(3, Proc.run("tail", tmp.resolve("nope").toString()).exit());
         assertEquals(3, Proc.run("recover", tmp.resolve("nope").toString()).exit());
+        String data = tmp.resolve("never-created").toString();
+        // Each case: an option and its bad value, then the flag the message must name.
+        for (List<String> c : List.of(List.of("--max-payload", "3GiB", "--max-payload"),
+                List.of("--max-batch", "5GiB", "--max-batch"), List.of("--max-payload", "12XB", "--max-payload"),
+                List.of("--segment-size", "10", "--segment-size"), List.of("--ack", "maybe", "--ack"),
+                List.of("--flush-interval", "5parsecs", "--flush-interval"), List.of("--listen", "nohost", "--listen"),
+                List.of("--listen", "0.0.0.0:0", "--token-file"))) {
+            Proc.Result r = Proc.run("serve", "--data", data, c.get(0), c.get(1));
+            assertEquals(2, r.exit(), c + ": " + r);
+            assertTrue(r.stderr().contains(c.get(2)), c + " names " + c.get(2) + ": " + r.stderr());
+        }
+        assertFalse(Files.exists(tmp.resolve("never-created")), "a usage error creates no data directory");
         Proc.Result version = Proc.run("--version");
         assertEquals(0, version.exit());
         assertTrue(version.out().startsWith("afterme "));

@@ -33,6 +33,13 @@ import picocli.CommandLine.Option;
 /** {@code afterme serve}: opens the log and serves it over HTTP until SIGTERM or SIGINT. */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve a log over HTTP.")
 public final class ServeCommand implements Callable<Integer> {
+    /**
+     * The largest payload or batch body: a body is held in one array or one writer buffer, both indexed by
+     * an int, and a record's length field must hold its payload and header; 1 GiB is the default segment
+     * size and leaves room for both.
+     */
+    private static final long MAX_BODY_BYTES = 1L << 30;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -46,11 +53,11 @@ public final class ServeCommand implements Callable<Integer> {
     String ack = "memory";
 
     @Option(names = "--max-payload", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
-            description = "Largest record payload (default: 1MiB).")
+            description = "Largest record payload, at most 1GiB (default: 1MiB).")
     long maxPayload = 1L << 20;
 
     @Option(names = "--max-batch", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
-            description = "Largest batch body (default: 16MiB).")
+            description = "Largest batch body, at most 1GiB (default: 16MiB).")
     long maxBatch = 16L << 20;
 
     @Option(names = "--segment-size", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
@@ -152,6 +159,12 @@ public final class ServeCommand implements Callable<Integer> {
         };
         if (maxPayload < 0 || maxBatch < 0 || segmentSize < 1024 || flushBytes < 1 || dedupeWindow < 0) {
             throw usage("--segment-size must be at least 1KiB; sizes and --dedupe-window must not be negative");
+        }
+        if (maxPayload > MAX_BODY_BYTES) {
+            throw usage("--max-payload must be at most 1GiB, not " + maxPayload + " bytes");
+        }
+        if (maxBatch > MAX_BODY_BYTES) {
+            throw usage("--max-batch must be at most 1GiB, not " + maxBatch + " bytes");
         }
         if (tokenFile == null && !insecure && !isLoopback(host)) {
             throw usage("refusing to listen on " + host + " without --token-file; give --token-file, or --insecure"
