@@ -4,7 +4,6 @@ import afterme.daemon.log.Ack;
 import afterme.daemon.log.Append;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
-import afterme.daemon.log.WriterStats;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -85,7 +84,7 @@ final class EngineBench {
             load(log, payload, ack, appenders, WARMUP_NANOS, new AtomicLong());
             long turnsBefore = log.stats().batches.sum();
             long fsyncsBefore = fsyncs(log);
-            double fsyncSecondsBefore = log.stats().fsyncSeconds();
+            double fsyncSecondsBefore = log.stats().fsyncSeconds.sum();
             AtomicLong records = new AtomicLong();
             long start = System.nanoTime();
             List<long[]> latencies = load(log, payload, ack, appenders, RUN_NANOS, records);
@@ -94,7 +93,7 @@ final class EngineBench {
             if (System.getenv("AFTERME_BENCH_DEBUG") != null) {
                 System.err.printf("  %d records, %d writer turns, %d fsyncs taking %.2f s of %.2f s%n", records.get(),
                         log.stats().batches.sum() - turnsBefore, fsyncs(log) - fsyncsBefore,
-                        log.stats().fsyncSeconds() - fsyncSecondsBefore, seconds);
+                        log.stats().fsyncSeconds.sum() - fsyncSecondsBefore, seconds);
             }
             return new Result(rps, rps * size / 1e6, p50(latencies));
         } finally {
@@ -117,7 +116,7 @@ final class EngineBench {
     }
 
     private static long fsyncs(Log log) {
-        return log.stats().fsyncCumulative()[WriterStats.FSYNC_BUCKETS_SECONDS.length];
+        return log.stats().fsyncSeconds.count();
     }
 
     private static void appendUntil(Log log, byte[] payload, Ack ack, long deadline, AtomicLong records,

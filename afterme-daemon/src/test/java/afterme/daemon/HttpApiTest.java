@@ -15,7 +15,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -111,6 +113,52 @@ class HttpApiTest {
         try (var lines = client.send(req, HttpResponse.BodyHandlers.ofLines()).body()) {
             List<String> events = lines.filter(l -> l.startsWith("event:") || l.startsWith("id:")).limit(3).toList();
             assertEquals(List.of("event: durable", "event: record", "id: 2"), events);
+        }
+    }
+
+    /** Every family /metrics promises, with the values that the requests before it must have made. */
+    @Test
+    void metricsCountWhatHappened() throws Exception {
+        post("/v1/records?ack=durable", "{\"n\":1}", "Idempotency-Key", "k");
+        post("/v1/records", "{\"n\":1}", "Idempotency-Key", "k");
+        post("/v1/records/batch?ack=durable", "{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n");
+        post("/v1/records", "x", "Afterme-Expected-Last-Seq", "1");
+        post("/v1/records", "x".repeat(2000));
+        HttpRequest subscribe = HttpRequest.newBuilder(URI.create(daemon.uri() + "/v1/subscribe?from=1"))
+                .header("Accept", "text/event-stream").build();
+        try (var lines = client.send(subscribe, HttpResponse.BodyHandlers.ofLines()).body()) {
+            HttpResponse<String> r = get("/metrics");
+            assertEquals(200, r.statusCode());
+            assertTrue(r.headers().firstValue("Content-Type").orElseThrow().startsWith("text/plain"));
+            Map<String, Double> m = new HashMap<>();
+            for (String line : r.body().split("\n")) {
+                if (!line.startsWith("#")) {
+                    int space = line.lastIndexOf(' ');
+                    m.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+                }
+            }
+            assertEquals(2.0, m.get("afterme_appends_total"), r.body());
+            assertEquals(4.0, m.get("afterme_records_total"), r.body());
+            assertEquals(28.0, m.get("afterme_payload_bytes_total"), r.body());
+            assertEquals(1.0, m.get("afterme_duplicates_total"), r.body());
+            assertEquals(1.0, m.get("afterme_conflicts_total"), r.body());
+            assertTrue(m.get("afterme_errors_total{kind=\"http_4xx\"}") >= 2, r.body());
+            assertEquals(0.0, m.get("afterme_errors_total{kind=\"fsync\"}"), r.body());
+            assertTrue(m.get("afterme_fsync_seconds_count") >= 2, r.body());
+            assertEquals(m.get("afterme_fsync_seconds_count"), m.get("afterme_fsync_seconds_bucket{le=\"+Inf\"}"));
+            assertTrue(m.get("afterme_writer_batch_records_count") >= 3, r.body());
+            assertEquals(m.get("afterme_writer_batch_records_count"),
+                    m.get("afterme_writer_batch_records_bucket{le=\"+Inf\"}"));
+            assertTrue(m.get("afterme_writer_batch_records_bucket{le=\"2.0\"}")
+                    < m.get("afterme_writer_batch_records_bucket{le=\"4.0\"}"), "the batch of 3: " + r.body());
+            assertEquals(4.0, m.get("afterme_last_seq"), r.body());
+            assertEquals(4.0, m.get("afterme_durable_seq"), r.body());
+            assertEquals(0.0, m.get("afterme_durable_lag_records"), r.body());
+            assertEquals(1.0, m.get("afterme_segments"), r.body());
+            assertEquals(1.0, m.get("afterme_subscribers"), r.body());
+            assertEquals(1.0, m.get("afterme_writable"), r.body());
+            assertTrue(m.get("afterme_jvm_heap_used_bytes") > 0, r.body());
+            assertEquals(0.0, m.get("afterme_webhook_failures_total"), r.body());
         }
     }
 }

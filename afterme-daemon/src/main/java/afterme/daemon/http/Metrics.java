@@ -1,5 +1,6 @@
 package afterme.daemon.http;
 
+import afterme.daemon.log.Histogram;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.WriterStats;
 import afterme.daemon.subscribe.Subscriptions;
@@ -37,16 +38,9 @@ final class Metrics {
         b.append("afterme_errors_total{kind=\"fsync\"} ").append(s.fsyncErrors.sum()).append('\n');
         b.append("afterme_errors_total{kind=\"http_4xx\"} ").append(http.clientErrors.sum()).append('\n');
         b.append("afterme_errors_total{kind=\"http_5xx\"} ").append(http.serverErrors.sum()).append('\n');
-        b.append("# HELP afterme_fsync_seconds Time of each fdatasync.\n# TYPE afterme_fsync_seconds histogram\n");
-        long[] cumulative = s.fsyncCumulative();
-        for (int i = 0; i < WriterStats.FSYNC_BUCKETS_SECONDS.length; i++) {
-            b.append("afterme_fsync_seconds_bucket{le=\"").append(WriterStats.FSYNC_BUCKETS_SECONDS[i]).append("\"} ")
-                    .append(cumulative[i]).append('\n');
-        }
-        long total = cumulative[cumulative.length - 1];
-        b.append("afterme_fsync_seconds_bucket{le=\"+Inf\"} ").append(total).append('\n');
-        b.append("afterme_fsync_seconds_sum ").append(String.format(Locale.ROOT, "%.9f", s.fsyncSeconds())).append('\n');
-        b.append("afterme_fsync_seconds_count ").append(total).append('\n');
+        histogram(b, "afterme_fsync_seconds", "Time of each fdatasync.", s.fsyncSeconds);
+        histogram(b, "afterme_writer_batch_records", "Records the writer took together in one turn and wrote with "
+                + "one call.", s.batchRecords);
         gauge(b, "afterme_last_seq", "Last seq written.", log.lastSeq());
         gauge(b, "afterme_durable_seq", "Highest seq known to be on disk.", log.durableSeq());
         gauge(b, "afterme_durable_lag_records", "Records written but not yet fsynced.",
@@ -66,6 +60,20 @@ final class Metrics {
     private static void counter(StringBuilder b, String name, String help, long value) {
         b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name)
                 .append(" counter\n").append(name).append(' ').append(value).append('\n');
+    }
+
+    private static void histogram(StringBuilder b, String name, String help, Histogram h) {
+        b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name)
+                .append(" histogram\n");
+        double[] bounds = h.bounds();
+        long[] cumulative = h.cumulative();
+        for (int i = 0; i < bounds.length; i++) {
+            b.append(name).append("_bucket{le=\"").append(bounds[i]).append("\"} ").append(cumulative[i]).append('\n');
+        }
+        long count = cumulative[bounds.length];
+        b.append(name).append("_bucket{le=\"+Inf\"} ").append(count).append('\n');
+        b.append(name).append("_sum ").append(String.format(Locale.ROOT, "%.9f", h.sum())).append('\n');
+        b.append(name).append("_count ").append(count).append('\n');
     }
 
     private static void gauge(StringBuilder b, String name, String help, long value) {

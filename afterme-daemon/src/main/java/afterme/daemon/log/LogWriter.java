@@ -264,9 +264,12 @@ final class LogWriter implements Runnable {
         batch.add(first);
         queue.drainTo(batch, MAX_DRAIN);
         stats.batches.increment();
+        int records = 0;
         for (Append a : batch) {
             accept(a);
+            records += a.count();
         }
+        stats.batchRecords.observe(records);
         batch.clear();
         flush();
     }
