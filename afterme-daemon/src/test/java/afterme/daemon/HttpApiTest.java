@@ -146,11 +146,12 @@ class HttpApiTest {
             assertEquals(0.0, m.get("afterme_errors_total{kind=\"fsync\"}"), r.body());
             assertTrue(m.get("afterme_fsync_seconds_count") >= 2, r.body());
             assertEquals(m.get("afterme_fsync_seconds_count"), m.get("afterme_fsync_seconds_bucket{le=\"+Inf\"}"));
+            assertTrue(m.containsKey("afterme_fsync_seconds_bucket{le=\"0.0001\"}"), r.body());
             assertTrue(m.get("afterme_writer_batch_records_count") >= 3, r.body());
             assertEquals(m.get("afterme_writer_batch_records_count"),
                     m.get("afterme_writer_batch_records_bucket{le=\"+Inf\"}"));
-            assertTrue(m.get("afterme_writer_batch_records_bucket{le=\"2.0\"}")
-                    < m.get("afterme_writer_batch_records_bucket{le=\"4.0\"}"), "the batch of 3: " + r.body());
+            assertTrue(m.get("afterme_writer_batch_records_bucket{le=\"2\"}")
+                    < m.get("afterme_writer_batch_records_bucket{le=\"4\"}"), "the batch of 3: " + r.body());
             assertEquals(4.0, m.get("afterme_last_seq"), r.body());
             assertEquals(4.0, m.get("afterme_durable_seq"), r.body());
             assertEquals(0.0, m.get("afterme_durable_lag_records"), r.body());

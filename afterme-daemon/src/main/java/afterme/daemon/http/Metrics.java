@@ -6,6 +6,7 @@ import afterme.daemon.log.WriterStats;
 import afterme.daemon.subscribe.Subscriptions;
 import afterme.daemon.webhook.Webhooks;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.util.Locale;
 
 /** The Prometheus text exposition of {@code /metrics}. */
@@ -68,7 +69,9 @@ final class Metrics {
         double[] bounds = h.bounds();
         long[] cumulative = h.cumulative();
         for (int i = 0; i < bounds.length; i++) {
-            b.append(name).append("_bucket{le=\"").append(bounds[i]).append("\"} ").append(cumulative[i]).append('\n');
+            // As Prometheus's own clients write them: 0.0001 and 16384, not 1.0E-4 and 16384.0.
+            String le = BigDecimal.valueOf(bounds[i]).stripTrailingZeros().toPlainString();
+            b.append(name).append("_bucket{le=\"").append(le).append("\"} ").append(cumulative[i]).append('\n');
         }
         long count = cumulative[bounds.length];
         b.append(name).append("_bucket{le=\"+Inf\"} ").append(count).append('\n');
