@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,8 +48,23 @@ class WebhookTest {
             assertTrue(delivered.stream().anyMatch(b -> b.endsWith(expected)
                     && b.contains("\"log_id\":\"" + d.log().logId() + "\"")), "delivered: " + delivered);
             assertTrue(attempts.get() > 3, "the first three attempts failed and were retried");
+            // The daemon counts a delivery when the receiver's reply reaches it, just after the receiver
+            // has recorded it.
+            String deliveries = "\nafterme_webhook_deliveries_total " + delivered.size() + "\n";
+            String metrics = metrics(d);
+            while (!metrics.contains(deliveries) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                metrics = metrics(d);
+            }
+            assertTrue(metrics.contains(deliveries), metrics);
+            assertTrue(metrics.contains("\nafterme_webhook_failures_total 3\n"), metrics);
         } finally {
             receiver.stop(0);
         }
+    }
+
+    private static String metrics(Daemon d) throws Exception {
+        return TestDaemon.CLIENT.send(HttpRequest.newBuilder(d.uri().resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
     }
 }
