@@ -11,11 +11,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A webhook receiver that fails its first attempts still ends up with the latest durable_seq. */
+/**
+ * Webhooks: a receiver that fails its first attempts still ends up with the latest durable_seq, and one
+ * that hangs holds nothing back.
+ */
 class WebhookTest {
     @TempDir
     Path dir;
@@ -59,6 +65,40 @@ class WebhookTest {
             assertTrue(metrics.contains(deliveries), metrics);
             assertTrue(metrics.contains("\nafterme_webhook_failures_total 3\n"), metrics);
         } finally {
+            receiver.stop(0);
+        }
+    }
+
+    /**
+     * A receiver that takes the connection and never answers: durable appends go on being acknowledged
+     * (were the writer waiting on the hook, they would hang until the timeout), and the daemon closes.
+     */
+    @Test
+    @Timeout(60)
+    void aHookThatNeverAnswersDoesNotHoldAppendsBack() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.setExecutor(Executors.newCachedThreadPool());
+        receiver.createContext("/hook", exchange -> {
+            calls.incrementAndGet();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        receiver.start();
+        URI hook = URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
+        try (Daemon d = TestDaemon.start(dir, null, List.of(hook))) {
+            for (int i = 0; i < 200; i++) {
+                HttpResponse<String> r = TestDaemon.post(d, "/v1/records?ack=durable", "{\"i\":" + i + "}");
+                assertTrue(r.body().contains("\"durable\":true"), r.body());
+            }
+            assertTrue(calls.get() >= 1, "the hook was called, and hangs");
+        } finally {
+            release.countDown();
             receiver.stop(0);
         }
     }
