@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.HashMap;
@@ -113,6 +114,33 @@ class HttpApiTest {
         try (var lines = client.send(req, HttpResponse.BodyHandlers.ofLines()).body()) {
             List<String> events = lines.filter(l -> l.startsWith("event:") || l.startsWith("id:")).limit(3).toList();
             assertEquals(List.of("event: durable", "event: record", "id: 2"), events);
+        }
+    }
+
+    /** {@code records=none}: the durable messages alone, however many records there are to catch up on. */
+    @Test
+    void recordsNoneStreamsDurableMessagesOnly() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            post("/v1/records?ack=durable", "{\"n\":" + i + "}");
+        }
+        HttpRequest req = HttpRequest.newBuilder(URI.create(daemon.uri() + "/v1/subscribe?from=1&records=none"))
+                .header("Accept", "text/event-stream").build();
+        try (var lines = client.send(req, HttpResponse.BodyHandlers.ofLines()).body()) {
+            List<String> events = new ArrayList<>();
+            for (String line : (Iterable<String>) lines::iterator) {
+                if (line.startsWith("event:") || line.startsWith("data:")) {
+                    events.add(line);
+                }
+                // The durable message may come before the records caught up from disk: one more record,
+                // live, and its durable message, come after them all.
+                if (line.contains("\"durable_seq\":3")) {
+                    post("/v1/records?ack=durable", "{\"n\":4}");
+                } else if (line.contains("\"durable_seq\":4")) {
+                    break;
+                }
+            }
+            assertTrue(events.stream().noneMatch(e -> e.equals("event: record")), events.toString());
+            assertEquals("data: {\"type\":\"durable\",\"durable_seq\":4}", events.get(events.size() - 1));
         }
     }
 
