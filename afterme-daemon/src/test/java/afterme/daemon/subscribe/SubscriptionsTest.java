@@ -1,0 +1,73 @@
+package afterme.daemon.subscribe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import afterme.daemon.log.Ack;
+import afterme.daemon.log.Append;
+import afterme.daemon.log.Log;
+import afterme.daemon.log.LogConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The subscription machinery behind both transports, through a sink that records what it is given. */
+class SubscriptionsTest {
+    @TempDir
+    Path dir;
+
+    /** What a transport was asked to send, in order. */
+    private static final class RecordingSink implements EventSink {
+        final List<String> sent = new CopyOnWriteArrayList<>();
+        final CountDownLatch keepAlives = new CountDownLatch(2);
+
+        @Override
+        public void record(long seq, String json) {
+            sent.add("record " + seq);
+        }
+
+        @Override
+        public void durable(String json) {
+            sent.add(json);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void keepAlive() {
+            sent.add("keep-alive");
+            keepAlives.countDown();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** An idle subscription gets keep-alives at the interval, after what there was to catch up on. */
+    @Test
+    void anIdleSubscriptionIsKeptAlive() throws Exception {
+        try (Log log = Log.open(LogConfig.defaults(dir))) {
+            log.submit(Append.of("{}".getBytes(StandardCharsets.UTF_8), Ack.DURABLE)).durable.get();
+            Subscriptions subscriptions = new Subscriptions(log, 4, Duration.ofMillis(50));
+            RecordingSink sink = new RecordingSink();
+            try {
+                assertTrue(subscriptions.start(1, RecordsMode.DURABLE, sink));
+                assertTrue(sink.keepAlives.await(10, TimeUnit.SECONDS), "sent: " + sink.sent);
+                List<String> sent = List.copyOf(sink.sent);
+                assertTrue(sent.subList(0, sent.indexOf("keep-alive")).contains("record 1"), "sent: " + sent);
+                assertEquals(1, subscriptions.count());
+            } finally {
+                subscriptions.close();
+            }
+        }
+    }
+}
