@@ -3,7 +3,7 @@ package afterme.daemon.log;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.DoubleAdder;
 
-/** A Prometheus histogram: counts per bucket and a sum. Thread-safe (observed by one thread, read by any). */
+/** A Prometheus histogram: counts per bucket and a sum. Thread-safe; /metrics reads it while the writer observes. */
 public final class Histogram {
     private final double[] bounds;
     /** One count per bound, then the +Inf bucket. */
