@@ -2,6 +2,7 @@ package afterme.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.format.LogCursor;
@@ -56,6 +57,39 @@ class ServeIT {
             Proc.Result verify = Proc.run("verify", dir.toString());
             assertEquals(0, verify.exit(), "verify is safe while the daemon runs: " + verify);
             assertEquals(0, serve.terminate(), serve.stderr());
+        }
+    }
+
+    /**
+     * Tokens, right or wrong, in the right header or a mangled one, reach neither the daemon's output nor
+     * any reply, not even the replies that refuse them.
+     */
+    @Test
+    void tokensAppearNeitherInTheOutputNorInReplies() throws Exception {
+        Path tokens = tmp.resolve("tokens");
+        Files.writeString(tokens, "secret-writer-7f3a append\nsecret-reader-91bc read\n");
+        List<String> secrets = List.of("secret-writer-7f3a", "secret-reader-91bc", "guessed-secret-55e1");
+        StringBuilder replies = new StringBuilder();
+        try (ServeProcess serve = new ServeProcess(tmp.resolve("data"), "--token-file", tokens.toString())) {
+            for (String authorization : List.of("Bearer secret-writer-7f3a", "Bearer secret-reader-91bc",
+                    "Bearer guessed-secret-55e1", "bearer  guessed-secret-55e1", "Basic guessed-secret-55e1",
+                    "guessed-secret-55e1")) {
+                for (String path : List.of("/v1/records", "/v1/records/batch")) {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(serve.uri.resolve(path))
+                            .header("Authorization", authorization)
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"a\":1}")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    replies.append(r.statusCode()).append(' ').append(r.headers().map()).append(' ').append(r.body())
+                            .append('\n');
+                }
+            }
+            assertEquals(0, serve.terminate(), serve.stderr());
+            for (String secret : secrets) {
+                assertFalse(serve.stderr().contains(secret), "output: " + serve.stderr());
+                assertFalse(replies.toString().contains(secret), "replies: " + replies);
+            }
+            assertTrue(replies.toString().startsWith("200 "), "the writer's token appends: " + replies);
+            assertTrue(replies.toString().contains("401 ") && replies.toString().contains("403 "), replies.toString());
         }
     }
 
