@@ -8,15 +8,12 @@ import afterme.format.LogRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real full file system: a 1 MiB tmpfs. Mounting needs root (and a container that allows it); without
- * that the test is skipped and says why. The injected faults of FaultInjectionTest cover the same paths
- * everywhere.
+ * A real full file system: a 1 MiB tmpfs ({@link SmallTmpfs}). The injected faults of FaultInjectionTest
+ * cover the same paths everywhere.
  */
 class FullDiskTest {
     @TempDir
@@ -24,17 +21,9 @@ class FullDiskTest {
 
     @Test
     void aFullDiskFailsAppendsCleanlyAndTheyResumeWhenSpaceReturns() throws Exception {
-        Path mount = tmp.resolve("small");
-        Files.createDirectories(mount);
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString())
-                .redirectErrorStream(true).start();
-        boolean mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        Assumptions.assumeTrue(mounted, "cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): "
-                + new String(p.getInputStream().readAllBytes()).strip());
-        try {
-            Path dir = mount.resolve("data");
-            Path filler = mount.resolve("filler");
-            Files.write(filler, new byte[600 * 1024]);
+        try (SmallTmpfs fs = SmallTmpfs.mountOrSkip(tmp, "1m")) {
+            Path dir = fs.mount.resolve("data");
+            Path filler = fs.fill(600 * 1024);
             long acked = 0;
             AppendException full = null;
             try (Log log = Log.open(LogConfig.defaults(dir))) {
@@ -60,8 +49,6 @@ class FullDiskTest {
                 }
                 assertEquals(acked + 1, n);
             }
-        } finally {
-            new ProcessBuilder("umount", mount.toString()).start().waitFor(30, TimeUnit.SECONDS);
         }
     }
 }
