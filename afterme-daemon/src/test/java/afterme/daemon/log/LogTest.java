@@ -203,8 +203,12 @@ class LogTest {
             }
         }
         Path segment = dir.resolve(SegmentNames.name(1));
-        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap(new byte[] {0x55}), SegmentHeader.LENGTH + 90);
+        // Flipped, not overwritten: the byte there is a hash's, and writing a constant would leave it as it
+        // was one time in 256.
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            ch.read(one, SegmentHeader.LENGTH + 90);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) ~one.get(0)}), SegmentHeader.LENGTH + 90);
         }
         LogFormatException e = assertThrows(LogFormatException.class, () -> Log.open(config()));
         assertTrue(e.getMessage().contains("afterme verify") && e.getMessage().contains("afterme recover"),
