@@ -34,6 +34,13 @@ public final class LogCursor implements Closeable {
     private static final int RETRY = -3;
     /** {@link #frameOrEnd}: the cursor moved (past a trailer or an earlier record); look again. */
     private static final int NEXT = -4;
+    /**
+     * Times a frame that fails its checks in a segment being written is read again before its bytes are
+     * trusted. A read of a record can itself be torn: it copies page after page while the writer writes
+     * the same pages, and the writer can overtake it, so that one read finds the record's end written and
+     * a page before it still zeros. Each read again comes later, after the writer has moved on.
+     */
+    private static final int REREADS = 3;
 
     private final Path dir;
     private final boolean verifyHashes;
@@ -144,17 +151,17 @@ public final class LogCursor implements Closeable {
      * through the window at {@link #pos}; -1 when none is complete yet.
      */
     private int advance() throws IOException {
-        boolean reread = false;
+        int rereads = 0;
         while (true) {
             if (channel == null && !openSegmentHolding(nextSeq)) {
                 return -1;
             }
-            if (fillable && reread) {
+            if (fillable && rereads > 0) {
                 readEndAfresh();
             }
             int length;
             try {
-                length = frameOrEnd(reread);
+                length = frameOrEnd(rereads);
             } catch (EOFException e) {
                 if (!fillable) {
                     throw e;
@@ -164,18 +171,19 @@ public final class LogCursor implements Closeable {
                 return -1;
             }
             if (length == RETRY) {
-                reread = true;
+                rereads++;
+                Thread.yield();
                 continue;
             }
             if (length != NEXT) {
                 return length;
             }
-            reread = false;
+            rereads = 0;
         }
     }
 
     /** One step of {@link #advance}: a valid frame's length, -1 for none yet, or {@link #RETRY} or {@link #NEXT}. */
-    private int frameOrEnd(boolean reread) throws IOException {
+    private int frameOrEnd(int rereads) throws IOException {
         if (pos >= size || size - pos < RecordCodec.PREFIX) {
             // Only near the known end is the file asked again how long it has grown.
             size = channel.size();
@@ -185,7 +193,7 @@ public final class LogCursor implements Closeable {
             return -1;
         }
         if (fillable && window.fillAt(pos, size)) {
-            if (!reread) {
+            if (rereads == 0) {
                 return RETRY;
             }
             checkNotAbandoned();
@@ -206,13 +214,23 @@ public final class LogCursor implements Closeable {
             checkNotAbandoned();
             return -1;
         }
-        if (length == RecordCodec.INVALID && fillable && !reread) {
+        if (length == RecordCodec.INVALID && fillable && rereads < REREADS) {
             return RETRY;
         }
         if (length == RecordCodec.INVALID && fillable && isLastSegment() && beingWritten()) {
             return -1;
         }
-        if (length == RecordCodec.INVALID) {
+        if (length == RecordCodec.INVALID && fillable) {
+            // The last read may still have raced the writer, which may since have finished the record and
+            // sealed the segment: its bytes are final now, and read once more before they are called damage.
+            readEndAfresh();
+            length = window.frameAt(pos, size, crc);
+            if (length == RecordCodec.NEED_MORE) {
+                checkNotAbandoned();
+                return -1;
+            }
+        }
+        if (length < 0) {
             throw damage(ProblemKind.BAD_CHECKSUM, "record fails its CRC32C or framing checks");
         }
         b = window.buffer();
