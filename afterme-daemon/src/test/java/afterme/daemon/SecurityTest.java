@@ -62,6 +62,33 @@ class SecurityTest {
         }
     }
 
+    /**
+     * A refusal sent before the body is read says the connection closes, so that a client does not send
+     * its next request on it (Jetty closes a connection whose body was left unread); a refused request
+     * without a body keeps its connection.
+     */
+    @Test
+    void refusalsOfRequestsWithABodyCloseTheConnectionAndSaySo() throws Exception {
+        Path tokenFile = dir.resolve("tokens");
+        Files.writeString(tokenFile, "w-123 append\n");
+        try (Daemon d = TestDaemon.start(dir.resolve("data"), Tokens.load(tokenFile), List.of())) {
+            for (int i = 0; i < 50; i++) {
+                HttpResponse<String> post = TestDaemon.post(d, "/v1/records", "{\"i\":" + i + "}",
+                        "Authorization", "Bearer nope");
+                assertEquals(401, post.statusCode(), post.body());
+                assertEquals("close", post.headers().firstValue("Connection").orElse(null));
+                HttpResponse<String> badAck = TestDaemon.post(d, "/v1/records?ack=maybe", "{}", "Authorization",
+                        "Bearer w-123");
+                assertEquals(400, badAck.statusCode(), badAck.body());
+                assertEquals("close", badAck.headers().firstValue("Connection").orElse(null));
+            }
+            HttpResponse<String> get = TestDaemon.CLIENT.send(HttpRequest.newBuilder(d.uri().resolve("/v1/log"))
+                    .header("Authorization", "Bearer nope").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, get.statusCode());
+            assertTrue(get.headers().firstValue("Connection").isEmpty(), get.headers().map().toString());
+        }
+    }
+
     @Test
     void tlsRoundTrip() throws Exception {
         Path keystore = dir.resolve("keystore.p12");

@@ -70,21 +70,21 @@ public final class ApiHandler extends Handler.Abstract {
                 } else if (get) {
                     reads.range(request, response, callback);
                 } else {
-                    notAllowed(response, callback, "GET, POST");
+                    notAllowed(request, response, callback, "GET, POST");
                 }
             }
             case "/v1/records/batch" -> {
                 if (post) {
                     appends.handle(request, response, callback, true);
                 } else {
-                    notAllowed(response, callback, "POST");
+                    notAllowed(request, response, callback, "POST");
                 }
             }
             case "/v1/log" -> {
                 if (get) {
                     reads.describe(response, callback);
                 } else {
-                    notAllowed(response, callback, "GET");
+                    notAllowed(request, response, callback, "GET");
                 }
             }
             case "/healthz" -> health(response, callback);
@@ -97,9 +97,9 @@ public final class ApiHandler extends Handler.Abstract {
                 if (path.startsWith("/v1/records/") && get) {
                     reads.record(path.substring("/v1/records/".length()), response, callback);
                 } else if (path.startsWith("/v1/records/")) {
-                    notAllowed(response, callback, "GET");
+                    notAllowed(request, response, callback, "GET");
                 } else {
-                    Replies.error(response, callback, 404, "not_found", "no endpoint " + path);
+                    Replies.refuse(request, response, callback, 404, "not_found", "no endpoint " + path);
                 }
             }
         }
@@ -141,8 +141,8 @@ public final class ApiHandler extends Handler.Abstract {
         }
     }
 
-    private static void notAllowed(Response response, Callback callback, String allow) {
+    private static void notAllowed(Request request, Response response, Callback callback, String allow) {
         response.getHeaders().put(HttpHeader.ALLOW, allow);
-        Replies.error(response, callback, 405, "method_not_allowed", "use " + allow);
+        Replies.refuse(request, response, callback, 405, "method_not_allowed", "use " + allow);
     }
 }

@@ -68,13 +68,13 @@ final class AppendHandler {
                     batch ? null : contentType(request.getHeaders().get(HttpHeader.CONTENT_TYPE)),
                     request.getHeaders().get("Content-Digest"));
         } catch (HttpError e) {
-            Replies.error(response, callback, e.status, e.code, e.getMessage());
+            Replies.refuse(request, response, callback, e.status, e.code, e.getMessage());
             return;
         }
         long max = batch ? limits.maxBatchBytes() : limits.maxPayloadBytes();
         if (request.getLength() > max) {
             HttpError e = BodyReader.tooLarge(request.getLength(), max, batch ? "batch" : "payload");
-            Replies.error(response, callback, e.status, e.code, e.getMessage());
+            Replies.refuse(request, response, callback, e.status, e.code, e.getMessage());
             return;
         }
         long length = request.getLength() >= 0 ? request.getLength() : max;
@@ -83,7 +83,7 @@ final class AppendHandler {
         int kib = budget.kibFor(held);
         budget.acquire(kib,
                 () -> readAndAppend(request, response, callback, batch, max, kib, options),
-                () -> Replies.error(response, callback, 503, "busy",
+                () -> Replies.refuse(request, response, callback, 503, "busy",
                         "too many request bodies in memory; retry later"));
     }
 

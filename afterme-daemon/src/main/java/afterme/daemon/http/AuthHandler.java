@@ -34,13 +34,13 @@ public final class AuthHandler extends Handler.Wrapper {
         }
         if (roles == null) {
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"afterme\"");
-            Replies.error(response, callback, 401, "unauthorized",
+            Replies.refuse(request, response, callback, 401, "unauthorized",
                     header == null ? "this daemon needs 'Authorization: Bearer <token>'" : "unknown token");
             return true;
         }
         Tokens.Role needed = needed(request.getMethod(), path);
         if (!roles.contains(needed) && !roles.contains(Tokens.Role.ADMIN)) {
-            Replies.error(response, callback, 403, "forbidden", "this token lacks the '"
+            Replies.refuse(request, response, callback, 403, "forbidden", "this token lacks the '"
                     + needed.name().toLowerCase(Locale.ROOT) + "' role");
             return true;
         }

@@ -53,7 +53,7 @@ public final class ConnectionRateLimit extends Handler.Wrapper {
         }
         if (!bucket.take(perSecond, burst)) {
             response.getHeaders().put("Retry-After", "1");
-            Replies.error(response, callback, 429, "too_many_requests",
+            Replies.refuse(request, response, callback, 429, "too_many_requests",
                     "more than " + (long) perSecond + " requests/s on one connection; slow down or open another");
             return true;
         }

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
@@ -52,6 +53,19 @@ final class Replies {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.write(true, ByteBuffer.wrap(json(fields)), callback);
+    }
+
+    /**
+     * An error sent before the request's body is read. The body may still be on its way; Jetty, finding it
+     * unread once the reply is sent, closes the connection, and saying so in the reply keeps the client
+     * from sending its next request on a connection about to close.
+     */
+    static void refuse(Request request, Response response, Callback callback, int status, String code,
+                       String message) {
+        if (request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
+        error(response, callback, status, code, message);
     }
 
     static void error(Response response, Callback callback, int status, String code, String message) {
