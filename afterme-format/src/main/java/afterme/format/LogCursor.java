@@ -35,12 +35,13 @@ public final class LogCursor implements Closeable {
     /** {@link #frameOrEnd}: the cursor moved (past a trailer or an earlier record); look again. */
     private static final int NEXT = -4;
     /**
-     * Times a frame that fails its checks in a segment being written is read again before its bytes are
-     * trusted. A read of a record can itself be torn: it copies page after page while the writer writes
-     * the same pages, and the writer can overtake it, so that one read finds the record's end written and
-     * a page before it still zeros. Each read again comes later, after the writer has moved on.
+     * Times a frame that fails its checks in a segment being written is read again, at most, before it is
+     * called damage. A read of a record can itself be torn: it copies page after page while the writer
+     * writes the same pages, and the writer can overtake it, so that one read finds the record's end
+     * written and a page before it still zeros. Each read again comes later, after the writer has moved
+     * on (and may have sealed the segment, whose bytes are then final).
      */
-    private static final int REREADS = 3;
+    private static final int REREADS = 4;
 
     private final Path dir;
     private final boolean verifyHashes;
@@ -214,23 +215,17 @@ public final class LogCursor implements Closeable {
             checkNotAbandoned();
             return -1;
         }
-        if (length == RecordCodec.INVALID && fillable && rereads < REREADS) {
+        if (length == RecordCodec.INVALID && fillable && rereads == 0) {
             return RETRY;
         }
         if (length == RecordCodec.INVALID && fillable && isLastSegment() && beingWritten()) {
             return -1;
         }
-        if (length == RecordCodec.INVALID && fillable) {
-            // The last read may still have raced the writer, which may since have finished the record and
-            // sealed the segment: its bytes are final now, and read once more before they are called damage.
-            readEndAfresh();
-            length = window.frameAt(pos, size, crc);
-            if (length == RecordCodec.NEED_MORE) {
-                checkNotAbandoned();
-                return -1;
-            }
+        if (length == RecordCodec.INVALID && fillable && rereads < REREADS) {
+            // A torn read, or a record finished and its segment sealed since: read afresh, all checks again.
+            return RETRY;
         }
-        if (length < 0) {
+        if (length == RecordCodec.INVALID) {
             throw damage(ProblemKind.BAD_CHECKSUM, "record fails its CRC32C or framing checks");
         }
         b = window.buffer();
