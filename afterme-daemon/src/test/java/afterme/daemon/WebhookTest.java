@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -78,8 +79,9 @@ class WebhookTest {
     void aHookThatNeverAnswersDoesNotHoldAppendsBack() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger calls = new AtomicInteger();
+        ExecutorService receiverThreads = Executors.newCachedThreadPool();
         HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        receiver.setExecutor(Executors.newCachedThreadPool());
+        receiver.setExecutor(receiverThreads);
         receiver.createContext("/hook", exchange -> {
             calls.incrementAndGet();
             try {
@@ -100,6 +102,7 @@ class WebhookTest {
         } finally {
             release.countDown();
             receiver.stop(0);
+            receiverThreads.shutdown();
         }
     }
 
