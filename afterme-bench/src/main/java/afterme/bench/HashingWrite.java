@@ -16,12 +16,12 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * What no server of afterme's format can skip for a body, and nothing more: its SHA-256 and CRC32C
- * (computed for what they cost, then dropped), its bytes copied into the page cache of a file, and their writeback to disk started (as the daemon starts
- * it, {@link PageCacheAdvice}). No fsync is waited for, no log kept, no writer thread: each request
- * takes its own range of the file, and the file is overwritten from its start once it reaches
- * {@value #WRAP_BYTES} bytes, so that it takes no more room however long the load runs. Without the
- * writeback, pages overwritten before the kernel got to them would never reach the disk, and the
- * handler would not pay for writing them.
+ * (computed for what they cost, then dropped), its bytes copied into the page cache of a file, and
+ * their writeback to disk started (as the daemon starts it, {@link PageCacheAdvice}). No fsync is
+ * waited for, no log kept, no writer thread: each request takes its own range of the file, and the
+ * file is overwritten from its start once it reaches {@value #WRAP_BYTES} bytes, so that it takes no
+ * more room however long the load runs. Without the writeback, pages overwritten before the kernel got
+ * to them would never reach the disk, and the handler would not pay for writing them.
  */
 final class HashingWrite {
     private static final long WRAP_BYTES = 1L << 30;
