@@ -2,6 +2,7 @@ package afterme.cli;
 
 import afterme.daemon.ServeCommand;
 import afterme.dump.DumpCommand;
+import afterme.forward.ForwardCommand;
 import afterme.recover.RecoverCommand;
 import afterme.tail.TailCommand;
 import afterme.verify.VerifyCommand;
@@ -33,6 +34,7 @@ public final class Afterme implements Runnable {
         TOOLS.put("dump", DumpCommand::new);
         TOOLS.put("verify", VerifyCommand::new);
         TOOLS.put("recover", RecoverCommand::new);
+        TOOLS.put("forward", ForwardCommand::new);
     }
 
     @CommandLine.Spec

@@ -10,6 +10,8 @@ import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
 import afterme.daemon.subscribe.Subscriptions;
 import afterme.daemon.webhook.Webhooks;
+import afterme.daemon.forward.Forwarders;
+import afterme.forward.ForwarderConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -34,7 +36,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class Daemon implements AutoCloseable {
     /** How the HTTP side is set up; TLS fields are null for plain HTTP. */
     public record HttpOptions(String host, int port, Limits limits, Tokens tokens, Path tlsKeystore,
-                              String tlsPassword, List<URI> webhooks) {
+                              String tlsPassword, List<URI> webhooks, List<ForwarderConfig> forwards) {
     }
 
     /**
@@ -59,6 +61,7 @@ public final class Daemon implements AutoCloseable {
     private final ServerConnector connector;
     private final Subscriptions subscriptions;
     private final Webhooks webhooks;
+    private final Forwarders forwarders;
 
     private Daemon(Log log, HttpOptions options) {
         this.log = log;
@@ -84,7 +87,9 @@ public final class Daemon implements AutoCloseable {
         server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
         this.subscriptions = new Subscriptions(log, MAX_SUBSCRIBERS, Duration.ofSeconds(15));
         this.webhooks = new Webhooks(log, options.webhooks());
-        Handler api = new ApiHandler(log, options.limits(), subscriptions, webhooks, pool, server.getScheduler());
+        this.forwarders = new Forwarders(log, options.forwards(), java.time.Clock.systemUTC());
+        Handler api = new ApiHandler(log, options.limits(), subscriptions, webhooks, forwarders, pool,
+                server.getScheduler());
         Handler withWebSocket = WebSocketSubscribe.upgradeHandler(server, subscriptions, api);
         Handler guarded = options.tokens() == null ? withWebSocket : new AuthHandler(options.tokens(), withWebSocket);
         double rate = options.limits().requestsPerConnectionSecond();
@@ -144,8 +149,9 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, lets in-flight requests finish (GracefulHandler), ends subscriptions, then lets the
-     * writer finish and fsync what it accepted.
+     * Stops accepting, lets in-flight requests finish (GracefulHandler), ends subscriptions, gives the
+     * forwarders a few seconds to collect their confirms and write their checkpoints, then lets the writer
+     * finish and fsync what it accepted.
      */
     @Override
     public void close() throws IOException {
@@ -158,6 +164,7 @@ public final class Daemon implements AutoCloseable {
             throw new IOException("stopping the HTTP server failed", e);
         } finally {
             webhooks.close();
+            forwarders.close();
             log.close();
         }
     }

@@ -22,7 +22,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
+import afterme.forward.ForwardSpec;
+import afterme.forward.ForwarderConfig;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -39,6 +43,8 @@ public final class ServeCommand implements Callable<Integer> {
      * size and leaves room for both.
      */
     private static final long MAX_BODY_BYTES = 1L << 30;
+    /** Forwarders are woken when durable_seq advances; this is only the fallback if a wake-up were missed. */
+    private static final Duration FORWARDER_IDLE_WAIT = Duration.ofSeconds(1);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -77,6 +83,12 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--webhook", paramLabel = "URL", description = "POST durable_seq here (repeatable).")
     List<URI> webhooks = new ArrayList<>();
+
+    @Option(names = "--forward", paramLabel = "NAME=URI", description = "Forward every durable record to a broker"
+            + " (repeatable): amqp://HOST:PORT/VHOST?exchange=E&routing_key=K, nats://HOST:PORT?subject=S,"
+            + " kafka://HOST:PORT?topic=T; the URI may add from=start|end|SEQ, on_reject=stop|dead-letter and"
+            + " credentials_file=PATH.")
+    List<String> forwards = new ArrayList<>();
 
     @Option(names = "--token-file", paramLabel = "FILE", description = "Bearer tokens: lines '<token> <role>[,<role>]'.")
     Path tokenFile;
@@ -186,7 +198,25 @@ public final class ServeCommand implements Callable<Integer> {
             password = Files.readString(tlsPasswordFile, StandardCharsets.UTF_8).strip();
         }
         return new Daemon.HttpOptions(host, port, new Limits(maxPayload, maxBatch, defaultAck), tokens, tlsKeystore,
-                password, webhooks);
+                password, webhooks, forwarders());
+    }
+
+    private List<ForwarderConfig> forwarders() throws IOException {
+        List<ForwarderConfig> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (String spec : forwards) {
+            ForwarderConfig c;
+            try {
+                c = ForwardSpec.parse(spec, FORWARDER_IDLE_WAIT);
+            } catch (IllegalArgumentException e) {
+                throw usage("--forward: " + e.getMessage());
+            }
+            if (!names.add(c.name())) {
+                throw usage("--forward: two forwarders are named '" + c.name() + "'; each needs a name of its own");
+            }
+            out.add(c);
+        }
+        return out;
     }
 
     private static boolean isLoopback(String host) {

@@ -108,7 +108,7 @@ class SecurityTest {
         ssl.init(null, tmf.getTrustManagers(), null);
         HttpClient client = HttpClient.newBuilder().sslContext(ssl).build();
         try (Daemon d = Daemon.start(Log.open(LogConfig.defaults(dir.resolve("data"))), new Daemon.HttpOptions(
-                "127.0.0.1", 0, new Limits(1024, 4096, Ack.MEMORY), null, keystore, "s3cret", List.of()))) {
+                "127.0.0.1", 0, new Limits(1024, 4096, Ack.MEMORY), null, keystore, "s3cret", List.of(), List.of()))) {
             assertEquals("https", d.uri().getScheme());
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(d.uri().resolve("/v1/records?ack=durable"))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"secure\":true}")).build(),

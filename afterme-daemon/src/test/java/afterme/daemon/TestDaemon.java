@@ -30,7 +30,7 @@ final class TestDaemon {
 
     private static Daemon start(Path dir, Limits limits, Tokens tokens, List<URI> webhooks) throws Exception {
         return Daemon.start(Log.open(LogConfig.defaults(dir)), new Daemon.HttpOptions("127.0.0.1", 0, limits, tokens,
-                null, null, webhooks));
+                null, null, webhooks, List.of()));
     }
 
     static HttpResponse<String> post(Daemon d, String path, String body, String... headers) throws Exception {

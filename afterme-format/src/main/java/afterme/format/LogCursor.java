@@ -76,6 +76,21 @@ public final class LogCursor implements Closeable {
         this.verifyHashes = verifyHashes;
     }
 
+    /** The last seq of the log in {@code dir}, 0 when empty: a walk of the last segment only, without payloads. */
+    public static long lastSeq(Path dir) throws IOException {
+        List<Path> segments = Segments.list(dir);
+        if (segments.isEmpty()) {
+            return 0;
+        }
+        long seq = SegmentNames.firstSeq(segments.get(segments.size() - 1)) - 1;
+        try (LogCursor c = new LogCursor(dir, seq + 1, false)) {
+            for (RecordKey r = c.nextKey(); r != null; r = c.nextKey()) {
+                seq = r.seq();
+            }
+        }
+        return seq;
+    }
+
     /** The seq the next record will carry. */
     public long nextSeq() {
         return nextSeq;

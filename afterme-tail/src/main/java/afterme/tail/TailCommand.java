@@ -5,9 +5,6 @@ import afterme.format.LogFormatException;
 import afterme.format.LogRecord;
 import afterme.format.PayloadMode;
 import afterme.format.RecordJson;
-import afterme.format.RecordKey;
-import afterme.format.SegmentNames;
-import afterme.format.Segments;
 import afterme.format.TimeSeek;
 import afterme.format.cli.CommandLines;
 import afterme.format.cli.Converters;
@@ -18,7 +15,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -147,22 +143,7 @@ public final class TailCommand implements Callable<Integer> {
         if (n < 0) {
             return 1;
         }
-        return Math.max(1, lastSeq(dir) - n + 1);
-    }
-
-    /** The last seq of the log: a walk of the last segment only, without decoding its payloads. */
-    static long lastSeq(Path dir) throws IOException {
-        List<Path> segments = Segments.list(dir);
-        if (segments.isEmpty()) {
-            return 0;
-        }
-        long seq = SegmentNames.firstSeq(segments.get(segments.size() - 1)) - 1;
-        try (LogCursor c = new LogCursor(dir, seq + 1, false)) {
-            for (RecordKey r = c.nextKey(); r != null; r = c.nextKey()) {
-                seq = r.seq();
-            }
-        }
-        return seq;
+        return Math.max(1, LogCursor.lastSeq(dir) - n + 1);
     }
 
     static PayloadMode parseMode(CommandLine cl, String value) {

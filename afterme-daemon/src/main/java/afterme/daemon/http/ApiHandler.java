@@ -1,5 +1,6 @@
 package afterme.daemon.http;
 
+import afterme.daemon.forward.Forwarders;
 import afterme.daemon.log.Log;
 import afterme.daemon.subscribe.RecordsMode;
 import afterme.daemon.subscribe.SseSink;
@@ -24,15 +25,17 @@ public final class ApiHandler extends Handler.Abstract {
     private final ReadHandler reads;
     private final Subscriptions subscriptions;
     private final Metrics metrics;
+    private final Forwarders forwarders;
     private final HttpStats stats = new HttpStats();
 
     public ApiHandler(Log log, Limits limits, Subscriptions subscriptions, afterme.daemon.webhook.Webhooks webhooks,
-                      Executor executor, Scheduler scheduler) {
+                      Forwarders forwarders, Executor executor, Scheduler scheduler) {
         this.log = log;
         this.appends = new AppendHandler(log, limits, executor, scheduler);
         this.reads = new ReadHandler(log);
         this.subscriptions = subscriptions;
-        this.metrics = new Metrics(log, subscriptions, webhooks, stats);
+        this.forwarders = forwarders;
+        this.metrics = new Metrics(log, subscriptions, webhooks, forwarders, stats);
     }
 
     @Override
@@ -93,6 +96,13 @@ public final class ApiHandler extends Handler.Abstract {
                 response.write(true, ByteBuffer.wrap(metrics.render().getBytes(StandardCharsets.UTF_8)), callback);
             }
             case "/v1/subscribe" -> subscribe(request, response, callback);
+            case "/v1/forwarders" -> {
+                if (get) {
+                    Replies.sendBytes(response, callback, 200, ForwardersJson.render(forwarders.views()));
+                } else {
+                    notAllowed(request, response, callback, "GET");
+                }
+            }
             default -> {
                 if (path.startsWith("/v1/records/") && get) {
                     reads.record(path.substring("/v1/records/".length()), response, callback);

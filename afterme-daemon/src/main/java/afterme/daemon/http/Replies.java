@@ -50,9 +50,14 @@ final class Replies {
     }
 
     static void send(Response response, Callback callback, int status, Map<String, Object> fields) {
+        sendBytes(response, callback, status, json(fields));
+    }
+
+    /** A reply whose body is JSON already rendered. */
+    static void sendBytes(Response response, Callback callback, int status, byte[] json) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        response.write(true, ByteBuffer.wrap(json(fields)), callback);
+        response.write(true, ByteBuffer.wrap(json), callback);
     }
 
     /**

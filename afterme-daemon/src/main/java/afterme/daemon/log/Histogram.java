@@ -11,12 +11,12 @@ public final class Histogram {
     private final DoubleAdder sum = new DoubleAdder();
 
     /** @param bounds the buckets' upper bounds ({@code le}), ascending */
-    Histogram(double... bounds) {
+    public Histogram(double... bounds) {
         this.bounds = bounds.clone();
         this.counts = new AtomicLongArray(bounds.length + 1);
     }
 
-    void observe(double value) {
+    public void observe(double value) {
         int i = 0;
         while (i < bounds.length && value > bounds[i]) {
             i++;

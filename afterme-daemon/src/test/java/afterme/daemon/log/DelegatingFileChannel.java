@@ -12,10 +12,10 @@ import java.nio.channels.WritableByteChannel;
  * A FileChannel that passes everything to a real one; test storages override the calls that change a
  * file (positional write, force, truncate) to fail them or to record them.
  */
-abstract class DelegatingFileChannel extends FileChannel {
+public abstract class DelegatingFileChannel extends FileChannel {
     protected final FileChannel inner;
 
-    DelegatingFileChannel(FileChannel inner) {
+    protected DelegatingFileChannel(FileChannel inner) {
         this.inner = inner;
     }
 

@@ -1,0 +1,54 @@
+package afterme.forward;
+
+import java.time.Duration;
+import java.util.function.LongSupplier;
+
+/**
+ * How one forwarder runs.
+ *
+ * @param windowRecords  records sent and not yet confirmed, at most
+ * @param windowBytes    payload bytes sent and not yet confirmed, at most (one record may exceed it alone)
+ * @param confirmTimeout how long the oldest unconfirmed record may wait before the connection is called dead
+ * @param backoffMax     the longest wait between reconnections
+ * @param grace          how long closing waits for outstanding confirms before it writes the checkpoint
+ * @param idleWait       how long the forwarder sleeps when there is nothing to send and nobody wakes it
+ * @param nanoTime       the clock for timeouts, backoff and confirm latency
+ */
+public record ForwarderConfig(String name, SinkTarget target, StartAt startAt, OnReject onReject,
+                              int windowRecords, long windowBytes, Duration confirmTimeout, Duration backoffMax,
+                              Duration grace, Duration idleWait, LongSupplier nanoTime) {
+    /**
+     * Enough unconfirmed records that a broker's confirm round trip never leaves the forwarder idle: at
+     * 1 KiB, RabbitMQ confirms arrive in groups of a few hundred (BENCHMARKS.md, forwarding).
+     */
+    public static final int DEFAULT_WINDOW_RECORDS = 1000;
+    /** Bounds the memory a forwarder holds for unconfirmed records, whatever their size. */
+    public static final long DEFAULT_WINDOW_BYTES = 8L << 20;
+
+    public ForwarderConfig {
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
+            throw new IllegalArgumentException("a forwarder's name is letters, digits, '.', '_' and '-' (not "
+                    + "first), up to 100: '" + name + "'");
+        }
+        if (windowRecords < 1 || windowBytes < 1) {
+            throw new IllegalArgumentException("the window must hold at least one record and one byte");
+        }
+    }
+
+    /** The defaults, for a forwarder woken when records become durable ({@code idleWait} is then a fallback). */
+    public static ForwarderConfig of(String name, SinkTarget target, StartAt startAt, OnReject onReject,
+                                     Duration idleWait) {
+        return new ForwarderConfig(name, target, startAt, onReject, DEFAULT_WINDOW_RECORDS, DEFAULT_WINDOW_BYTES,
+                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(3), idleWait, System::nanoTime);
+    }
+
+    public ForwarderConfig withWindow(int records, long bytes) {
+        return new ForwarderConfig(name, target, startAt, onReject, records, bytes, confirmTimeout, backoffMax, grace,
+                idleWait, nanoTime);
+    }
+
+    public ForwarderConfig withTimeouts(Duration confirm, Duration backoff, Duration closeGrace) {
+        return new ForwarderConfig(name, target, startAt, onReject, windowRecords, windowBytes, confirm, backoff,
+                closeGrace, idleWait, nanoTime);
+    }
+}
