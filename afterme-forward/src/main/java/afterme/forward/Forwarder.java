@@ -373,7 +373,9 @@ public final class Forwarder implements AutoCloseable {
      * @return whether anything was sent
      */
     private boolean fill() throws IOException, Halt {
-        if (closing) {
+        if (closing || inflight.stream().anyMatch(p -> p.future.isCompletedExceptionally())) {
+            // A record failed and waits behind earlier ones for its turn: nothing after it goes meanwhile, so
+            // that the broker never gets a record before an earlier one it has not taken.
             return false;
         }
         long limit = source.readableSeq();
@@ -402,8 +404,8 @@ public final class Forwarder implements AutoCloseable {
             source.makeDurable(segments);
             for (LogRecord r : batch) {
                 if (!send(r)) {
-                    // Refused or failed before it left: nothing after it goes, so that the broker never gets a
-                    // record before an earlier one. The next turn deals with it; reading goes on after it.
+                    // Refused or failed before it left: nothing after it goes (see above). Reading goes on after
+                    // it once it is dealt with.
                     if (r != batch.get(batch.size() - 1)) {
                         cursor.close();
                         cursor = source.cursor(r.seq() + 1);

@@ -33,7 +33,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -57,8 +56,14 @@ class ForwarderTest {
         return "b" + UUID.randomUUID().toString().replace("-", "");
     }
 
-    static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        while (!condition.getAsBoolean()) {
+    /** A condition a test waits for; the test's own timeout bounds the wait. */
+    @FunctionalInterface
+    interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    static void await(Condition condition, String what) throws Exception {
+        while (!condition.holds()) {
             Thread.sleep(5);
         }
     }

@@ -1,0 +1,109 @@
+package afterme.daemon.forward;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * A real single-node Kafka (KRaft, broker and controller in one) in a JVM of its own, started once per test
+ * run from the Kafka jars on the test class path, on free ports with its own directory; stopped when the
+ * test JVM exits, and stoppable in between to play a broker that dies.
+ */
+final class KafkaBroker {
+    /** Larger than afterme's default --max-payload with its headers, so that 1 MiB records pass. */
+    static final int MAX_MESSAGE_BYTES = 2 << 20;
+
+    private static KafkaBroker running;
+
+    private final Path dir;
+    private final int port;
+    private final Path config;
+    private Process process;
+
+    private KafkaBroker(Path dir, int port, Path config) {
+        this.dir = dir;
+        this.port = port;
+        this.config = config;
+    }
+
+    /** The broker of this test run, started on first use. */
+    static synchronized KafkaBroker get() throws Exception {
+        if (running == null) {
+            Path dir = Files.createTempDirectory("afterme-kafka");
+            int port = Brokers.freePort();
+            int controller = Brokers.freePort();
+            Properties p = new Properties();
+            p.put("process.roles", "broker,controller");
+            p.put("node.id", "1");
+            p.put("controller.quorum.voters", "1@127.0.0.1:" + controller);
+            p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller);
+            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+            p.put("controller.listener.names", "CONTROLLER");
+            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            p.put("inter.broker.listener.name", "PLAINTEXT");
+            p.put("log.dirs", dir.resolve("logs").toString());
+            p.put("num.partitions", "1");
+            p.put("auto.create.topics.enable", "true");
+            p.put("offsets.topic.replication.factor", "1");
+            p.put("transaction.state.log.replication.factor", "1");
+            p.put("transaction.state.log.min.isr", "1");
+            p.put("share.coordinator.state.topic.replication.factor", "1");
+            p.put("share.coordinator.state.topic.min.isr", "1");
+            p.put("group.initial.rebalance.delay.ms", "0");
+            p.put("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
+            Path config = dir.resolve("server.properties");
+            try (var w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
+                p.store(w, null);
+            }
+            KafkaBroker b = new KafkaBroker(dir, port, config);
+            b.run("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c", config.toString())
+                    .waitFor();
+            b.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(b::stop));
+            running = b;
+        }
+        return running;
+    }
+
+    String bootstrap() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** Starts the broker (again) on the same port and directory, and waits until it serves. */
+    void start() throws Exception {
+        process = run("kafka.Kafka", config.toString());
+        Brokers.waitFor(port, 120);
+        Properties a = new Properties();
+        a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        try (Admin admin = Admin.create(a)) {
+            admin.describeCluster().nodes().get();
+        }
+    }
+
+    /** Stops the broker as SIGTERM does, and waits for it. */
+    void stop() {
+        if (process != null) {
+            process.destroy();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private Process run(String main, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"), main));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("kafka.log").toFile())).start();
+    }
+}
