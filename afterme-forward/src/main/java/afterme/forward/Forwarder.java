@@ -280,7 +280,7 @@ public final class Forwarder implements AutoCloseable {
 
     private void connect() throws IOException, Halt {
         sink = provider.connect(config.target());
-        long held = sink.lastSeqHeld(logId.toString());
+        long held = sink.heldThrough(logId.toString(), confirmedSeq);
         if (held > confirmedSeq) {
             // Sent and confirmed before a crash that came before the checkpoint was written: the broker has them.
             LogRecord r = readRecord(held);

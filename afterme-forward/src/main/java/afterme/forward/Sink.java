@@ -22,11 +22,13 @@ public interface Sink extends AutoCloseable {
     }
 
     /**
-     * The seq of the last record of log {@code logId} that the broker already holds, read back from it, so
-     * that a restart sends nothing twice; -1 when the broker cannot tell (the checkpoint decides alone).
+     * How far the broker already holds log {@code logId} past the checkpoint, read back from it, so that a
+     * restart sends nothing twice: the highest seq h such that the broker holds every record from
+     * {@code confirmedSeq + 1} to h. Never past a record it lacks, so that nothing is skipped. Returns
+     * {@code confirmedSeq} when the broker cannot tell (the checkpoint then decides alone).
      */
-    default long lastSeqHeld(String logId) throws IOException {
-        return -1;
+    default long heldThrough(String logId, long confirmedSeq) throws IOException {
+        return confirmedSeq;
     }
 
     /** Closes the connection; messages not yet confirmed are left to the next connection. Never throws. */

@@ -8,10 +8,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -20,6 +26,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -29,10 +37,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * Produces to one partition of a Kafka topic with the idempotent producer and {@code acks=all}, so that the
  * partition keeps the log's order and a retry within one connection adds no copy. Across restarts, where the
- * producer's idempotence ends, {@link #lastSeqHeld} reads the partition's last record back, and the forwarder
- * resumes after it.
+ * producer's idempotence ends, {@link #heldThrough} reads the partition back from its end, and the forwarder
+ * resumes after the records it finds there.
  */
 final class KafkaSink implements Sink {
+    /** Records read back from the end at first: more than a window, so that one read usually reaches the checkpoint. */
+    private static final long READ_BACK_FIRST = 4096;
+    private static final long READ_BACK_MAX = 1 << 20;
+
     private final KafkaProducer<byte[], byte[]> producer;
     private final Properties config;
     private final TopicPartition partition;
@@ -68,17 +80,48 @@ final class KafkaSink implements Sink {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        // The broker's message.max.bytes decides what is too large, not a second limit here.
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(1 << 30));
+        TopicPartition partition = new TopicPartition(target.required("topic"), partition(target));
+        // The topic's own limit, checked here before a record is sent: a record the broker refused only after
+        // later ones were sent would leave them in the partition before it.
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Long.toString(maxMessageBytes(common, partition.topic())));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
         try {
             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
                     new ByteArraySerializer());
-            return new KafkaSink(producer, common, new TopicPartition(target.required("topic"), partition(target)));
+            return new KafkaSink(producer, common, partition);
         } catch (KafkaException e) {
             throw new IOException("cannot make a Kafka producer for " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The largest record batch the topic takes: its {@code max.message.bytes}, or, for a topic the broker will
+     * create on first use, the broker's {@code message.max.bytes}.
+     */
+    private static long maxMessageBytes(Properties common, String topic) throws IOException {
+        try (Admin admin = Admin.create(common)) {
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            String key = "max.message.bytes";
+            try {
+                return Long.parseLong(admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS)
+                        .get(resource).get(key).value());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                String node = admin.describeCluster().controller().get(10, TimeUnit.SECONDS).idString();
+                resource = new ConfigResource(ConfigResource.Type.BROKER, node);
+                key = "message.max.bytes";
+                return Long.parseLong(admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS)
+                        .get(resource).get(key).value());
+            }
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            throw new IOException("cannot ask Kafka for the size limit of topic " + topic + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while asking Kafka for the size limit of topic " + topic, e);
         }
     }
 
@@ -105,9 +148,13 @@ final class KafkaSink implements Sink {
         return future;
     }
 
-    /** Reads the partition's last record: the seq it carries, when it is this log's. */
+    /**
+     * Reads the partition back from its end until it finds a record at or before {@code confirmedSeq}, and
+     * returns the end of the unbroken run of this log's seqs after it. A record refused by the broker can be
+     * followed in the partition by records sent in the same window; the run stops before the hole.
+     */
     @Override
-    public long lastSeqHeld(String logId) throws IOException {
+    public long heldThrough(String logId, long confirmedSeq) throws IOException {
         Properties c = new Properties();
         c.putAll(config);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -116,24 +163,55 @@ final class KafkaSink implements Sink {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             consumer.assign(List.of(partition));
-            Map<TopicPartition, Long> ends = consumer.endOffsets(List.of(partition));
-            long end = ends.getOrDefault(partition, 0L);
-            if (end == 0) {
-                return -1;
-            }
-            consumer.seek(partition, end - 1);
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (r.offset() == end - 1) {
-                        return logId.equals(header(r, Message.LOG_ID)) ? Long.parseLong(header(r, Message.SEQ)) : -1;
+            long end = consumer.endOffsets(List.of(partition)).getOrDefault(partition, 0L);
+            long begin = consumer.beginningOffsets(List.of(partition)).getOrDefault(partition, 0L);
+            for (long back = READ_BACK_FIRST; ; back *= 4) {
+                long from = Math.max(begin, end - back);
+                Set<Long> seqs = new HashSet<>();
+                boolean reachedCheckpoint = from == begin;
+                for (ConsumerRecord<byte[], byte[]> r : read(consumer, from, end)) {
+                    if (!logId.equals(header(r, Message.LOG_ID))) {
+                        continue;
                     }
+                    long seq = Long.parseLong(header(r, Message.SEQ));
+                    reachedCheckpoint |= seq <= confirmedSeq;
+                    seqs.add(seq);
+                }
+                if (reachedCheckpoint) {
+                    long held = confirmedSeq;
+                    while (seqs.contains(held + 1)) {
+                        held++;
+                    }
+                    return held;
+                }
+                if (back >= READ_BACK_MAX) {
+                    // Too far to read back: send again from the checkpoint; copies, but nothing skipped.
+                    return confirmedSeq;
                 }
             }
-            throw new IOException("cannot read the last record of " + partition + " back within 10 s");
         } catch (KafkaException | NumberFormatException e) {
-            throw new IOException("cannot read the last record of " + partition + " back: " + e.getMessage(), e);
+            throw new IOException("cannot read " + partition + " back: " + e.getMessage(), e);
         }
+    }
+
+    /** The partition's records from offset {@code from} up to {@code end}. */
+    private static List<ConsumerRecord<byte[], byte[]>> read(KafkaConsumer<byte[], byte[]> consumer, long from, long end)
+            throws IOException {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        TopicPartition tp = consumer.assignment().iterator().next();
+        consumer.seek(tp, from);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (consumer.position(tp) < end) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("cannot read " + tp + " from offset " + from + " to " + end + " within 30 s");
+            }
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                if (r.offset() < end) {
+                    out.add(r);
+                }
+            }
+        }
+        return out;
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> r, String key) {

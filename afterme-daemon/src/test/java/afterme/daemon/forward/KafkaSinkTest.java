@@ -1,0 +1,164 @@
+package afterme.daemon.forward;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import afterme.daemon.log.Log;
+import afterme.daemon.log.LogConfig;
+import afterme.format.Hashes;
+import afterme.format.LogRecord;
+import afterme.format.RecordJson;
+import afterme.forward.Checkpoint;
+import afterme.forward.FileLogSource;
+import afterme.forward.Forwarder;
+import afterme.forward.ForwarderConfig;
+import afterme.forward.ForwarderStatus.State;
+import afterme.forward.OnReject;
+import afterme.forward.Message;
+import afterme.forward.Sink;
+import afterme.forward.SinkTarget;
+import afterme.forward.Sinks;
+import afterme.forward.StartAt;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Kafka sink against a real single-node broker: what the partition holds, read back with Kafka's own client. */
+@Timeout(300)
+class KafkaSinkTest {
+    @TempDir
+    Path dir;
+
+    private static ForwarderConfig config(String topic, OnReject onReject) throws Exception {
+        return ForwarderConfig.of("kafka", SinkTarget.parse("kafka://" + KafkaBroker.get().bootstrap() + "?topic=" + topic,
+                null), StartAt.START, onReject, Duration.ofSeconds(1));
+    }
+
+    private static String topic() {
+        return "afterme-test-" + UUID.randomUUID();
+    }
+
+    /** Every record of the topic's partition 0, in offset order. */
+    static List<ConsumerRecord<byte[], byte[]>> readAll(String topic) throws Exception {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.get().bootstrap());
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(KafkaBroker.MAX_MESSAGE_BYTES));
+        TopicPartition tp = new TopicPartition(topic, 0);
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            while (out.size() < end) {
+                c.poll(Duration.ofMillis(500)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
+        Header h = r.headers().lastHeader(key);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void recordsOfEveryKindArriveUnchangedInOrderAndARestartWithoutCheckpointSendsNothingTwice() throws Exception {
+        String topic = topic();
+        try (Log log = Log.open(LogConfig.defaults(dir))) {
+            List<Logs.Sample> samples = Logs.append(log, Logs.everyKind(1 << 20));
+            try (Forwarders f = new Forwarders(log, List.of(config(topic, OnReject.STOP)), Clock.systemUTC())) {
+                ForwarderTest.await(() -> f.views().get(0).status().forwardedSeq() == samples.size(), "confirmed");
+            }
+            List<ConsumerRecord<byte[], byte[]>> got = readAll(topic);
+            assertEquals(samples.size(), got.size());
+            for (int i = 0; i < samples.size(); i++) {
+                ConsumerRecord<byte[], byte[]> m = got.get(i);
+                LogRecord r = log.read(i + 1);
+                assertArrayEquals(samples.get(i).payload(), m.value() == null ? new byte[0] : m.value());
+                assertEquals(log.logId().toString(), header(m, "afterme-log-id"));
+                assertEquals(Long.toString(i + 1), header(m, "afterme-seq"));
+                assertEquals(RecordJson.formatTime(r.epochSecond(), r.nanos()), header(m, "afterme-time"));
+                assertEquals(Hashes.hex(r.sha256()), header(m, "afterme-sha256"));
+                assertEquals(samples.get(i).contentType(), header(m, "content-type"));
+                assertEquals(r.time().toEpochMilli(), m.timestamp());
+            }
+            // Confirmed, but the checkpoint lost (as when a crash comes between the two): the forwarder reads
+            // the partition's last record back and resumes after it.
+            Files.delete(Checkpoint.file(dir, "kafka"));
+            Logs.appendSmall(log, 3);
+            try (Forwarders f = new Forwarders(log, List.of(config(topic, OnReject.STOP)), Clock.systemUTC())) {
+                ForwarderTest.await(() -> f.views().get(0).status().forwardedSeq() == samples.size() + 3, "resumed");
+            }
+            List<ConsumerRecord<byte[], byte[]>> after = readAll(topic);
+            assertEquals(samples.size() + 3, after.size(), "nothing twice");
+            for (int i = 0; i < after.size(); i++) {
+                assertEquals(Long.toString(i + 1), header(after.get(i), "afterme-seq"));
+            }
+        }
+    }
+
+    @Test
+    void aRecordOverTheBrokersLimitStopsTheForwarderOrIsDeadLettered() throws Exception {
+        String topic = topic();
+        try (Log log = Log.open(LogConfig.defaults(dir))) {
+            Logs.appendSmall(log, 2);
+            Logs.append(log, List.of(new Logs.Sample(new byte[KafkaBroker.MAX_MESSAGE_BYTES + 1], null)));
+            Logs.appendSmall(log, 1);
+        }
+        Forwarder stop = new Forwarder(config(topic, OnReject.STOP), new FileLogSource(dir), n -> { }).start();
+        stop.await();
+        assertEquals(State.STOPPED, stop.status().state());
+        assertEquals(2, stop.status().forwardedSeq());
+        assertTrue(stop.status().lastError().contains("refused seq 3"), stop.status().lastError());
+        Forwarder dead = new Forwarder(config(topic, OnReject.DEAD_LETTER), new FileLogSource(dir), n -> { }).start();
+        ForwarderTest.await(() -> dead.status().forwardedSeq() == 4, "past the refused record");
+        dead.close();
+        List<ConsumerRecord<byte[], byte[]>> got = readAll(topic);
+        List<String> seqs = got.stream().map(r -> header(r, "afterme-seq")).toList();
+        assertEquals(List.of("1", "2", "4"), seqs);
+        assertTrue(Files.readAllLines(Forwarder.deadLetterFile(dir, "kafka")).get(0).startsWith("{\"seq\":3,"));
+    }
+
+    @Test
+    void readingBackStopsAtTheFirstRecordThePartitionLacks() throws Exception {
+        String topic = topic();
+        String logId = UUID.randomUUID().toString();
+        SinkTarget target = SinkTarget.parse("kafka://" + KafkaBroker.get().bootstrap() + "?topic=" + topic, null);
+        try (Sink sink = Sinks.forTarget(target).connect(target)) {
+            for (long seq : new long[] {1, 2, 3, 5, 6, 3, 4, 7}) {
+                sink.publish(new Message(logId, seq, "2026-12-01T00:00:00Z", "00", null, new byte[0])).get();
+            }
+            sink.publish(new Message(UUID.randomUUID().toString(), 9, "2026-12-01T00:00:00Z", "00", null, new byte[0]))
+                    .get();
+            assertEquals(7, sink.heldThrough(logId, 2), "3 and 4 came again after 5 and 6");
+            assertEquals(7, sink.heldThrough(logId, 0));
+            assertEquals(7, sink.heldThrough(logId, 7));
+            assertEquals(9, sink.heldThrough(logId, 9), "nothing of this log after 9: the checkpoint decides");
+        }
+        try (Sink sink = Sinks.forTarget(target).connect(target)) {
+            String other = UUID.randomUUID().toString();
+            for (long seq : new long[] {1, 2, 4}) {
+                sink.publish(new Message(other, seq, "2026-12-01T00:00:00Z", "00", null, new byte[0])).get();
+            }
+            assertEquals(2, sink.heldThrough(other, 0), "never past the hole at 3");
+            assertEquals(2, sink.heldThrough(other, 2));
+        }
+    }
+}
