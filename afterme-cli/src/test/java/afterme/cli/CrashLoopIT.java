@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>20 cycles in {@code mvn verify}; {@code -Dafterme.crash.cycles=1000} for the long run.
  */
 class CrashLoopIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path tmp;
@@ -101,7 +101,7 @@ class CrashLoopIT {
         assertTrue(durable.size() > cycles * 10L, "the load reached the daemon");
     }
 
-    private static Void appendUntilStopped(HttpClient http, ServeProcess serve, int client, long seed,
+    static Void appendUntilStopped(HttpClient http, ServeProcess serve, int client, long seed,
                                            AtomicBoolean stop, Map<Long, String> durable, Map<Long, String> memory) {
         Random random = new Random(seed);
         for (int i = 0; !stop.get(); i++) {

@@ -11,6 +11,7 @@ import afterme.format.Storage;
 import afterme.format.cli.CommandLines;
 import afterme.format.cli.Converters;
 import afterme.format.cli.ExitCodes;
+import afterme.format.cli.StopSignals;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;

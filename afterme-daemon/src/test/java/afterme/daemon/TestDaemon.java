@@ -5,6 +5,7 @@ import afterme.daemon.http.Tokens;
 import afterme.daemon.log.Ack;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
+import afterme.forward.ForwarderConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +27,11 @@ final class TestDaemon {
 
     static Daemon start(Path dir, Limits limits) throws Exception {
         return start(dir, limits, null, List.of());
+    }
+
+    static Daemon startForwarding(Path dir, List<ForwarderConfig> forwards) throws Exception {
+        return Daemon.start(Log.open(LogConfig.defaults(dir)), new Daemon.HttpOptions("127.0.0.1", 0,
+                new Limits(1024, 1 << 20, Ack.MEMORY), null, null, null, List.of(), forwards));
     }
 
     private static Daemon start(Path dir, Limits limits, Tokens tokens, List<URI> webhooks) throws Exception {

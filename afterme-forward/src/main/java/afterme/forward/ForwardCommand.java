@@ -5,6 +5,7 @@ import afterme.format.RecordJson;
 import afterme.format.Segments;
 import afterme.format.cli.CommandLines;
 import afterme.format.cli.ExitCodes;
+import afterme.format.cli.StopSignals;
 import afterme.format.cli.Tty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
@@ -106,8 +107,8 @@ public final class ForwardCommand implements Callable<Integer> {
             return ExitCodes.CANNOT_RUN;
         }
         Forwarder forwarder = new Forwarder(config, new FileLogSource(dir), nanos -> { }).start();
-        Thread hook = new Thread(forwarder::close, "afterme-forward-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // Interrupted, it waits briefly for the broker's confirms, writes its checkpoint and exits 0.
+        StopSignals.install(forwarder::requestClose);
         err.println("afterme forward: forwarding " + dir + " to " + config.target() + " as " + config.name()
                 + "; interrupt to stop");
         err.flush();
@@ -119,7 +120,6 @@ public final class ForwardCommand implements Callable<Integer> {
         forwarder.await();
         ForwarderStatus s = forwarder.status();
         if (s.state() == ForwarderStatus.State.STOPPED) {
-            Runtime.getRuntime().removeShutdownHook(hook);
             err.println("afterme forward: " + s.lastError());
             return ExitCodes.DATA_PROBLEM;
         }

@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Assumptions;
  * where they answer; where one does not, it is started from its installed binary; where it is not
  * installed, the test is skipped with the reason (CI's .ci/run makes sure both answer first).
  */
-final class Brokers {
-    static final String RABBITMQ_HOST = "127.0.0.1";
-    static final int RABBITMQ_PORT = 5672;
-    static final int NATS_PORT = 4222;
+public final class Brokers {
+    public static final String RABBITMQ_HOST = "127.0.0.1";
+    public static final int RABBITMQ_PORT = 5672;
+    public static final int NATS_PORT = 4222;
 
     private Brokers() {
     }
@@ -32,7 +32,7 @@ final class Brokers {
     }
 
     /** RabbitMQ on 127.0.0.1:5672 (guest/guest), started with {@code rabbitmq-server -detached} if it is down. */
-    static void rabbitMq() throws Exception {
+    public static void rabbitMq() throws Exception {
         if (answers(RABBITMQ_PORT)) {
             return;
         }
@@ -43,7 +43,7 @@ final class Brokers {
     }
 
     /** The machine's NATS with JetStream, or one started here on a free port with its own store. */
-    static String nats() throws Exception {
+    public static String nats() throws Exception {
         if (answers(NATS_PORT)) {
             return "nats://127.0.0.1:" + NATS_PORT;
         }

@@ -4,21 +4,27 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A real single-node Kafka (KRaft, broker and controller in one) in a JVM of its own, started once per test
  * run from the Kafka jars on the test class path, on free ports with its own directory; stopped when the
  * test JVM exits, and stoppable in between to play a broker that dies.
  */
-final class KafkaBroker {
+public final class KafkaBroker {
     /** Larger than afterme's default --max-payload with its headers, so that 1 MiB records pass. */
-    static final int MAX_MESSAGE_BYTES = 2 << 20;
+    public static final int MAX_MESSAGE_BYTES = 2 << 20;
 
     private static KafkaBroker running;
 
@@ -34,7 +40,7 @@ final class KafkaBroker {
     }
 
     /** The broker of this test run, started on first use. */
-    static synchronized KafkaBroker get() throws Exception {
+    public static synchronized KafkaBroker get() throws Exception {
         if (running == null) {
             Path dir = Files.createTempDirectory("afterme-kafka");
             int port = Brokers.freePort();
@@ -72,8 +78,27 @@ final class KafkaBroker {
         return running;
     }
 
-    String bootstrap() {
+    public String bootstrap() {
         return "127.0.0.1:" + port;
+    }
+
+    /** Every record of the topic's partition 0, in offset order. */
+    public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
+        TopicPartition tp = new TopicPartition(topic, 0);
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            while (out.size() < end) {
+                c.poll(Duration.ofMillis(500)).forEach(out::add);
+            }
+        }
+        return out;
     }
 
     /** Starts the broker (again) on the same port and directory, and waits until it serves. */

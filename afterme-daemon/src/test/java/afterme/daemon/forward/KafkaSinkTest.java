@@ -25,16 +25,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,25 +48,6 @@ class KafkaSinkTest {
         return "afterme-test-" + UUID.randomUUID();
     }
 
-    /** Every record of the topic's partition 0, in offset order. */
-    static List<ConsumerRecord<byte[], byte[]>> readAll(String topic) throws Exception {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.get().bootstrap());
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(KafkaBroker.MAX_MESSAGE_BYTES));
-        TopicPartition tp = new TopicPartition(topic, 0);
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
-            while (out.size() < end) {
-                c.poll(Duration.ofMillis(500)).forEach(out::add);
-            }
-        }
-        return out;
-    }
-
     private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
         Header h = r.headers().lastHeader(key);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
@@ -86,7 +61,7 @@ class KafkaSinkTest {
             try (Forwarders f = new Forwarders(log, List.of(config(topic, OnReject.STOP)), Clock.systemUTC())) {
                 ForwarderTest.await(() -> f.views().get(0).status().forwardedSeq() == samples.size(), "confirmed");
             }
-            List<ConsumerRecord<byte[], byte[]>> got = readAll(topic);
+            List<ConsumerRecord<byte[], byte[]>> got = KafkaBroker.get().readAll(topic);
             assertEquals(samples.size(), got.size());
             for (int i = 0; i < samples.size(); i++) {
                 ConsumerRecord<byte[], byte[]> m = got.get(i);
@@ -106,7 +81,7 @@ class KafkaSinkTest {
             try (Forwarders f = new Forwarders(log, List.of(config(topic, OnReject.STOP)), Clock.systemUTC())) {
                 ForwarderTest.await(() -> f.views().get(0).status().forwardedSeq() == samples.size() + 3, "resumed");
             }
-            List<ConsumerRecord<byte[], byte[]>> after = readAll(topic);
+            List<ConsumerRecord<byte[], byte[]>> after = KafkaBroker.get().readAll(topic);
             assertEquals(samples.size() + 3, after.size(), "nothing twice");
             for (int i = 0; i < after.size(); i++) {
                 assertEquals(Long.toString(i + 1), header(after.get(i), "afterme-seq"));
@@ -130,7 +105,7 @@ class KafkaSinkTest {
         Forwarder dead = new Forwarder(config(topic, OnReject.DEAD_LETTER), new FileLogSource(dir), n -> { }).start();
         ForwarderTest.await(() -> dead.status().forwardedSeq() == 4, "past the refused record");
         dead.close();
-        List<ConsumerRecord<byte[], byte[]>> got = readAll(topic);
+        List<ConsumerRecord<byte[], byte[]>> got = KafkaBroker.get().readAll(topic);
         List<String> seqs = got.stream().map(r -> header(r, "afterme-seq")).toList();
         assertEquals(List.of("1", "2", "4"), seqs);
         assertTrue(Files.readAllLines(Forwarder.deadLetterFile(dir, "kafka")).get(0).startsWith("{\"seq\":3,"));

@@ -27,6 +27,11 @@ public final class MemorySinkProvider implements SinkProvider {
         return BROKERS.computeIfAbsent(name, n -> new Broker());
     }
 
+    /** Takes broker {@code name} down, for a test in another package. */
+    public static void down(String name) {
+        broker(name).down = true;
+    }
+
     @Override
     public String scheme() {
         return "memory";

@@ -1,4 +1,4 @@
-package afterme.daemon;
+package afterme.format.cli;
 
 import sun.misc.Signal;
 
@@ -6,11 +6,11 @@ import sun.misc.Signal;
  * Turns SIGTERM and SIGINT into an orderly stop. A plain shutdown hook would make the JVM exit with
  * 143/130; SPEC §5 wants exit 0 after a clean drain, so the signals are caught instead.
  */
-final class StopSignals {
+public final class StopSignals {
     private StopSignals() {
     }
 
-    static void install(Runnable onStop) {
+    public static void install(Runnable onStop) {
         Signal.handle(new Signal("TERM"), s -> onStop.run());
         Signal.handle(new Signal("INT"), s -> onStop.run());
     }
