@@ -2,6 +2,7 @@ package afterme.bench;
 
 import afterme.daemon.log.Ack;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -24,16 +25,24 @@ public final class Bench {
                     Ack.valueOf(args[3].toUpperCase(Locale.ROOT)), Integer.parseInt(args[4]));
             case "http" -> new HttpBench(dir, Path.of(args.length > 2 ? args[2] : "afterme-cli/target/afterme.jar"),
                     System.out).run();
-            case "http-ab" -> new HttpAb(dir, Path.of(args[2]), Path.of(args[3]), System.out).run(
-                    args.length > 4 ? args[4] : "memory", args.length > 5 ? Integer.parseInt(args[5]) : 64,
-                    args.length > 6 ? Integer.parseInt(args[6]) : 1024);
+            case "http-ab" -> {
+                // After "--": serve's own arguments for B alone, e.g. a forwarder whose broker is down.
+                int dashes = List.of(args).indexOf("--");
+                List<String> own = dashes < 0 ? List.of(args) : List.of(args).subList(0, dashes);
+                List<String> extraB = dashes < 0 ? List.of() : List.of(args).subList(dashes + 1, args.length);
+                new HttpAb(dir, Path.of(own.get(2)), Path.of(own.get(3)), extraB, System.out).run(
+                        own.size() > 4 ? own.get(4) : "memory", own.size() > 5 ? Integer.parseInt(own.get(5)) : 64,
+                        own.size() > 6 ? Integer.parseInt(own.get(6)) : 1024);
+            }
+            case "forward" -> new ForwardBench(dir, System.out).run(List.of(args).subList(2, args.length));
             case "bare-server" -> BareServer.run(args.length > 1 ? Path.of(args[1]) : null);
             case "tools" -> new ToolsBench(dir, Path.of(args.length > 2 ? args[2] : "bin/afterme"),
                     System.out).run();
             default -> {
                 System.err.println("usage: afterme-bench engine|http|tools [DIR] [AFTERME]\n"
                         + "       afterme-bench engine-one DIR BYTES memory|durable APPENDERS\n"
-                        + "       afterme-bench http-ab DIR JAR_A JAR_B [memory|durable [CONNECTIONS [BYTES]]]\n"
+                        + "       afterme-bench http-ab DIR JAR_A JAR_B [memory|durable [CONNECTIONS [BYTES]]] [-- SERVE_ARGS_B]\n"
+                        + "       afterme-bench forward DIR amqp://HOST:PORT|nats://HOST:PORT|kafka://HOST:PORT...\n"
                         + "AFTERME: for http the afterme jar, for tools the launcher (default bin/afterme)");
                 System.exit(2);
             }

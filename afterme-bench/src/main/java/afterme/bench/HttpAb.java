@@ -23,12 +23,15 @@ final class HttpAb {
     private final Path dataDir;
     private final Path jarA;
     private final Path jarB;
+    private final List<String> extraB;
     private final PrintStream out;
 
-    HttpAb(Path dataDir, Path jarA, Path jarB, PrintStream out) {
+    /** @param extraB serve's arguments for B alone, so that one jar can be measured against itself configured otherwise */
+    HttpAb(Path dataDir, Path jarA, Path jarB, List<String> extraB, PrintStream out) {
         this.dataDir = dataDir;
         this.jarA = jarA;
         this.jarB = jarB;
+        this.extraB = extraB;
         this.out = out;
     }
 
@@ -44,15 +47,15 @@ final class HttpAb {
         try {
             processes.add(Servers.bare());
             processes.add(Servers.afterme(jarA, dirA));
-            processes.add(Servers.afterme(jarB, dirB));
+            processes.add(Servers.afterme(jarB, dirB, extraB));
             URI bare = Servers.url(processes.get(0)).resolve("/");
             URI a = Servers.url(processes.get(1)).resolve("/v1/records?ack=" + ack);
             URI b = Servers.url(processes.get(2)).resolve("/v1/records?ack=" + ack);
             for (URI uri : List.of(bare, a, b)) {
                 wrk.load(uri, body, connections, 1, null, WARM_UP);
             }
-            out.printf("%d-byte appends, ack %s, %d connections; requests/s per %s slice%n", payloadBytes, ack,
-                    connections, SLICE);
+            out.printf("%d-byte appends, ack %s, %d connections; requests/s per %s slice%s%n", payloadBytes, ack,
+                    connections, SLICE, extraB.isEmpty() ? "" : "; B with " + String.join(" ", extraB));
             out.println("round     bare        A        B    B/A");
             double[] ofA = new double[ROUNDS];
             double[] aOfBare = new double[ROUNDS];

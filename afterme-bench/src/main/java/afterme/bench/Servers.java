@@ -7,6 +7,7 @@ import java.io.Writer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,8 +34,15 @@ final class Servers {
 
     /** {@code afterme serve} from {@code jar} with a 256 MiB heap, on an ephemeral port. */
     static Process afterme(Path jar, Path data) throws IOException {
-        return start(List.of(java(), "-Xmx256m", "-jar", jar.toString(), "serve", "--data", data.toString(),
-                "--listen", "127.0.0.1:0"));
+        return afterme(jar, data, List.of());
+    }
+
+    /** The same, with more of serve's arguments. */
+    static Process afterme(Path jar, Path data, List<String> extra) throws IOException {
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx256m", "-jar", jar.toString(), "serve", "--data",
+                data.toString(), "--listen", "127.0.0.1:0"));
+        command.addAll(extra);
+        return start(command);
     }
 
     /** The URL the server printed on stderr; its later output is drained so that it never blocks. */
