@@ -19,10 +19,24 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Each broker's own client publishing with confirms, as a program without afterme would: the same
- * persistence and broker settings as the forwarder's sink, and a window of unconfirmed messages the caller
+ * persistence and broker settings as the forwarder's sink, messages with the same id and headers as the
+ * forwarder's (built here from the message's number), and a window of unconfirmed messages the caller
  * keeps. What the forwarder is measured against.
  */
 interface BarePublisher extends AutoCloseable {
+    String LOG_ID = "00000000-0000-4000-8000-000000000000";
+    String SHA256 = "0".repeat(64);
+
+    /** The headers a forwarded record carries, for message {@code n}. */
+    static Map<String, String> headers(long n) {
+        Map<String, String> h = new java.util.LinkedHashMap<>();
+        h.put("afterme-log-id", LOG_ID);
+        h.put("afterme-seq", Long.toString(n));
+        h.put("afterme-time", java.time.Instant.now().toString());
+        h.put("afterme-sha256", SHA256);
+        return h;
+    }
+
     /** Publishes message {@code n}; {@code confirmed} is told {@code n} when the broker confirmed it. */
     void publish(long n, byte[] body, LongConsumer confirmed) throws Exception;
 
@@ -45,8 +59,9 @@ interface BarePublisher extends AutoCloseable {
             @Override
             public void publish(long n, byte[] body, LongConsumer confirmed) throws Exception {
                 outstanding.put(ch.getNextPublishSeqNo(), new Object[] {n, confirmed});
-                ch.basicPublish("amq.direct", routingKey, true,
-                        new AMQP.BasicProperties.Builder().deliveryMode(2).messageId("bare:" + n).build(), body);
+                ch.basicPublish("amq.direct", routingKey, true, new AMQP.BasicProperties.Builder().deliveryMode(2)
+                        .messageId(LOG_ID + ":" + n).contentType("application/octet-stream")
+                        .headers(new java.util.HashMap<>(headers(n))).build(), body);
             }
 
             @Override
@@ -63,7 +78,9 @@ interface BarePublisher extends AutoCloseable {
             @Override
             public void publish(long n, byte[] body, LongConsumer confirmed) {
                 Headers h = new Headers();
-                h.put("Nats-Msg-Id", "bare:" + n);
+                h.put("Nats-Msg-Id", LOG_ID + ":" + n);
+                headers(n).forEach(h::put);
+                h.put("Content-Type", "application/octet-stream");
                 js.publishAsync(NatsMessage.builder().subject(subject).headers(h).data(body).build())
                         .thenAccept(ack -> confirmed.accept(n));
             }
@@ -85,7 +102,11 @@ interface BarePublisher extends AutoCloseable {
         return new BarePublisher() {
             @Override
             public void publish(long n, byte[] body, LongConsumer confirmed) {
-                producer.send(new ProducerRecord<>(topic, 0, null, body), (md, e) -> {
+                org.apache.kafka.common.header.internals.RecordHeaders h =
+                        new org.apache.kafka.common.header.internals.RecordHeaders();
+                headers(n).forEach((k, v) -> h.add(k, v.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                h.add("content-type", "application/octet-stream".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                producer.send(new ProducerRecord<>(topic, 0, System.currentTimeMillis(), null, body, h), (md, e) -> {
                     if (e == null) {
                         confirmed.accept(n);
                     }

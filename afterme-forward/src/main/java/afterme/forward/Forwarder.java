@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
@@ -59,14 +60,21 @@ public final class Forwarder implements AutoCloseable {
     // Owned by the forwarder's thread.
     private final ArrayDeque<Pending> inflight = new ArrayDeque<>();
     private long inflightBytes;
+    /**
+     * Records of this connection that failed and still wait in {@link #inflight}; counted by the sink's
+     * threads as failures arrive, so that sending stops at once without looking through the window.
+     */
+    private AtomicInteger failedInFlight = new AtomicInteger();
     private Sink sink;
     private LogCursor cursor;
     private UUID logId;
+    private String logIdText;
     private long confirmedSeq;
     private byte[] confirmedChain = new byte[0];
     /** The seq in the checkpoint file; -1 until the start is known. */
     private long savedSeq = -1;
     private FileChannel lock;
+    private CheckpointWriter checkpoints;
 
     // Read by status().
     private volatile State state = State.STARTING;
@@ -165,7 +173,9 @@ public final class Forwarder implements AutoCloseable {
     /** Finds where to start: after the checkpoint, proven to be this log's, or where a new forwarder was told. */
     private void begin() throws IOException, Halt {
         logId = source.logId();
+        logIdText = logId.toString();
         lock();
+        checkpoints = new CheckpointWriter(checkpointFile, config.name());
         Checkpoint cp;
         try {
             cp = Checkpoint.read(checkpointFile);
@@ -192,8 +202,9 @@ public final class Forwarder implements AutoCloseable {
                 confirmedChain = before.chain();
             }
             confirmedSeq = first - 1;
-            // A new forwarder's start is fixed from here on: a restart resumes here, not at a new end.
-            saveCheckpoint();
+            // A new forwarder's start is fixed before anything is sent: a restart resumes here, not at a new end.
+            checkpoint().write(checkpointFile);
+            savedSeq = confirmedSeq;
         }
         forwardedSeq = confirmedSeq;
     }
@@ -248,11 +259,12 @@ public final class Forwarder implements AutoCloseable {
                     connect();
                 }
                 boolean confirmed = drain();
+                // The window refilled first: the broker works on those while the checkpoint is fsynced.
+                boolean sent = fill();
                 if (confirmed) {
                     saveCheckpoint();
                     backoff = BACKOFF_MIN_NANOS;
                 }
-                boolean sent = fill();
                 if (!confirmed && !sent) {
                     LockSupport.parkNanos(idleNanos());
                 }
@@ -331,6 +343,7 @@ public final class Forwarder implements AutoCloseable {
                             cause);
                 }
                 reject(p.record, rejected);
+                failedInFlight.decrementAndGet();
             }
             inflight.removeFirst();
             inflightBytes -= p.record.size();
@@ -373,7 +386,7 @@ public final class Forwarder implements AutoCloseable {
      * @return whether anything was sent
      */
     private boolean fill() throws IOException, Halt {
-        if (closing || inflight.stream().anyMatch(p -> p.future.isCompletedExceptionally())) {
+        if (closing || failedInFlight.get() > 0) {
             // A record failed and waits behind earlier ones for its turn: nothing after it goes meanwhile, so
             // that the broker never gets a record before an earlier one it has not taken.
             return false;
@@ -430,12 +443,16 @@ public final class Forwarder implements AutoCloseable {
         Pending p = new Pending(r, now());
         CompletableFuture<Boolean> f;
         try {
-            f = sink.publish(Message.of(logId, r));
+            f = sink.publish(Message.of(logIdText, r));
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
+        AtomicInteger failed = failedInFlight;
         p.future = f.whenComplete((v, e) -> {
             p.doneNanos = now();
+            if (e != null) {
+                failed.incrementAndGet();
+            }
             wake();
         });
         inflight.addLast(p);
@@ -459,11 +476,14 @@ public final class Forwarder implements AutoCloseable {
         try {
             // Only once the start is known: a forwarder refused at start leaves the checkpoint as it found it.
             if (savedSeq >= 0) {
-                saveCheckpoint();
+                offerFinalCheckpoint();
+            }
+            if (checkpoints != null) {
+                checkpoints.close();
             }
         } catch (IOException e) {
-            LOG.log(Level.ERROR, "forwarder {0}: cannot write its checkpoint {1}: {2}; it will resend from seq {3}",
-                    config.name(), checkpointFile, e.toString(), savedSeq + 1);
+            LOG.log(Level.ERROR, "forwarder {0}: cannot write its checkpoint {1}: {2}; it will send again what was"
+                    + " confirmed after the checkpoint the file holds", config.name(), checkpointFile, e.toString());
         }
         disconnect();
         if (lock != null) {
@@ -475,17 +495,33 @@ public final class Forwarder implements AutoCloseable {
         }
     }
 
+    /** The last checkpoint goes to the writer even when an earlier write failed: closing the writer writes it. */
+    private void offerFinalCheckpoint() {
+        try {
+            saveCheckpoint();
+        } catch (IOException earlier) {
+            LOG.log(Level.WARNING, "forwarder {0}: an earlier checkpoint write failed: {1}", config.name(),
+                    earlier.toString());
+        }
+    }
+
+    /** Hands the checkpoint to its writer when the confirmed seq moved; it is written soon after. */
     private void saveCheckpoint() throws IOException {
         if (confirmedSeq != savedSeq) {
-            new Checkpoint(config.name(), logId, confirmedSeq, confirmedChain, config.target().toString())
-                    .write(checkpointFile);
             savedSeq = confirmedSeq;
+            checkpoints.offer(checkpoint());
         }
+    }
+
+    private Checkpoint checkpoint() {
+        return new Checkpoint(config.name(), logId, confirmedSeq, confirmedChain, config.target().toString());
     }
 
     private void disconnect() {
         inflight.clear();
         inflightBytes = 0;
+        // The old connection's futures may still fail; they count against a counter nobody reads any more.
+        failedInFlight = new AtomicInteger();
         if (cursor != null) {
             try {
                 cursor.close();

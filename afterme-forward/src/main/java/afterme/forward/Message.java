@@ -5,7 +5,6 @@ import afterme.format.LogRecord;
 import afterme.format.RecordJson;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * One record as a broker receives it: the payload unchanged as the body, and the headers every sink sets
@@ -13,16 +12,26 @@ import java.util.UUID;
  *
  * @param contentType the record's stored content type, or null when it has none
  */
-public record Message(String logId, long seq, String time, String sha256, String contentType, byte[] payload) {
+public record Message(String logId, long seq, long epochNanos, String sha256, String contentType, byte[] payload) {
     public static final String LOG_ID = "afterme-log-id";
     public static final String SEQ = "afterme-seq";
     public static final String TIME = "afterme-time";
     public static final String SHA256 = "afterme-sha256";
     public static final String CONTENT_TYPE = "content-type";
 
-    static Message of(UUID logId, LogRecord r) {
-        return new Message(logId.toString(), r.seq(), RecordJson.formatTime(r.epochSecond(), r.nanos()),
-                Hashes.hex(r.sha256()), r.contentType(), r.payload());
+    static Message of(String logId, LogRecord r) {
+        return new Message(logId, r.seq(), r.epochNanos(), Hashes.hex(r.sha256()), r.contentType(),
+                r.payload());
+    }
+
+    /** The record's time as SPEC §3 writes it: RFC 3339 in UTC with nine fraction digits. */
+    public String time() {
+        return RecordJson.formatTime(Math.floorDiv(epochNanos, 1_000_000_000L),
+                (int) Math.floorMod(epochNanos, 1_000_000_000L));
+    }
+
+    public long epochMillis() {
+        return Math.floorDiv(epochNanos, 1_000_000L);
     }
 
     /** {@code <log_id>:<seq>}: the message id wherever the broker has one, the same on every resend. */
@@ -35,7 +44,7 @@ public record Message(String logId, long seq, String time, String sha256, String
         Map<String, String> h = new LinkedHashMap<>();
         h.put(LOG_ID, logId);
         h.put(SEQ, Long.toString(seq));
-        h.put(TIME, time);
+        h.put(TIME, time());
         h.put(SHA256, sha256);
         if (contentType != null) {
             h.put(CONTENT_TYPE, contentType);

@@ -105,7 +105,7 @@ final class AmqpSink implements Sink {
                 .deliveryMode(2)
                 .messageId(m.id())
                 .contentType(m.contentType())
-                .timestamp(Date.from(java.time.Instant.parse(m.time())))
+                .timestamp(new Date(m.epochMillis()))
                 .appId("afterme")
                 .headers(headers)
                 .build();

@@ -7,7 +7,6 @@ import afterme.forward.SinkTarget;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -130,7 +129,7 @@ final class KafkaSink implements Sink {
         RecordHeaders headers = new RecordHeaders();
         m.headers().forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(partition.topic(), partition.partition(),
-                Instant.parse(m.time()).toEpochMilli(), null, m.payload(), headers);
+                m.epochMillis(), null, m.payload(), headers);
         CompletableFuture<Boolean> future = new CompletableFuture<>();
         try {
             producer.send(record, (metadata, e) -> {
