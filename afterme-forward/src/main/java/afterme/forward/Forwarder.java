@@ -37,11 +37,12 @@ import java.util.function.LongConsumer;
  *
  * <p>One thread of its own does everything: it reads records from the files (never from a queue, so a dead
  * broker costs no memory), sends up to a window of them unconfirmed, and when confirms arrive, in order,
- * advances and writes the checkpoint, one write for all the confirms found at once. A broker that fails or
- * goes quiet is reconnected with capped, jittered backoff, and sending starts again after the last
- * confirmed record: the only duplicates are records sent and not confirmed before the failure. A record
- * the broker refuses stops the forwarder or is dead-lettered ({@link OnReject}); a record that fails its
- * checks, or a checkpoint that does not match the log, stops it: it never skips.
+ * advances and hands the checkpoint to its {@link CheckpointWriter}. A broker that fails or goes quiet is
+ * reconnected with capped, jittered backoff, and sending starts again after the last confirmed record: the
+ * only duplicates are records sent and not confirmed before the failure, and, after a crash, those
+ * confirmed since the last checkpoint write. A record the broker refuses stops the forwarder or is
+ * dead-lettered ({@link OnReject}); a record that fails its checks, or a checkpoint that does not match the
+ * log, stops it: it never skips.
  *
  * <p>Thread-safe: {@link #status}, {@link #wake} and {@link #close} may be called from any thread.
  */
@@ -110,9 +111,15 @@ public final class Forwarder implements AutoCloseable {
         return this;
     }
 
-    /** Tells the forwarder that records may be waiting: durable_seq advanced. Returns at once. */
+    /**
+     * Tells the forwarder that records may be waiting: durable_seq advanced. Returns at once. A forwarder
+     * backing off from a broker that is down has nothing to send, and is left asleep: woken for every fsync,
+     * it would cost the daemon a context switch each.
+     */
     public void wake() {
-        LockSupport.unpark(thread);
+        if (state != State.RETRYING) {
+            LockSupport.unpark(thread);
+        }
     }
 
     public String name() {
@@ -132,7 +139,7 @@ public final class Forwarder implements AutoCloseable {
     /** Asks the forwarder to stop, as {@link #close} does, without waiting: to close several at once. */
     public void requestClose() {
         closing = true;
-        wake();
+        LockSupport.unpark(thread);
     }
 
     /**
@@ -259,12 +266,11 @@ public final class Forwarder implements AutoCloseable {
                     connect();
                 }
                 boolean confirmed = drain();
-                // The window refilled first: the broker works on those while the checkpoint is fsynced.
-                boolean sent = fill();
                 if (confirmed) {
                     saveCheckpoint();
                     backoff = BACKOFF_MIN_NANOS;
                 }
+                boolean sent = fill();
                 if (!confirmed && !sent) {
                     LockSupport.parkNanos(idleNanos());
                 }
@@ -292,7 +298,7 @@ public final class Forwarder implements AutoCloseable {
 
     private void connect() throws IOException, Halt {
         sink = provider.connect(config.target());
-        long held = sink.heldThrough(logId.toString(), confirmedSeq);
+        long held = sink.heldThrough(logIdText, confirmedSeq);
         if (held > confirmedSeq) {
             // Sent and confirmed before a crash that came before the checkpoint was written: the broker has them.
             LogRecord r = readRecord(held);
@@ -453,7 +459,7 @@ public final class Forwarder implements AutoCloseable {
             if (e != null) {
                 failed.incrementAndGet();
             }
-            wake();
+            LockSupport.unpark(thread);
         });
         inflight.addLast(p);
         inflightBytes += r.size();
