@@ -52,6 +52,18 @@ public final class Brokers {
         return s.url();
     }
 
+    /** Stops a broker's process as SIGTERM does, and waits for it; null for one never started. */
+    static void stop(Process process) {
+        if (process != null) {
+            process.destroy();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     static Path installed(String command) {
         for (String dir : List.of("/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin", "/sbin", "/bin")) {
             Path p = Path.of(dir, command);
@@ -106,14 +118,7 @@ public final class Brokers {
         }
 
         void stop() {
-            if (process != null) {
-                process.destroy();
-                try {
-                    process.waitFor();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            Brokers.stop(process);
         }
 
         String url() {

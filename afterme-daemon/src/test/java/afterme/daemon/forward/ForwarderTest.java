@@ -157,9 +157,7 @@ class ForwarderTest {
         MemorySinkProvider.Broker b = MemorySinkProvider.broker(broker);
         b.maxPayload = 100;
         try (Log log = Log.open(LogConfig.defaults(dir))) {
-            Logs.appendSmall(log, 5);
-            Logs.append(log, List.of(new Logs.Sample(new byte[101], null)));
-            Logs.appendSmall(log, 1);
+            appendOneTooLargeAtSix(log);
             try (Forwarders f = new Forwarders(log, List.of(config("f", broker, StartAt.START, OnReject.STOP)),
                     Clock.systemUTC())) {
                 await(() -> state(f) == State.STOPPED, "stopped");
@@ -171,6 +169,13 @@ class ForwarderTest {
                 assertEquals(LongStream.rangeClosed(1, 5).boxed().toList(), b.distinctSeqs());
             }
         }
+    }
+
+    /** Seqs 1 to 7, all of 2 or 3 bytes but seq 6, of 101: over the 100 the tests' broker takes. */
+    private static void appendOneTooLargeAtSix(Log log) throws Exception {
+        Logs.appendSmall(log, 5);
+        Logs.append(log, List.of(new Logs.Sample(new byte[101], null)));
+        Logs.appendSmall(log, 1);
     }
 
     private static State state(Forwarders f) {
@@ -191,9 +196,7 @@ class ForwarderTest {
         MemorySinkProvider.Broker b = MemorySinkProvider.broker(broker);
         b.maxPayload = 100;
         try (Log log = Log.open(LogConfig.defaults(dir))) {
-            Logs.appendSmall(log, 5);
-            Logs.append(log, List.of(new Logs.Sample(new byte[101], null)));
-            Logs.appendSmall(log, 1);
+            appendOneTooLargeAtSix(log);
             try (Forwarders f = new Forwarders(log, List.of(config("f", broker, StartAt.START, OnReject.DEAD_LETTER)),
                     Clock.systemUTC())) {
                 await(() -> checkpointSeq("f") == 7, "forwarded past the refused record");

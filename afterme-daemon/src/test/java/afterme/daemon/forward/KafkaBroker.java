@@ -114,14 +114,7 @@ public final class KafkaBroker {
 
     /** Stops the broker as SIGTERM does, and waits for it. */
     void stop() {
-        if (process != null) {
-            process.destroy();
-            try {
-                process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        Brokers.stop(process);
     }
 
     private Process run(String main, String... args) throws IOException {
