@@ -40,7 +40,7 @@ final class BareServer {
         HashingWrite hashing = file == null ? null : new HashingWrite(file);
         // The bare handler never blocks, and saying so lets Jetty run it on the thread that read the
         // request: 1.3 to 2 times the requests/s of the same handler left BLOCKING, so the higher ceiling
-        // (BENCHMARKS.md, sixth session). The hashing one writes to a file, and goes faster left BLOCKING
+        // (measured with the HTTP benchmark). The hashing one writes to a file, and goes faster left BLOCKING
         // (858-926 against 819-885 requests/s of 1 MiB, alternating), as the daemon's handler is.
         InvocationType type = hashing == null ? InvocationType.NON_BLOCKING : InvocationType.BLOCKING;
         server.setHandler(new Handler.Abstract(type) {

@@ -34,7 +34,14 @@ public final class Bench {
                         own.size() > 4 ? own.get(4) : "memory", own.size() > 5 ? Integer.parseInt(own.get(5)) : 64,
                         own.size() > 6 ? Integer.parseInt(own.get(6)) : 1024);
             }
-            case "forward" -> new ForwardBench(dir, System.out).run(List.of(args).subList(2, args.length));
+            case "forward" -> {
+                List<String> brokers = new java.util.ArrayList<>(List.of(args).subList(2, args.length));
+                int window = afterme.forward.ForwarderConfig.DEFAULT_WINDOW_RECORDS;
+                if (!brokers.isEmpty() && brokers.get(0).startsWith("window=")) {
+                    window = Integer.parseInt(brokers.remove(0).substring("window=".length()));
+                }
+                new ForwardBench(dir, window, System.out).run(brokers);
+            }
             case "bare-server" -> BareServer.run(args.length > 1 ? Path.of(args[1]) : null);
             case "tools" -> new ToolsBench(dir, Path.of(args.length > 2 ? args[2] : "bin/afterme"),
                     System.out).run();
@@ -42,7 +49,7 @@ public final class Bench {
                 System.err.println("usage: afterme-bench engine|http|tools [DIR] [AFTERME]\n"
                         + "       afterme-bench engine-one DIR BYTES memory|durable APPENDERS\n"
                         + "       afterme-bench http-ab DIR JAR_A JAR_B [memory|durable [CONNECTIONS [BYTES]]] [-- SERVE_ARGS_B]\n"
-                        + "       afterme-bench forward DIR amqp://HOST:PORT|nats://HOST:PORT|kafka://HOST:PORT...\n"
+                        + "       afterme-bench forward DIR [window=N] amqp://HOST:PORT|nats://HOST:PORT|kafka://HOST:PORT...\n"
                         + "AFTERME: for http the afterme jar, for tools the launcher (default bin/afterme)");
                 System.exit(2);
             }

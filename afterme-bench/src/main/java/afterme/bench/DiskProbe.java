@@ -14,7 +14,7 @@ import java.util.Arrays;
  * ({@code FileChannel.write} + {@code force(false)} on a growing file, and the engine's
  * {@link PageCacheAdvice}), so that engine figures can be given as a ratio of the machine's own limit
  * measured in the same run. Without the advice to drop pages behind, this figure swung by 2x between
- * runs with how many warm free pages the kernel happened to have (BENCHMARKS.md, sixth session).
+ * runs with how many warm free pages the kernel happened to have (measured with the HTTP benchmark).
  */
 final class DiskProbe {
     /**

@@ -46,11 +46,14 @@ final class ForwardBench {
     private static final int PACED_SECONDS = 10;
 
     private final Path dir;
+    private final int window;
     private final PrintStream out;
     private final byte[] body = HttpBench.payload(1024);
 
-    ForwardBench(Path dir, PrintStream out) {
+    /** @param window unconfirmed messages, for the bare publisher and the forwarder alike */
+    ForwardBench(Path dir, int window, PrintStream out) {
         this.dir = dir;
+        this.window = window;
         this.out = out;
     }
 
@@ -73,8 +76,8 @@ final class ForwardBench {
             }
             log.submit(Append.of(body, Ack.DURABLE)).durable.get();
             out.printf("%d records of 1 KiB; window %d records, %d MiB; %d rounds, bare and forwarder in turn;"
-                    + " medians; the ratio is the median of each round's pair%n", RECORDS + 1,
-                    ForwarderConfig.DEFAULT_WINDOW_RECORDS, ForwarderConfig.DEFAULT_WINDOW_BYTES >> 20, ROUNDS);
+                    + " medians; the ratio is the median of each round's pair%n", RECORDS + 1, window,
+                    ForwarderConfig.DEFAULT_WINDOW_BYTES >> 20, ROUNDS);
             out.println("broker     bare/s  forwarder/s  ratio | at 1000/s: bare p50/p99 ms  forwarder p50/p99 ms  p50 diff");
             for (String broker : brokers) {
                 double[] bare = new double[ROUNDS];
@@ -110,13 +113,13 @@ final class ForwardBench {
 
     private double bareRate(Destination d) throws Exception {
         try (BarePublisher p = d.bare()) {
-            Semaphore window = new Semaphore(ForwarderConfig.DEFAULT_WINDOW_RECORDS);
+            Semaphore room = new Semaphore(window);
             CountDownLatch all = new CountDownLatch(RECORDS);
             long start = System.nanoTime();
             for (long n = 1; n <= RECORDS; n++) {
-                window.acquire();
+                room.acquire();
                 p.publish(n, body, k -> {
-                    window.release();
+                    room.release();
                     all.countDown();
                 });
             }
@@ -138,8 +141,9 @@ final class ForwardBench {
         return last / ((System.nanoTime() - start) / 1e9);
     }
 
-    private static ForwarderConfig config(String name, String uri, StartAt startAt) throws Exception {
-        return ForwarderConfig.of(name, SinkTarget.parse(uri, null), startAt, OnReject.STOP, Duration.ofSeconds(1));
+    private ForwarderConfig config(String name, String uri, StartAt startAt) throws Exception {
+        return ForwarderConfig.of(name, SinkTarget.parse(uri, null), startAt, OnReject.STOP, Duration.ofSeconds(1))
+                .withWindow(window, ForwarderConfig.DEFAULT_WINDOW_BYTES);
     }
 
     /** Publishes at 1,000/s for 10 s; p50 and p99 of send to confirm, in ms. */

@@ -51,8 +51,8 @@ public final class Daemon implements AutoCloseable {
      * What one read from a connection takes at most. Jetty's default, 8 KiB, costs a 1 MiB body about 130
      * reads; 64 KiB, what loopback TCP hands over at once, about 20. On a virtual machine every system call
      * traps to the host: the daemon's CPU per 1 MiB append fell by about 8%, and memory-acked 1 MiB appends
-     * went 10% further (BENCHMARKS.md, twelfth session). A connection holds its buffer only while bytes in
-     * it wait to be parsed or read by the handler, which copies a body's chunks out as they come.
+     * went 10% further (http-ab). A connection holds its buffer only while bytes in it wait to be parsed or
+     * read by the handler, which copies a body's chunks out as they come.
      */
     private static final int INPUT_BUFFER_BYTES = 64 * 1024;
 
@@ -103,8 +103,8 @@ public final class Daemon implements AutoCloseable {
      * long: bodies are read and replies written asynchronously, a body that waits for memory waits without
      * a thread, and the writer's queue holds more appends than there can be connections. More threads only
      * add hand-offs: on 2 cores, 1 KiB durable appends from 64 connections went from 6,900-13,500 to
-     * 19,400-25,300 requests/s in alternating runs when 256 threads became 2 (BENCHMARKS.md, sixth
-     * session). Public so that the benchmark's bare handler is sized the same.
+     * 19,400-25,300 requests/s in alternating runs when 256 threads became 2 (http-ab). Public so that the
+     * benchmark's bare handler is sized the same.
      */
     public static void sizeThreadPool(QueuedThreadPool pool, ServerConnector connector) {
         int threads = connector.getAcceptors() + connector.getSelectorManager().getSelectorCount()

@@ -9,8 +9,8 @@ import java.util.concurrent.ArrayBlockingQueue;
  * <p>Why: at 64 connections of 1 MiB bodies, a body held as one array is a humongous object to G1 (two
  * whole 1 MiB regions under a 256 MiB heap), and enough of them at once keep G1 marking back to back;
  * held in smaller arrays instead, they live through young collections (about 100 ms at that load) and are
- * copied and promoted. Pooled off the heap they cost the collector nothing (BENCHMARKS.md, fourteenth
- * session).
+ * copied and promoted. Pooled off the heap they cost the collector nothing: 1 MiB durable appends at 64
+ * connections went from 501-782 to 655-842 requests/s (http-ab).
  *
  * <p>How much: the in-flight budget counts a body held here at its pieces' whole size, so the pieces in
  * use never pass the budget; the pool keeps as many free pieces as the budget holds, so it allocates only

@@ -67,7 +67,7 @@ final class LogWriter implements Runnable {
      * Appends written meanwhile go into the next fsync, which starts as soon as this one returns; had the
      * writer waited at {@code flushBytes}, they would have stayed in its queue until then and missed it.
      * With 1 MiB durable appends from 8 connections, waiting at 8 MiB instead of 1 took the daemon 5.6%
-     * further (BENCHMARKS.md, twelfth session).
+     * further (http-ab).
      */
     static final long AHEAD_OF_DISK_BYTES = 8L << 20;
     private static final int BUFFER_BYTES = 4 << 20;

@@ -18,7 +18,7 @@ import java.nio.file.Path;
  * the writer fills pages and the fsync then waits for all of them. Started early, most of them are on
  * their way or on disk when the fsync comes, and it waits for the rest and the device's cache flush. With
  * 1 MiB appends from 8 connections this took fsyncs from 2.4 to 1.8 ms and the daemon 6-7% further
- * (BENCHMARKS.md, twelfth session). RocksDB ({@code bytes_per_sync}) and PostgreSQL
+ * (http-ab). RocksDB ({@code bytes_per_sync}) and PostgreSQL
  * ({@code wal_writer_flush_after}) do the same. Only whole pages are started: the last, partial one will
  * be written again with the next record, and a page under writeback can make that write wait for it.
  *

@@ -16,7 +16,7 @@ public final class SseSink implements EventSink {
     /**
      * Events wait here until the subscriber's turn ends or it fills. Each write to the response is a
      * system call: written one event at a time, four subscribers following a busy log cut its 1 KiB
-     * durable appends to less than half (BENCHMARKS.md, tenth session). 32 KiB per subscriber stays
+     * durable appends to less than half (HTTP benchmark). 32 KiB per subscriber stays
      * small beside the limit of 1,000 subscribers.
      */
     private static final int BUFFER_BYTES = 32 * 1024;
