@@ -91,10 +91,17 @@ final class NatsSink implements Sink {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
-                // The stream answered and refused this message (too large for it, wrong stream): sending it
-                // again would be refused again.
-                throw new CompletionException(cause instanceof JetStreamApiException api
-                        ? new RejectedException("JetStream: " + api.getMessage(), api) : cause);
+                if (cause instanceof JetStreamApiException api) {
+                    // The stream answered and refused this message (too large for it, wrong stream): sending it
+                    // again would be refused again.
+                    throw new CompletionException(new RejectedException("JetStream: " + api.getMessage(), api));
+                }
+                if (String.valueOf(cause.getMessage()).contains("No Responders")) {
+                    throw new CompletionException(new IOException("no JetStream stream takes subject '" + subject
+                            + "' (NATS answered 503, no responders): add a stream for it, e.g. 'nats stream add"
+                            + " --subjects " + subject + "'", cause));
+                }
+                throw new CompletionException(cause);
             }
             return checked(ack);
         });
