@@ -122,6 +122,10 @@ class KafkaSinkTest {
             }
             sink.publish(new Message(UUID.randomUUID().toString(), 9, 0, "00", null, new byte[0]))
                     .get();
+            assertEquals(2, sink.heldThrough(logId, 2), "a topic new at connect holds nothing to read back");
+        }
+        // A restart: a new connection to the topic that now exists.
+        try (Sink sink = Sinks.forTarget(target).connect(target)) {
             assertEquals(7, sink.heldThrough(logId, 2), "3 and 4 came again after 5 and 6");
             assertEquals(7, sink.heldThrough(logId, 0));
             assertEquals(7, sink.heldThrough(logId, 7));

@@ -47,11 +47,19 @@ final class KafkaSink implements Sink {
     private final KafkaProducer<byte[], byte[]> producer;
     private final Properties config;
     private final TopicPartition partition;
+    /** False for a topic the broker creates on first use: it holds nothing to read back. */
+    private final boolean topicExisted;
 
-    private KafkaSink(KafkaProducer<byte[], byte[]> producer, Properties config, TopicPartition partition) {
+    private KafkaSink(KafkaProducer<byte[], byte[]> producer, Properties config, TopicPartition partition,
+                      boolean topicExisted) {
         this.producer = producer;
         this.config = config;
         this.partition = partition;
+        this.topicExisted = topicExisted;
+    }
+
+    /** The largest record batch a topic takes, and whether the topic exists yet. */
+    private record TopicLimit(long maxMessageBytes, boolean exists) {
     }
 
     static int partition(SinkTarget target) {
@@ -82,14 +90,15 @@ final class KafkaSink implements Sink {
         TopicPartition partition = new TopicPartition(target.required("topic"), partition(target));
         // The topic's own limit, checked here before a record is sent: a record the broker refused only after
         // later ones were sent would leave them in the partition before it.
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Long.toString(maxMessageBytes(common, partition.topic())));
+        TopicLimit limit = topicLimit(common, partition.topic());
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Long.toString(limit.maxMessageBytes()));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
         try {
             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
                     new ByteArraySerializer());
-            return new KafkaSink(producer, common, partition);
+            return new KafkaSink(producer, common, partition, limit.exists());
         } catch (KafkaException e) {
             throw new IOException("cannot make a Kafka producer for " + target + ": " + e.getMessage(), e);
         }
@@ -99,13 +108,13 @@ final class KafkaSink implements Sink {
      * The largest record batch the topic takes: its {@code max.message.bytes}, or, for a topic the broker will
      * create on first use, the broker's {@code message.max.bytes}.
      */
-    private static long maxMessageBytes(Properties common, String topic) throws IOException {
+    private static TopicLimit topicLimit(Properties common, String topic) throws IOException {
         try (Admin admin = Admin.create(common)) {
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
             String key = "max.message.bytes";
             try {
-                return Long.parseLong(admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS)
-                        .get(resource).get(key).value());
+                return new TopicLimit(Long.parseLong(admin.describeConfigs(List.of(resource)).all()
+                        .get(10, TimeUnit.SECONDS).get(resource).get(key).value()), true);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                     throw e;
@@ -113,8 +122,8 @@ final class KafkaSink implements Sink {
                 String node = admin.describeCluster().controller().get(10, TimeUnit.SECONDS).idString();
                 resource = new ConfigResource(ConfigResource.Type.BROKER, node);
                 key = "message.max.bytes";
-                return Long.parseLong(admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS)
-                        .get(resource).get(key).value());
+                return new TopicLimit(Long.parseLong(admin.describeConfigs(List.of(resource)).all()
+                        .get(10, TimeUnit.SECONDS).get(resource).get(key).value()), false);
             }
         } catch (ExecutionException | TimeoutException | KafkaException e) {
             throw new IOException("cannot ask Kafka for the size limit of topic " + topic + ": " + e.getMessage(), e);
@@ -154,6 +163,9 @@ final class KafkaSink implements Sink {
      */
     @Override
     public long heldThrough(String logId, long confirmedSeq) throws IOException {
+        if (!topicExisted) {
+            return confirmedSeq;
+        }
         Properties c = new Properties();
         c.putAll(config);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
