@@ -208,4 +208,32 @@ class HostileHttpTest {
         }
         assertStillServing();
     }
+
+    /** An Idempotency-Key is stored as the bytes the client sent, UTF-8; bytes that are not UTF-8 are refused. */
+    @Test
+    void anIdempotencyKeyInUtf8IsStoredAsSentAndOneNotInUtf8IsRefused() throws Exception {
+        byte[] head = "POST /v1/records?ack=durable HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nIdempotency-Key: "
+                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] tail = "\r\nConnection: close\r\n\r\n{}".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] key = "ключ-7".getBytes(StandardCharsets.UTF_8);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            String reply = exchange(concat(head, key, tail), false);
+            assertTrue(reply.startsWith("HTTP/1.1 200"), reply);
+            assertTrue(reply.contains("\"seq\":1"), reply);
+            assertEquals(attempt == 1, reply.contains("\"duplicate\":true"), reply);
+        }
+        assertEquals("ключ-7", daemon.log().read(1).idempotencyKey());
+        String refused = exchange(concat(head, new byte[] {'k', (byte) 0xFF, (byte) 0xC3}, tail), false);
+        assertTrue(refused.startsWith("HTTP/1.1 400"), refused);
+        assertTrue(refused.contains("bad_idempotency_key"), refused);
+        assertEquals(1, daemon.log().lastSeq(), "nothing appended");
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
 }

@@ -7,6 +7,9 @@ import afterme.daemon.log.AppendResult;
 import afterme.daemon.log.Log;
 import afterme.format.Hashes;
 import afterme.format.RecordJson;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -179,15 +182,27 @@ final class AppendHandler {
         };
     }
 
-    private static String idempotencyKey(String key) {
-        if (key == null) {
+    /**
+     * The key as the client's bytes say it: Jetty hands a header's value over one character per byte
+     * (ISO-8859-1), and a key is stored as UTF-8 (FORMAT.md), so the bytes are read again as UTF-8, and a
+     * key that is not UTF-8 is refused rather than stored as something the client never sent.
+     */
+    private static String idempotencyKey(String header) {
+        if (header == null) {
             return null;
         }
-        int bytes = key.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes < 1 || bytes > 255) {
-            throw new HttpError(400, "bad_idempotency_key", "Idempotency-Key must be 1 to 255 bytes, got " + bytes);
+        byte[] bytes = header.chars().allMatch(c -> c <= 0xFF) ? header.getBytes(StandardCharsets.ISO_8859_1)
+                : header.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length < 1 || bytes.length > 255) {
+            throw new HttpError(400, "bad_idempotency_key", "Idempotency-Key must be 1 to 255 bytes, got "
+                    + bytes.length);
         }
-        return key;
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new HttpError(400, "bad_idempotency_key", "Idempotency-Key must be UTF-8");
+        }
     }
 
     private static long expectedLastSeq(String value) {
