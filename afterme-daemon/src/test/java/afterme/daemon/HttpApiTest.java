@@ -190,4 +190,24 @@ class HttpApiTest {
             assertEquals(0.0, m.get("afterme_webhook_failures_total"), r.body());
         }
     }
+
+    /** A typo in a query parameter is refused, naming it; it never quietly changes an append (SPEC §4). */
+    @Test
+    void unknownQueryParametersAreRefusedNamingThem() throws Exception {
+        HttpResponse<String> typo = post("/v1/records?akc=durable", "{\"a\":1}");
+        assertEquals(400, typo.statusCode(), typo.body());
+        assertTrue(typo.body().contains("\"error\":\"unknown_parameter\""), typo.body());
+        assertTrue(typo.body().contains("'akc'") && typo.body().contains("takes ack"), typo.body());
+        assertEquals("close", typo.headers().firstValue("Connection").orElse(""), "the unread body ends the connection");
+        assertEquals(400, post("/v1/records/batch?ack=durable&x=1", "{\"a\":1}\n").statusCode());
+        assertEquals(0, daemon.log().lastSeq(), "nothing appended");
+        assertEquals(200, post("/v1/records?ack=durable", "{\"a\":1}").statusCode());
+        assertEquals(200, get("/v1/records?from=1&limit=1&payload=base64").statusCode());
+        for (String path : List.of("/v1/records?form=1", "/v1/log?verbose=1", "/v1/records/1?x", "/healthz?a=b",
+                "/metrics?name=x", "/v1/forwarders?all=1", "/v1/subscribe?form=1")) {
+            HttpResponse<String> r = get(path);
+            assertEquals(400, r.statusCode(), path + ": " + r.body());
+            assertTrue(r.body().contains("unknown_parameter"), path + ": " + r.body());
+        }
+    }
 }

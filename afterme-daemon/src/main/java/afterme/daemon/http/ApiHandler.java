@@ -66,6 +66,11 @@ public final class ApiHandler extends Handler.Abstract {
         String method = request.getMethod();
         boolean get = HttpMethod.GET.is(method) || HttpMethod.HEAD.is(method);
         boolean post = HttpMethod.POST.is(method);
+        String unknown = QueryParameters.unknown(request, path, parametersOf(path, post));
+        if (unknown != null) {
+            Replies.refuse(request, response, callback, 400, "unknown_parameter", unknown);
+            return;
+        }
         switch (path) {
             case "/v1/records" -> {
                 if (post) {
@@ -113,6 +118,16 @@ public final class ApiHandler extends Handler.Abstract {
                 }
             }
         }
+    }
+
+    /** What each endpoint takes; an unknown path takes none, and is answered 404 after this check. */
+    private static java.util.List<String> parametersOf(String path, boolean post) {
+        return switch (path) {
+            case "/v1/records" -> post ? QueryParameters.APPEND : QueryParameters.RANGE;
+            case "/v1/records/batch" -> QueryParameters.APPEND;
+            case "/v1/subscribe" -> QueryParameters.SUBSCRIBE;
+            default -> QueryParameters.NONE;
+        };
     }
 
     private void health(Response response, Callback callback) {

@@ -1,15 +1,17 @@
 package afterme.daemon.subscribe;
 
+import afterme.daemon.http.QueryParameters;
+
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
@@ -54,6 +56,11 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
             container.setOutputBufferSize(32 * 1024);
             container.addMapping("/v1/subscribe", (request, response, callback) -> {
                 Fields q = Request.extractQueryParameters(request);
+                String unknown = QueryParameters.unknown(request, "/v1/subscribe", QueryParameters.SUBSCRIBE);
+                if (unknown != null) {
+                    refuse(response, callback, "unknown_parameter", unknown);
+                    return null;
+                }
                 try {
                     RecordsMode mode = RecordsMode.parse(q.getValue("records"));
                     String fromText = q.getValue("from");
@@ -63,17 +70,31 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
                     }
                     return new WebSocketSubscribe(subscriptions, from, mode);
                 } catch (IllegalArgumentException e) {
-                    response.setStatus(400);
-                    response.getHeaders().put("Content-Type", "application/json");
-                    response.write(true, ByteBuffer.wrap(("{\"error\":\"bad_request\",\"message\":\""
-                            + "from must be a seq >= 0 and records one of durable, all, none\"}\n")
-                            .getBytes(StandardCharsets.UTF_8)), callback);
+                    refuse(response, callback, "bad_request",
+                            "from must be a seq >= 0 and records one of durable, all, none");
                     return null;
                 }
             });
         });
         ws.setHandler(next);
         return ws;
+    }
+
+    /** A 400 for an upgrade request, in SPEC §4's error shape. */
+    private static void refuse(Response response, Callback callback, String code, String message) {
+        java.io.ByteArrayOutputStream json = new java.io.ByteArrayOutputStream(256);
+        try (com.fasterxml.jackson.core.JsonGenerator g = afterme.format.RecordJson.FACTORY.createGenerator(json)) {
+            g.writeStartObject();
+            g.writeStringField("error", code);
+            g.writeStringField("message", message);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        json.write('\n');
+        response.setStatus(400);
+        response.getHeaders().put("Content-Type", "application/json");
+        response.write(true, ByteBuffer.wrap(json.toByteArray()), callback);
     }
 
     @Override
