@@ -210,4 +210,16 @@ class HttpApiTest {
             assertTrue(r.body().contains("unknown_parameter"), path + ": " + r.body());
         }
     }
+
+    @Test
+    void theRootListsTheEndpoints() throws Exception {
+        HttpResponse<String> r = get("/");
+        assertEquals(200, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
+        for (String path : List.of("/v1/records", "/v1/records/batch", "/v1/records/{seq}", "/v1/log", "/v1/subscribe",
+                "/v1/forwarders", "/healthz", "/metrics")) {
+            assertTrue(r.body().contains("\"path\":\"" + path + "\""), path + " in " + r.body());
+        }
+        assertTrue(r.body().startsWith("[{\"method\":\"POST\",\"path\":\"/v1/records\""), r.body());
+    }
 }

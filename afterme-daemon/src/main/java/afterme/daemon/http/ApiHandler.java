@@ -26,6 +26,19 @@ public final class ApiHandler extends Handler.Abstract {
     private final Subscriptions subscriptions;
     private final Metrics metrics;
     private final Forwarders forwarders;
+
+    /** {@code GET /}: what SPEC §4 lists, so that a user who finds the port finds the API. */
+    private static final byte[] ENDPOINTS = endpoints(
+            "POST", "/v1/records", "append one record; the body is the payload (?ack=memory|durable)",
+            "POST", "/v1/records/batch", "append each line of an NDJSON body as one record, all or nothing",
+            "GET", "/v1/records/{seq}", "one record's payload, raw",
+            "GET", "/v1/records", "records as NDJSON (?from=N&limit=M&payload=auto|utf8|base64|none)",
+            "GET", "/v1/log", "log_id, first_seq, last_seq, durable_seq, segments, bytes, format_version, chain_head",
+            "GET", "/v1/subscribe", "WebSocket or Server-Sent Events: catch up, then live (?from=N&records=durable|all|none)",
+            "GET", "/v1/forwarders", "each forwarder's sink, state, forwarded seq, lag and last error",
+            "GET", "/healthz", "200 when the log is writable, 503 otherwise",
+            "GET", "/metrics", "Prometheus text format",
+            "GET", "/", "this list");
     private final HttpStats stats = new HttpStats();
 
     public ApiHandler(Log log, Limits limits, Subscriptions subscriptions, afterme.daemon.webhook.Webhooks webhooks,
@@ -95,6 +108,13 @@ public final class ApiHandler extends Handler.Abstract {
                     notAllowed(request, response, callback, "GET");
                 }
             }
+            case "/" -> {
+                if (get) {
+                    Replies.sendBytes(response, callback, 200, ENDPOINTS);
+                } else {
+                    notAllowed(request, response, callback, "GET");
+                }
+            }
             case "/healthz" -> health(response, callback);
             case "/metrics" -> {
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
@@ -118,6 +138,25 @@ public final class ApiHandler extends Handler.Abstract {
                 }
             }
         }
+    }
+
+    private static byte[] endpoints(String... methodPathDoes) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(1024);
+        try (com.fasterxml.jackson.core.JsonGenerator g = afterme.format.RecordJson.FACTORY.createGenerator(out)) {
+            g.writeStartArray();
+            for (int i = 0; i < methodPathDoes.length; i += 3) {
+                g.writeStartObject();
+                g.writeStringField("method", methodPathDoes[i]);
+                g.writeStringField("path", methodPathDoes[i + 1]);
+                g.writeStringField("description", methodPathDoes[i + 2]);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        out.write('\n');
+        return out.toByteArray();
     }
 
     /** What each endpoint takes; an unknown path takes none, and is answered 404 after this check. */
