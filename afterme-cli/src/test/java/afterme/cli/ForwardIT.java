@@ -271,7 +271,8 @@ class ForwardIT {
         assertEquals(2, secret.exit(), secret.toString());
         assertFalse(secret.stderr().contains("hunter2"), secret.stderr());
         assertTrue(secret.stderr().contains("--credentials-file"), secret.stderr());
-        Proc.Result nowhere = Proc.run("forward", tmp.resolve("nothing").toString(), "--to", "nats://127.0.0.1:4222?subject=x");
+        Path nothing = java.nio.file.Files.createDirectories(tmp.resolve("nothing"));
+        Proc.Result nowhere = Proc.run("forward", nothing.toString(), "--to", "nats://127.0.0.1:4222?subject=x");
         assertEquals(3, nowhere.exit(), nowhere.toString());
         assertTrue(nowhere.stderr().contains("no afterme log in"), nowhere.stderr());
     }

@@ -341,4 +341,33 @@ class ToolsIT {
         }
         return end;
     }
+
+    /**
+     * A directory without an afterme log is exit 3, "no afterme log in DIR", for every tool, and none of them
+     * leaves anything in it: a cron check pointed at a mistyped directory must not stay green. A log that
+     * serve created and nobody wrote to is a log.
+     */
+    @Test
+    void everyToolRefusesADirectoryWithoutALog() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("not-a-log"));
+        Files.writeString(empty.resolve("notes.txt"), "not a segment");
+        List<String[]> runs = List.of(new String[] {"verify", empty.toString()}, new String[] {"tail", empty.toString()},
+                new String[] {"dump", empty.toString()}, new String[] {"recover", empty.toString(), "--dry-run"},
+                new String[] {"forward", "--status", empty.toString()});
+        for (String[] args : runs) {
+            Proc.Result r = Proc.run(args);
+            assertEquals(3, r.exit(), String.join(" ", args) + ": " + r);
+            assertTrue(r.stderr().contains("no afterme log in " + empty), String.join(" ", args) + ": " + r.stderr());
+            assertEquals("", r.out(), String.join(" ", args));
+        }
+        try (Stream<Path> left = Files.list(empty)) {
+            assertEquals(List.of(empty.resolve("notes.txt")), left.toList(), "nothing left behind");
+        }
+        Path served = tmp.resolve("served");
+        try (ServeProcess serve = new ServeProcess(served)) {
+            assertEquals(0, serve.terminate(), serve.stderr());
+        }
+        Proc.Result verify = Proc.run("verify", served.toString());
+        assertEquals(0, verify.exit(), verify.toString());
+    }
 }

@@ -71,12 +71,12 @@ public final class DumpCommand implements Callable<Integer> {
         }
         List<Path> files = new ArrayList<>();
         for (Path p : paths) {
-            if (Files.isDirectory(p)) {
-                files.addAll(Segments.list(p));
-            } else if (Files.isRegularFile(p)) {
+            if (Files.isRegularFile(p)) {
                 files.add(p);
+            } else if (Segments.notALog(p) == null) {
+                files.addAll(Segments.list(p));
             } else {
-                spec.commandLine().getErr().println("afterme dump: " + p + " does not exist");
+                spec.commandLine().getErr().println("afterme dump: " + Segments.notALog(p));
                 return ExitCodes.CANNOT_RUN;
             }
         }

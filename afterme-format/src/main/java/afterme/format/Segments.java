@@ -18,6 +18,24 @@ public final class Segments {
         }
     }
 
+    /**
+     * Why {@code dir} is not an afterme log, or null when it is one: a directory with a segment, or with the
+     * lock a daemon takes (an empty log that serve created is a log). A tool pointed at a mistyped directory
+     * must say so and exit 3, not report an empty log as fine.
+     */
+    public static String notALog(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return dir + " does not exist; give the data directory";
+        }
+        if (!Files.isDirectory(dir)) {
+            return dir + " is not a directory; give the data directory";
+        }
+        if (list(dir).isEmpty() && !Files.exists(dir.resolve(DataDirLock.FILE))) {
+            return "no afterme log in " + dir;
+        }
+        return null;
+    }
+
     /** The segment that holds {@code seq}: the last whose first seq is at most {@code seq}; or null. */
     public static Path holding(List<Path> segments, long seq) {
         Path found = null;

@@ -102,8 +102,9 @@ public final class ForwardCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        if (!Files.isDirectory(dir) || Segments.list(dir).isEmpty()) {
-            err.println("afterme forward: no afterme log in " + dir);
+        String notALog = Segments.notALog(dir);
+        if (notALog != null) {
+            err.println("afterme forward: " + notALog);
             return ExitCodes.CANNOT_RUN;
         }
         Forwarder forwarder = new Forwarder(config, new FileLogSource(dir), nanos -> { }).start();
@@ -147,8 +148,9 @@ public final class ForwardCommand implements Callable<Integer> {
     }
 
     private int status(PrintWriter out, PrintWriter err) throws IOException {
-        if (!Files.isDirectory(dir) || Segments.list(dir).isEmpty()) {
-            err.println("afterme forward: no afterme log in " + dir);
+        String notALog = Segments.notALog(dir);
+        if (notALog != null) {
+            err.println("afterme forward: " + notALog);
             return ExitCodes.CANNOT_RUN;
         }
         List<Path> files = new ArrayList<>();

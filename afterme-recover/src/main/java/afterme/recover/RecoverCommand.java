@@ -62,8 +62,10 @@ public final class RecoverCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
-        if (!Files.isDirectory(dir)) {
-            err.println("afterme recover: " + dir + " is not a directory; give the data directory");
+        // Before the lock, which would leave a LOCK file in a directory that holds no log.
+        String notALog = Segments.notALog(dir);
+        if (notALog != null) {
+            err.println("afterme recover: " + notALog);
             return ExitCodes.CANNOT_RUN;
         }
         if (truncateAtSeq != null && truncateAtSeq < 1) {

@@ -5,6 +5,7 @@ import afterme.format.LogFormatException;
 import afterme.format.LogRecord;
 import afterme.format.PayloadMode;
 import afterme.format.RecordJson;
+import afterme.format.Segments;
 import afterme.format.TimeSeek;
 import afterme.format.cli.CommandLines;
 import afterme.format.cli.Converters;
@@ -12,7 +13,6 @@ import afterme.format.cli.ExitCodes;
 import afterme.format.cli.Stdout;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
@@ -79,8 +79,9 @@ public final class TailCommand implements Callable<Integer> {
         }
         PayloadMode mode = parseMode(spec.commandLine(), payload);
         Output out = Output.parse(spec.commandLine(), output);
-        if (!Files.isDirectory(dir)) {
-            spec.commandLine().getErr().println("afterme tail: " + dir + " is not a directory; give the data directory");
+        String notALog = Segments.notALog(dir);
+        if (notALog != null) {
+            spec.commandLine().getErr().println("afterme tail: " + notALog);
             return ExitCodes.CANNOT_RUN;
         }
         long start = startSeq();

@@ -51,12 +51,12 @@ public final class VerifyCommand implements Callable<Integer> {
         boolean clean = true;
         for (Path path : paths) {
             List<Path> segments;
-            if (Files.isDirectory(path)) {
-                segments = Segments.list(path);
-            } else if (Files.isRegularFile(path)) {
+            if (Files.isRegularFile(path)) {
                 segments = List.of(path);
+            } else if (Segments.notALog(path) == null) {
+                segments = Segments.list(path);
             } else {
-                err.println("afterme verify: " + path + " does not exist; give a data directory or a segment file");
+                err.println("afterme verify: " + Segments.notALog(path));
                 return ExitCodes.CANNOT_RUN;
             }
             LogVerifier.Report report;
