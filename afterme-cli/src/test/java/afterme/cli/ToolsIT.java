@@ -170,7 +170,8 @@ class ToolsIT {
         assertEquals(2, noTerminal.exit(), noTerminal.toString());
         assertTrue(noTerminal.stderr().contains("--yes"));
         Proc.Result dry = Proc.run("recover", dir.toString(), "--dry-run");
-        assertEquals(0, dry.exit());
+        assertEquals(1, dry.exit(), "it would cut something: " + dry);
+        assertTrue(dry.stderr().contains("would cut"), dry.stderr());
         assertEquals(tornSize, Files.size(segment), "a dry run changes nothing");
 
         Proc.Result recover = Proc.run("recover", dir.toString(), "--yes");
@@ -183,6 +184,8 @@ class ToolsIT {
         assertEquals(1, backups.size());
         assertArrayEquals(removed, Files.readAllBytes(backups.get(0)), "the backup holds exactly the removed bytes");
         assertEquals(0, Proc.run("verify", dir.toString()).exit());
+        Proc.Result nothingToDo = Proc.run("recover", dir.toString(), "--dry-run");
+        assertEquals(0, nothingToDo.exit(), nothingToDo.toString());
     }
 
     @Test

@@ -39,7 +39,8 @@ public final class RecoverCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "Data directory (default: afterme-data).")
     Path dir = Path.of("afterme-data");
 
-    @Option(names = "--dry-run", description = "Show what would be done; change nothing.")
+    @Option(names = "--dry-run", description = "Show what would be done; change nothing. Exits 1 when it would cut"
+            + " something, 0 when there is nothing to do.")
     boolean dryRun;
 
     @Option(names = "--yes", description = "Act without asking (needed when not on a terminal).")
@@ -96,7 +97,8 @@ public final class RecoverCommand implements Callable<Integer> {
                     + " (" + c.removeBytes() + " bytes: " + c.why() + "), saving the bytes under " + backups);
         }
         if (dryRun) {
-            return ExitCodes.OK;
+            // SPEC §5: a dry run that would cut something found a data problem, so that a script can tell.
+            return ExitCodes.DATA_PROBLEM;
         }
         if (!yes && !confirm(err)) {
             return ExitCodes.USAGE;
