@@ -141,8 +141,8 @@ public final class ForwardCommand implements Callable<Integer> {
                 lookedUp = System.nanoTime();
             }
             ForwarderStatus s = forwarder.status();
-            tty.progress("forward " + s.name() + " " + s.state().label(), s.forwardedSeq(),
-                    Math.max(s.forwardedSeq(), lastSeq));
+            tty.progress("forward " + s.name() + " " + s.state().label() + ", seq", s.forwardedSeq(),
+                    Math.max(s.forwardedSeq(), lastSeq), Long::toString);
         }
         tty.clearProgress();
     }

@@ -72,8 +72,13 @@ public final class Tty implements AutoCloseable {
         return terminal() != null;
     }
 
-    /** Redraws a progress bar (at most ten times a second): {@code what [#####.....] 45% done/total}. */
+    /** Redraws a progress bar (at most ten times a second): {@code what [#####.....] 45% done/total}, in bytes. */
     public void progress(String what, long done, long total) {
+        progress(what, done, total, Tty::human);
+    }
+
+    /** The same, with {@code done} and {@code total} written by {@code unit} (records, say, rather than bytes). */
+    public void progress(String what, long done, long total, java.util.function.LongFunction<String> unit) {
         long now = System.nanoTime();
         if (total <= 0 || now - started < BAR_AFTER_NANOS || terminal() == null) {
             return;
@@ -87,7 +92,7 @@ public final class Tty implements AutoCloseable {
         int filled = (int) (width * Math.min(1.0, (double) done / total));
         PrintWriter w = terminal.writer();
         w.print("\r" + what + " [" + "#".repeat(filled) + ".".repeat(width - filled) + "] "
-                + (int) (100.0 * done / total) + "% " + human(done) + "/" + human(total) + "  ");
+                + (int) (100.0 * done / total) + "% " + unit.apply(done) + "/" + unit.apply(total) + "  ");
         w.flush();
     }
 
