@@ -39,7 +39,13 @@ public final class Brokers {
         Path server = installed("rabbitmq-server");
         Assumptions.assumeTrue(server != null, "RabbitMQ does not answer on 127.0.0.1:5672 and is not installed");
         new ProcessBuilder(server.toString(), "-detached").inheritIO().start().waitFor();
-        waitFor(RABBITMQ_PORT, 90);
+        long deadline = System.nanoTime() + 90_000_000_000L;
+        while (!answers(RABBITMQ_PORT)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("RabbitMQ does not answer on 127.0.0.1:5672 90 s after it was started");
+            }
+            Thread.sleep(100);
+        }
     }
 
     /** The machine's NATS with JetStream, or one started here on a free port with its own store. */
@@ -75,14 +81,38 @@ public final class Brokers {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        return freePorts(1)[0];
+    }
+
+    /**
+     * {@code n} different free ports: all held open at once while they are chosen, or the system may hand the
+     * same port out twice (it did, to Kafka's broker and controller listeners).
+     */
+    static int[] freePorts(int n) throws IOException {
+        List<ServerSocket> held = new java.util.ArrayList<>();
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
         }
     }
 
-    static void waitFor(int port, int seconds) throws InterruptedException {
+    /** Waits until {@code server} answers on {@code port}; fails at once if it exits first. */
+    static void waitFor(Process server, int port, int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         while (!answers(port)) {
+            if (!server.isAlive()) {
+                throw new IllegalStateException("the server meant for 127.0.0.1:" + port + " exited with "
+                        + server.exitValue());
+            }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("nothing answers on 127.0.0.1:" + port + " after " + seconds + " s");
             }
@@ -114,7 +144,7 @@ public final class Brokers {
             process = new ProcessBuilder(installed("nats-server").toString(), "-a", "127.0.0.1", "-p",
                     Integer.toString(port), "-js", "-sd", store.toString())
                     .redirectErrorStream(true).redirectOutput(store.resolve("nats.log").toFile()).start();
-            waitFor(port, 30);
+            waitFor(process, port, 30);
         }
 
         void stop() {

@@ -43,8 +43,9 @@ public final class KafkaBroker {
     public static synchronized KafkaBroker get() throws Exception {
         if (running == null) {
             Path dir = Files.createTempDirectory("afterme-kafka");
-            int port = Brokers.freePort();
-            int controller = Brokers.freePort();
+            int[] ports = Brokers.freePorts(2);
+            int port = ports[0];
+            int controller = ports[1];
             Properties p = new Properties();
             p.put("process.roles", "broker,controller");
             p.put("node.id", "1");
@@ -104,7 +105,7 @@ public final class KafkaBroker {
     /** Starts the broker (again) on the same port and directory, and waits until it serves. */
     void start() throws Exception {
         process = run("kafka.Kafka", config.toString());
-        Brokers.waitFor(port, 120);
+        Brokers.waitFor(process, port, 120);
         Properties a = new Properties();
         a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         try (Admin admin = Admin.create(a)) {

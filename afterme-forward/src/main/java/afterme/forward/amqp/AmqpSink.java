@@ -148,10 +148,10 @@ final class AmqpSink implements Sink {
     private void ended(ShutdownSignalException cause) {
         String text = cause.getReason() instanceof AMQP.Channel.Close close ? close.getReplyText() : null;
         Matcher tooLarge = text == null ? null : TOO_LARGE.matcher(text);
-        boolean blamed = false;
+        long blamedSize = tooLarge != null && tooLarge.find() ? Long.parseLong(tooLarge.group(1)) : -1;
         for (Outstanding o : outstanding.values()) {
-            if (!blamed && tooLarge != null && tooLarge.find(0) && o.size() == Long.parseLong(tooLarge.group(1))) {
-                blamed = true;
+            if (o.size() == blamedSize) {
+                blamedSize = -1;
                 o.future().completeExceptionally(new RejectedException("RabbitMQ: " + text));
             } else {
                 o.future().completeExceptionally(new IOException("RabbitMQ closed the channel: " + cause.getMessage()));

@@ -180,7 +180,7 @@ final class KafkaSink implements Sink {
                 long from = Math.max(begin, end - back);
                 Set<Long> seqs = new HashSet<>();
                 boolean reachedCheckpoint = from == begin;
-                for (ConsumerRecord<byte[], byte[]> r : read(consumer, from, end)) {
+                for (ConsumerRecord<byte[], byte[]> r : read(consumer, partition, from, end)) {
                     if (!logId.equals(header(r, Message.LOG_ID))) {
                         continue;
                     }
@@ -206,10 +206,9 @@ final class KafkaSink implements Sink {
     }
 
     /** The partition's records from offset {@code from} up to {@code end}. */
-    private static List<ConsumerRecord<byte[], byte[]>> read(KafkaConsumer<byte[], byte[]> consumer, long from, long end)
-            throws IOException {
+    private static List<ConsumerRecord<byte[], byte[]>> read(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp,
+                                                             long from, long end) throws IOException {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        TopicPartition tp = consumer.assignment().iterator().next();
         consumer.seek(tp, from);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (consumer.position(tp) < end) {
