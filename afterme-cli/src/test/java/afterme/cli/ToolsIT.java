@@ -162,6 +162,7 @@ class ToolsIT {
         Proc.Result verify = Proc.run("verify", dir.toString());
         assertEquals(1, verify.exit(), verify.toString());
         assertTrue(verify.out().contains("torn_tail") && verify.out().contains("offset " + validSize), verify.out());
+        assertTrue(verify.out().contains("next: 'afterme recover " + dir + "' cuts the torn tail"), verify.out());
         Proc.Result dump = Proc.run("dump", dir.toString());
         assertEquals(1, dump.exit());
         assertEquals(10, dump.lines().size());
@@ -202,6 +203,13 @@ class ToolsIT {
         assertEquals(1, verify.exit());
         assertTrue(verify.out().contains("seq 5: bad_checksum"), verify.out());
         assertTrue(verify.out().contains("offset " + offset), verify.out());
+        assertTrue(verify.out().contains("next: 'afterme recover " + dir + " --dry-run --truncate-at-seq 5'"),
+                verify.out());
+        Proc.Result hinted = Proc.run("recover", dir.toString(), "--dry-run", "--truncate-at-seq", "5");
+        assertEquals(1, hinted.exit(), "the hint runs as printed, and would cut: " + hinted);
+        Proc.Result ofFile = Proc.run("verify", segment.toString());
+        assertTrue(ofFile.out().contains("next: 'afterme recover " + dir + " "), "recover takes the directory: "
+                + ofFile.out());
         Proc.Result refused = Proc.run("recover", dir.toString(), "--yes");
         assertEquals(1, refused.exit(), refused.toString());
         assertTrue(refused.stderr().contains("--truncate-at-seq 5"), refused.stderr());

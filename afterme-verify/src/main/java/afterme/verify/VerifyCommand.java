@@ -2,6 +2,7 @@ package afterme.verify;
 
 import afterme.format.LogVerifier;
 import afterme.format.Problem;
+import afterme.format.ProblemKind;
 import afterme.format.RecordJson;
 import afterme.format.Segments;
 import afterme.format.cli.CommandLines;
@@ -74,13 +75,28 @@ public final class VerifyCommand implements Callable<Integer> {
                         + report.scans().size() + " segment(s), " + report.records() + " record(s), last seq "
                         + report.lastSeq() + ", " + report.bytes() + " bytes" + (quick ? " (quick: no SHA-256)" : ""));
                 if (!report.clean()) {
-                    out.println("next: 'afterme recover " + path + "' cuts torn tails (backed up first); damage in the "
-                            + "middle needs 'afterme recover " + path + " --truncate-at-seq N'");
+                    out.println(nextStep(path, report));
                 }
             }
         }
         out.flush();
         return clean ? ExitCodes.OK : ExitCodes.DATA_PROBLEM;
+    }
+
+    /**
+     * A next step that runs as printed: recover takes the data directory, not a segment file, and when the
+     * damage lies before the tail, the seq to cut at is the first damaged record's.
+     */
+    static String nextStep(Path path, LogVerifier.Report report) {
+        Path dir = Files.isRegularFile(path) ? (path.getParent() != null ? path.getParent() : Path.of(".")) : path;
+        for (Problem p : report.problems()) {
+            if (p.kind() != ProblemKind.TORN_TAIL && p.seq() > 0) {
+                return "next: 'afterme recover " + dir + " --dry-run --truncate-at-seq " + p.seq() + "' shows the cut of"
+                        + " seq " + p.seq() + " and every record after it; without --dry-run it makes it, backing the bytes"
+                        + " up first";
+            }
+        }
+        return "next: 'afterme recover " + dir + "' cuts the torn tail, backing its bytes up first";
     }
 
     private static void printJson(PrintWriter out, Path path, LogVerifier.Report report) throws IOException {
