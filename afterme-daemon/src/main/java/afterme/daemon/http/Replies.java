@@ -14,7 +14,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /** JSON replies and the SPEC's error shape {@code {"error":"<code>","message":"..."}}. Stateless. */
-final class Replies {
+public final class Replies {
     private Replies() {
     }
 
@@ -73,7 +73,7 @@ final class Replies {
         error(response, callback, status, code, message);
     }
 
-    static void error(Response response, Callback callback, int status, String code, String message) {
+    public static void error(Response response, Callback callback, int status, String code, String message) {
         Map<String, Object> f = object();
         f.put("error", code);
         f.put("message", message);

@@ -1,17 +1,15 @@
 package afterme.daemon.subscribe;
 
 import afterme.daemon.http.QueryParameters;
-
+import afterme.daemon.http.Replies;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
@@ -58,7 +56,7 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
                 Fields q = Request.extractQueryParameters(request);
                 String unknown = QueryParameters.unknown(request, "/v1/subscribe", QueryParameters.SUBSCRIBE);
                 if (unknown != null) {
-                    refuse(response, callback, "unknown_parameter", unknown);
+                    Replies.error(response, callback, 400, "unknown_parameter", unknown);
                     return null;
                 }
                 try {
@@ -70,7 +68,7 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
                     }
                     return new WebSocketSubscribe(subscriptions, from, mode);
                 } catch (IllegalArgumentException e) {
-                    refuse(response, callback, "bad_request",
+                    Replies.error(response, callback, 400, "bad_request",
                             "from must be a seq >= 0 and records one of durable, all, none");
                     return null;
                 }
@@ -78,23 +76,6 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
         });
         ws.setHandler(next);
         return ws;
-    }
-
-    /** A 400 for an upgrade request, in SPEC §4's error shape. */
-    private static void refuse(Response response, Callback callback, String code, String message) {
-        java.io.ByteArrayOutputStream json = new java.io.ByteArrayOutputStream(256);
-        try (com.fasterxml.jackson.core.JsonGenerator g = afterme.format.RecordJson.FACTORY.createGenerator(json)) {
-            g.writeStartObject();
-            g.writeStringField("error", code);
-            g.writeStringField("message", message);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        json.write('\n');
-        response.setStatus(400);
-        response.getHeaders().put("Content-Type", "application/json");
-        response.write(true, ByteBuffer.wrap(json.toByteArray()), callback);
     }
 
     @Override
