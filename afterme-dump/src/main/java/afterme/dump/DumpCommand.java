@@ -1,11 +1,15 @@
 package afterme.dump;
 
 import afterme.format.Hashes;
+import afterme.format.LogFormatException;
 import afterme.format.LogRecord;
 import afterme.format.PayloadMode;
 import afterme.format.Problem;
 import afterme.format.ProblemKind;
 import afterme.format.RecordJson;
+import afterme.format.SegmentHeader;
+import afterme.format.SegmentLinks;
+import afterme.format.SegmentNames;
 import afterme.format.SegmentScan;
 import afterme.format.SegmentScanner;
 import afterme.format.Segments;
@@ -17,17 +21,19 @@ import afterme.format.cli.Tty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code afterme dump}: every record with its location as NDJSON, or one object per segment header. */
 @Command(name = "dump", mixinStandardHelpOptions = true,
@@ -57,6 +63,22 @@ public final class DumpCommand implements Callable<Integer> {
     @Option(names = "--segments", description = "Print one object per segment header instead of records.")
     boolean segmentsOnly;
 
+    @Option(names = "--salvage", description = "Go on past damage with every record that can still be proven"
+            + " (its CRC32C, seq, chain link and SHA-256 hold), saying on stderr what was skipped.")
+    boolean salvage;
+
+    /** Where records go: stdout unless given. */
+    private final OutputStream records;
+
+    public DumpCommand() {
+        this(null);
+    }
+
+    /** A dump whose records go to {@code records} instead of stdout (for callers that read them back). */
+    public DumpCommand(OutputStream records) {
+        this.records = records;
+    }
+
     public static void main(String[] args) {
         System.exit(CommandLines.configure(new CommandLine(new DumpCommand())).execute(args));
     }
@@ -80,7 +102,7 @@ public final class DumpCommand implements Callable<Integer> {
                 return ExitCodes.CANNOT_RUN;
             }
         }
-        OutputStream out = Stdout.open();
+        OutputStream out = records != null ? records : Stdout.open();
         boolean damaged = false;
         long total = 0;
         for (Path file : files) {
@@ -88,26 +110,43 @@ public final class DumpCommand implements Callable<Integer> {
         }
         long all = total;
         RecordJson.LineWriter json = new RecordJson.LineWriter(out, mode, RecordJson.Location.INCLUDE);
+        SegmentLinks links = files.isEmpty() || SegmentNames.isSegment(files.get(0)) ? new SegmentLinks()
+                : SegmentLinks.anywhere();
         try (Tty tty = Tty.stderr()) {
             long before = 0;
             for (Path file : files) {
                 long base = before;
-                SegmentScan scan = SegmentScanner.scan(file, true, segmentsOnly ? null : r -> {
+                // The links to the segments before are checked first: records after a broken link are not shown.
+                List<Problem> problems = new ArrayList<>(links.peek(headerOnly(file)));
+                SegmentScanner.RecordSink sink = segmentsOnly || (!problems.isEmpty() && !salvage) ? null : r -> {
                     if (inRange(r)) {
                         json.write(r);
                     }
-                }, (seq, nanos, offset, length) -> tty.progress("dump", base + offset + length, all));
+                };
+                SegmentScan scan = salvage && !segmentsOnly ? SegmentScanner.salvage(file, sink)
+                        : SegmentScanner.scan(file, true, sink,
+                                (seq, nanos, offset, length) -> tty.progress("dump", base + offset + length, all));
+                links.next(SegmentLinks.Ends.of(scan));
+                problems.addAll(scan.problems(file.equals(files.get(files.size() - 1))));
                 json.flush();
                 before += scan.fileSize();
                 tty.clearProgress();
                 if (segmentsOnly) {
                     writeSegment(out, scan);
                 }
-                for (Problem p : scan.problems()) {
-                    damaged = true;
+                boolean stop = false;
+                for (Problem p : problems) {
                     out.flush();
-                    spec.commandLine().getErr().println("afterme dump: " + p.describe()
-                            + (p.kind() == ProblemKind.TORN_TAIL ? "" : "; records after it are not shown"));
+                    boolean holdsRecords = p.kind() != ProblemKind.TORN_TAIL;
+                    spec.commandLine().getErr().println("afterme dump: " + p.describe() + (salvage ? "; skipped"
+                            : holdsRecords && !stop
+                            ? "; records after it are not shown (--salvage shows those that can still be proven)"
+                            : ""));
+                    damaged = true;
+                    stop |= holdsRecords;
+                }
+                if (stop && !salvage && !segmentsOnly) {
+                    break;
                 }
             }
             out.flush();
@@ -118,6 +157,18 @@ public final class DumpCommand implements Callable<Integer> {
             throw e;
         }
         return damaged ? ExitCodes.DATA_PROBLEM : ExitCodes.OK;
+    }
+
+    /** What the links check needs of a segment before its records are read: its name and header. */
+    private static SegmentLinks.Ends headerOnly(Path file) throws IOException {
+        long nameSeq = SegmentNames.isSegment(file) ? SegmentNames.firstSeq(file) : 0;
+        SegmentHeader header = null;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            header = SegmentScanner.readHeader(ch, file.getFileName().toString());
+        } catch (LogFormatException e) {
+            // the scan reports it
+        }
+        return new SegmentLinks.Ends(file.getFileName().toString(), nameSeq, header, null, 0, null, 0);
     }
 
     private boolean inRange(LogRecord r) {

@@ -30,29 +30,33 @@ import java.util.zip.CRC32C;
  * Not thread-safe: one owner reads.
  */
 public final class LogCursor implements Closeable {
-    /** {@link #frameOrEnd}: read the bytes at {@link #pos} again from the file. */
-    private static final int RETRY = -3;
-    /** {@link #frameOrEnd}: the cursor moved (past a trailer or an earlier record); look again. */
-    private static final int NEXT = -4;
-    /**
-     * Times a frame that fails its checks in a segment being written is read again, at most, before it is
-     * called damage. A read of a record can itself be torn: it copies page after page while the writer
-     * writes the same pages, and the writer can overtake it, so that one read finds the record's end
-     * written and a page before it still zeros. Each read again comes later, after the writer has moved
-     * on (and may have sealed the segment, whose bytes are then final).
-     */
-    private static final int REREADS = 4;
+    /** What one look at {@link #pos} found. */
+    private enum Step {
+        /** A record that passes the checks, of {@link #length} bytes. */
+        RECORD,
+        /** No further complete record yet. */
+        NONE_YET,
+        /** Read the bytes at {@link #pos} again from the file. */
+        LOOK_AGAIN,
+        /** The cursor moved (past a trailer or an earlier record); look again. */
+        MOVED
+    }
 
     private final Path dir;
     private final boolean verifyHashes;
-    private final CRC32C crc = new CRC32C();
     private final MessageDigest md = Hashes.newSha256();
     private long nextSeq;
     private byte[] chain;
     private Path segment;
+    private SegmentHeader header;
     private FileChannel channel;
     private SegmentWindow window;
+    private FrameCheck check;
+    /** The length of the record {@link Step#RECORD} found. */
+    private int length;
     private long pos;
+    /** The seq the record at {@link #pos} must carry; 0 right after an index jump, where it is not known. */
+    private long posSeq;
     private long size;
     /** The segment being read may end in fill. */
     private boolean fillable;
@@ -167,17 +171,17 @@ public final class LogCursor implements Closeable {
      * through the window at {@link #pos}; -1 when none is complete yet.
      */
     private int advance() throws IOException {
-        int rereads = 0;
+        int looks = 0;
         while (true) {
             if (channel == null && !openSegmentHolding(nextSeq)) {
                 return -1;
             }
-            if (fillable && rereads > 0) {
+            if (fillable && looks > 0) {
                 readEndAfresh();
             }
-            int length;
+            Step step;
             try {
-                length = frameOrEnd(rereads);
+                step = look(looks);
             } catch (EOFException e) {
                 if (!fillable) {
                     throw e;
@@ -186,74 +190,94 @@ public final class LogCursor implements Closeable {
                 readEndAfresh();
                 return -1;
             }
-            if (length == RETRY) {
-                rereads++;
-                Thread.yield();
-                continue;
+            switch (step) {
+                case RECORD:
+                    return length;
+                case NONE_YET:
+                    return -1;
+                case LOOK_AGAIN:
+                    LiveRead.pause(looks++);
+                    break;
+                default:
+                    looks = 0;
+                    break;
             }
-            if (length != NEXT) {
-                return length;
-            }
-            rereads = 0;
         }
     }
 
-    /** One step of {@link #advance}: a valid frame's length, -1 for none yet, or {@link #RETRY} or {@link #NEXT}. */
-    private int frameOrEnd(int rereads) throws IOException {
+    /** One look at {@link #pos} for {@link #advance}, the {@code looks}-th at the same bytes. */
+    private Step look(int looks) throws IOException {
         if (pos >= size || size - pos < RecordCodec.PREFIX) {
             // Only near the known end is the file asked again how long it has grown.
             size = channel.size();
         }
-        if (pos >= size) {
-            checkNotAbandoned();
-            return -1;
+        FrameVerdict verdict = check.at(pos, size);
+        switch (verdict) {
+            case END:
+                checkNotAbandoned();
+                return Step.NONE_YET;
+            case FILL:
+                // Zeros that a window read earlier may since have become records: read them afresh once.
+                if (looks == 0) {
+                    return Step.LOOK_AGAIN;
+                }
+                checkNotAbandoned();
+                return Step.NONE_YET;
+            case TRAILER:
+                return moveAfterTrailer() ? Step.MOVED : Step.NONE_YET;
+            case RECORD:
+                return record();
+            case PAST_END:
+                if (size < channel.size()) {
+                    size = channel.size();
+                    return Step.MOVED;
+                }
+                checkNotAbandoned();
+                return Step.NONE_YET;
+            default:
+                break;
         }
-        if (fillable && window.fillAt(pos, size)) {
-            if (rereads == 0) {
-                return RETRY;
-            }
-            checkNotAbandoned();
-            return -1;
+        if (fillable && looks == 0) {
+            return Step.LOOK_AGAIN;
         }
-        int avail = window.load(pos, RecordCodec.PREFIX, size);
+        if (fillable && isLastSegment() && check.tornWrite(pos, size, verdict)) {
+            checkNotAbandoned();
+            return Step.NONE_YET;
+        }
+        if (fillable && LiveRead.lookAgain(looks)) {
+            // A torn read, or a record finished and its segment sealed since: read afresh, all checks again.
+            return Step.LOOK_AGAIN;
+        }
+        FrameCheck.Stop stop = check.stop(pos, size, verdict);
+        if (stop.torn() && isLastSegment()) {
+            checkNotAbandoned();
+            return Step.NONE_YET;
+        }
+        if (stop.torn()) {
+            // Only the last segment has a tail to tear: here the bytes stand where the trailer belongs.
+            throw damage(ProblemKind.MISSING_TRAILER, "segment ends without a trailer (" + stop.why() + ") but a"
+                    + " later segment follows it");
+        }
+        throw damage(stop.kind(), stop.why());
+    }
+
+    /** Rules 5 to 7 for the record at {@link #pos}, or a step forward to the seq asked for. */
+    private Step record() throws LogFormatException {
         ByteBuffer b = window.buffer();
         int at = window.index(pos);
-        if (avail >= 4 && b.getInt(at) == Trailer.MAGIC) {
-            return moveAfterTrailer() ? NEXT : -1;
-        }
-        int length = window.frameAt(pos, size, crc);
-        if (length == RecordCodec.NEED_MORE && size < channel.size()) {
-            size = channel.size();
-            return NEXT;
-        }
-        if (length == RecordCodec.NEED_MORE) {
-            checkNotAbandoned();
-            return -1;
-        }
-        if (length == RecordCodec.INVALID && fillable && rereads == 0) {
-            return RETRY;
-        }
-        if (length == RecordCodec.INVALID && fillable && isLastSegment() && beingWritten()) {
-            return -1;
-        }
-        if (length == RecordCodec.INVALID && fillable && rereads < REREADS) {
-            // A torn read, or a record finished and its segment sealed since: read afresh, all checks again.
-            return RETRY;
-        }
-        if (length == RecordCodec.INVALID) {
-            throw damage(ProblemKind.BAD_CHECKSUM, "record fails its CRC32C or framing checks");
-        }
-        b = window.buffer();
-        at = window.index(pos);
+        int frame = check.length(pos);
         long seq = RecordCodec.seqAt(b, at);
+        long belongs = posSeq > 0 ? posSeq : seq;
+        if (seq != belongs || seq > nextSeq) {
+            long expected = Math.min(belongs, nextSeq);
+            throw damage(ProblemKind.SEQ_GAP, expected, "found seq " + seq + " where seq " + expected + " belongs");
+        }
+        posSeq = seq + 1;
         if (seq < nextSeq) {
             // Walking forward from a segment start or index entry to the seq asked for.
             chain = RecordCodec.storedChain(b, at);
-            pos += length;
-            return NEXT;
-        }
-        if (seq > nextSeq) {
-            throw damage(ProblemKind.SEQ_GAP, "found seq " + seq + " where seq " + nextSeq + " belongs");
+            pos += frame;
+            return Step.MOVED;
         }
         if (verifyHashes && chain != null && !RecordCodec.chainFollows(b, at, chain, md)) {
             throw damage(ProblemKind.CHAIN_BREAK, "chain hash does not follow from the previous record");
@@ -261,31 +285,18 @@ public final class LogCursor implements Closeable {
         if (verifyHashes && !RecordCodec.payloadHashMatches(b, at, md)) {
             throw damage(ProblemKind.BAD_HASH, "payload does not match its SHA-256");
         }
-        return length;
+        length = frame;
+        return Step.RECORD;
     }
 
     /** Only the last segment is ever written; in any other, a frame that fails its checks is damage. */
     private boolean isLastSegment() throws IOException {
-        List<Path> segments = Segments.list(dir);
-        return !segments.isEmpty() && segments.get(segments.size() - 1).equals(segment);
+        return isLast(segment);
     }
 
-    /**
-     * An invalid frame in a segment that may end in fill is a record being written when its last byte is
-     * still zero (a write fills a record from its start), or when its length is not there yet.
-     */
-    private boolean beingWritten() throws IOException {
-        window.load(pos, RecordCodec.PREFIX, size);
-        long claimed = Integer.toUnsignedLong(window.buffer().getInt(window.index(pos) + 8));
-        if (claimed == 0) {
-            return true;
-        }
-        if (claimed < RecordCodec.MIN_LENGTH || claimed > size - pos) {
-            return false;
-        }
-        long last = pos + claimed - 1;
-        window.load(last, 1, size);
-        return window.buffer().get(window.index(last)) == 0;
+    private boolean isLast(Path file) throws IOException {
+        List<Path> segments = Segments.list(dir);
+        return !segments.isEmpty() && segments.get(segments.size() - 1).equals(file);
     }
 
     /**
@@ -293,42 +304,74 @@ public final class LogCursor implements Closeable {
      * valid record, as a torn-tail problem, or null when the log ends cleanly (a fill of zeros included).
      */
     public Problem leftover() throws IOException {
-        if (channel == null || pos >= channel.size()) {
+        if (channel == null) {
             return null;
         }
-        long end = channel.size();
-        long zerosAt = fillable ? window.zerosFrom(pos, end) : end;
-        if (zerosAt == pos) {
+        readEndAfresh();
+        FrameVerdict verdict = check.at(pos, size);
+        if (verdict == FrameVerdict.TRAILER) {
+            // The trailer of a log whose last segment is sealed.
             return null;
         }
-        return Problem.tornTail(segment.getFileName().toString(), pos, nextSeq, end - pos, end - zerosAt, null,
+        boolean cleanEnd = verdict == FrameVerdict.END || (verdict == FrameVerdict.FILL && window.zerosToEnd(pos, size));
+        FrameCheck.Stop stop = cleanEnd ? null : check.stop(pos, size, verdict);
+        String name = segment.getFileName().toString();
+        if (stop != null && !stop.torn()) {
+            return new Problem(stop.kind(), name, pos, nextSeq, stop.why());
+        }
+        if (!isLastSegment()) {
+            return new Problem(ProblemKind.MISSING_TRAILER, name, pos, nextSeq,
+                    "segment ends without a trailer but a later segment follows it");
+        }
+        if (stop == null) {
+            return null;
+        }
+        long zerosAt = fillable ? window.zerosFrom(pos, size) : size;
+        return Problem.tornTail(name, pos, nextSeq, size - pos, size - zerosAt, null,
                 "run 'afterme recover' to cut them (they are backed up)");
     }
 
+    /**
+     * Past a trailer: its fields must match the records read, and the next segment must continue the log
+     * ({@link SegmentLinks}). A trailer at the end of the last segment ends the log for now.
+     */
     private boolean moveAfterTrailer() throws IOException {
-        if (size - pos < Trailer.LENGTH) {
-            return false;
-        }
-        window.load(pos, Trailer.LENGTH, size);
-        Trailer t = Trailer.tryDecode(window.buffer(), window.index(pos));
-        if (t == null) {
-            throw damage(ProblemKind.BAD_TRAILER, "trailer fails its CRC32C");
-        }
-        if (t.lastSeq() != nextSeq - 1 || (chain != null && !Arrays.equals(chain, t.chainHead()))) {
-            throw damage(ProblemKind.BAD_TRAILER, "trailer says last seq " + t.lastSeq() + ", records end at "
-                    + (nextSeq - 1));
+        Trailer t = check.trailer(pos);
+        if (t.lastSeq() != nextSeq - 1 || t.dataLength() != pos || t.recordCount() != t.lastSeq() - header.firstSeq() + 1
+                || (chain != null && !Arrays.equals(chain, t.chainHead()))) {
+            throw damage(ProblemKind.BAD_TRAILER, nextSeq - 1, "trailer says last seq " + t.lastSeq() + " and data"
+                    + " length " + t.dataLength() + "; the records end at seq " + (nextSeq - 1) + ", offset " + pos);
         }
         Path next = dir.resolve(SegmentNames.name(nextSeq));
         if (!Files.exists(next)) {
             List<Path> later = Segments.list(dir).stream().filter(s -> SegmentNames.firstSeq(s) > nextSeq).toList();
-            if (!later.isEmpty()) {
-                throw damage(ProblemKind.SEQ_GAP, "segment " + next.getFileName() + " is missing; the next segment is "
-                        + later.get(0).getFileName());
+            if (later.isEmpty()) {
+                return false;
             }
+            Path found = later.get(0);
+            SegmentHeader h;
+            try (FileChannel ch = FileChannel.open(found, StandardOpenOption.READ)) {
+                h = SegmentScanner.readHeader(ch, found.getFileName().toString());
+            }
+            throw new LogFormatException(h.firstSeq() == nextSeq
+                    ? new Problem(ProblemKind.BAD_SEGMENT_NAME, found.getFileName().toString(), 0, h.firstSeq(),
+                            "file name says first seq " + SegmentNames.firstSeq(found) + ", header says " + h.firstSeq())
+                    : new Problem(ProblemKind.SEQ_GAP, found.getFileName().toString(), 0, nextSeq, "segment "
+                            + next.getFileName() + " is missing; the next segment is " + found.getFileName()),
+                    "run 'afterme verify " + dir + "' for the full report");
+        }
+        SegmentLinks.Ends ends = new SegmentLinks.Ends(segment.getFileName().toString(), SegmentNames.firstSeq(segment),
+                header, t, t.lastSeq(), t.chainHead(), pos);
+        closeChannel();
+        if (!openSegment(next)) {
             return false;
         }
-        closeChannel();
-        return openSegment(next);
+        List<Problem> broken = SegmentLinks.after(ends).next(new SegmentLinks.Ends(next.getFileName().toString(),
+                SegmentNames.firstSeq(next), header, null, 0, null, 0));
+        if (!broken.isEmpty()) {
+            throw new LogFormatException(broken.get(0), "run 'afterme verify " + dir + "' for the full report");
+        }
+        return true;
     }
 
     /**
@@ -337,6 +380,8 @@ public final class LogCursor implements Closeable {
      * segment: a trailer found when the end is read again means the segment was sealed meanwhile.
      */
     private void checkNotAbandoned() throws IOException {
+        // A stat, not a listing: a follower asks at every poll. A segment followed by one that does not
+        // start where it ends is told by leftover(), or by the walk that reaches the damage.
         Path next = dir.resolve(SegmentNames.name(nextSeq));
         if (Files.exists(next) && !next.equals(segment) && !sealedSince()) {
             throw damage(ProblemKind.MISSING_TRAILER, "segment ends without a trailer but " + next.getFileName()
@@ -346,8 +391,7 @@ public final class LogCursor implements Closeable {
 
     private boolean sealedSince() throws IOException {
         readEndAfresh();
-        return size - pos >= Trailer.LENGTH && window.load(pos, 4, size) >= 4
-                && window.buffer().getInt(window.index(pos)) == Trailer.MAGIC;
+        return check.at(pos, size) == FrameVerdict.TRAILER;
     }
 
     /** Forgets what the window holds and asks the file its size: the bytes near the end may have changed. */
@@ -368,6 +412,11 @@ public final class LogCursor implements Closeable {
             }
             holding = segments.get(0);
         }
+        if (holding.equals(segments.get(0)) && SegmentNames.firstSeq(holding) != 1) {
+            throw new LogFormatException(new Problem(ProblemKind.SEQ_GAP, holding.getFileName().toString(), 0, 1,
+                    "the log starts at seq " + SegmentNames.firstSeq(holding) + ", not 1 (a segment is missing)"),
+                    "run 'afterme verify " + dir + "' for the full report");
+        }
         if (!openSegment(holding)) {
             return false;
         }
@@ -378,6 +427,7 @@ public final class LogCursor implements Closeable {
                 if (at > pos) {
                     pos = at;
                     chain = null;
+                    posSeq = 0;
                 }
             }
         }
@@ -388,12 +438,17 @@ public final class LogCursor implements Closeable {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         SegmentHeader header;
         try {
-            if (ch.size() < SegmentHeader.LENGTH) {
+            if (ch.size() < SegmentHeader.LENGTH && isLast(file)) {
                 // A segment being created: its header is not all there yet.
                 ch.close();
                 return false;
             }
             header = SegmentScanner.readHeader(ch, file.getFileName().toString());
+        } catch (LogFormatException e) {
+            ch.close();
+            Problem p = e.problem();
+            throw new LogFormatException(new Problem(p.kind(), file.getFileName().toString(), 0,
+                    SegmentNames.firstSeq(file), p.message()), "run 'afterme verify " + dir + "' for the full report");
         } catch (IOException e) {
             ch.close();
             throw e;
@@ -402,8 +457,15 @@ public final class LogCursor implements Closeable {
         size = ch.size();
         fillable = header.mayHaveFill();
         segment = file;
+        this.header = header;
         window = window == null ? new SegmentWindow(ch, SegmentWindow.DEFAULT_CAPACITY) : window.moveTo(ch);
+        if (check == null) {
+            check = new FrameCheck(window, fillable);
+        } else {
+            check.moveTo(window, fillable);
+        }
         pos = SegmentHeader.LENGTH;
+        posSeq = header.firstSeq();
         if (header.firstSeq() > nextSeq) {
             nextSeq = header.firstSeq();
         }
@@ -412,7 +474,11 @@ public final class LogCursor implements Closeable {
     }
 
     private LogFormatException damage(ProblemKind kind, String message) {
-        return new LogFormatException(new Problem(kind, segment.getFileName().toString(), pos, nextSeq, message),
+        return damage(kind, nextSeq, message);
+    }
+
+    private LogFormatException damage(ProblemKind kind, long seq, String message) {
+        return new LogFormatException(new Problem(kind, segment.getFileName().toString(), pos, seq, message),
                 "run 'afterme verify " + dir + "' for the full report");
     }
 

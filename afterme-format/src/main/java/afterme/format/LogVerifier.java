@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.LongConsumer;
 
 /**
@@ -15,10 +13,7 @@ import java.util.function.LongConsumer;
  * report; never prints. Used by {@code afterme verify} and {@code afterme recover}.
  */
 public final class LogVerifier {
-    /** How long a problem in a live log's last segment is given to go away before it is reported. */
-    private static final long SETTLE_MILLIS = 50;
-
-    /** What a verification found. */
+    /** What a verification found. {@code lastSeq}: the last valid record's seq anywhere in the log. */
     public record Report(List<SegmentScan> scans, List<Problem> problems, long records, long bytes, long lastSeq) {
         public boolean clean() {
             return problems.isEmpty();
@@ -40,12 +35,31 @@ public final class LogVerifier {
     }
 
     public static Report verify(List<Path> segments, boolean hashes, Progress progress) throws IOException {
-        return verify(segments, hashes, progress, SETTLE_MILLIS);
+        return verify(segments, hashes, progress, true);
     }
 
-    /** {@link #verify} with the settling time given: 0 reports at once (tests of logs nobody writes). */
-    static Report verify(List<Path> segments, boolean hashes, Progress progress, long settleMillis)
-            throws IOException {
+    /** {@link #verify}, with {@code live} false reporting at once (tests of logs nobody writes). */
+    static Report verify(List<Path> segments, boolean hashes, Progress progress, boolean live) throws IOException {
+        return check(segments, (file, last, progressed) -> scanSettled(file, hashes, last && live, progressed),
+                progress);
+    }
+
+    /**
+     * The check of start-up, which must not read a whole log: sealed segments by header and trailer
+     * ({@link SegmentScanner#ends}), the last walked whole. Nobody writes the log meanwhile.
+     */
+    public static Report atStartUp(List<Path> segments) throws IOException {
+        return check(segments, (file, last, progressed) -> last ? SegmentScanner.scan(file, true)
+                : SegmentScanner.ends(file), (done, total) -> { });
+    }
+
+    /** How one segment is walked. */
+    @FunctionalInterface
+    private interface Walker {
+        SegmentScan walk(Path file, boolean last, LongConsumer progress) throws IOException;
+    }
+
+    private static Report check(List<Path> segments, Walker walker, Progress progress) throws IOException {
         long total = 0;
         for (Path s : segments) {
             total += Files.size(s);
@@ -55,78 +69,47 @@ public final class LogVerifier {
         List<Problem> problems = new ArrayList<>();
         long records = 0;
         long bytes = 0;
-        UUID logId = null;
-        SegmentScan previous = null;
+        long lastSeq = 0;
+        SegmentLinks links = segments.isEmpty() || SegmentNames.isSegment(segments.get(0)) ? new SegmentLinks()
+                : SegmentLinks.anywhere();
         for (int i = 0; i < segments.size(); i++) {
             Path file = segments.get(i);
             long base = before;
             long all = total;
-            boolean last = i == segments.size() - 1 && settleMillis > 0;
-            SegmentScan s = scanSettled(file, hashes, last, settleMillis, done -> progress.checked(base + done, all));
+            boolean last = i == segments.size() - 1;
+            SegmentScan s = walker.walk(file, last, done -> progress.checked(base + done, all));
             before += s.fileSize();
             scans.add(s);
-            problems.addAll(s.problems());
+            // A segment's links concern its header and the end of the one before: they come before its records.
+            problems.addAll(links.next(SegmentLinks.Ends.of(s)));
+            problems.addAll(s.problems(last));
             records += s.recordCount();
             bytes += s.fileSize() - s.fillBytes();
-            if (s.header() == null) {
-                previous = null;
-                continue;
-            }
-            logId = logId == null ? s.header().logId() : logId;
-            if (!logId.equals(s.header().logId())) {
-                problems.add(new Problem(ProblemKind.LOG_ID_MISMATCH, s.name(), 0, s.header().firstSeq(),
-                        "log id " + s.header().logId() + " differs from " + logId));
-            }
-            if (previous != null) {
-                if (previous.end() != SegmentScan.End.SEALED && previous.trailer() == null) {
-                    problems.add(new Problem(ProblemKind.MISSING_TRAILER, previous.name(), previous.validEnd(), 0,
-                            "segment is followed by " + s.name() + " but has no valid trailer"));
-                }
-                if (s.header().firstSeq() != previous.lastSeq() + 1) {
-                    problems.add(new Problem(ProblemKind.SEQ_GAP, s.name(), 0, previous.lastSeq() + 1,
-                            "segment starts at seq " + s.header().firstSeq() + " but the previous one ends at "
-                                    + previous.lastSeq() + " (a segment is missing or cut short)"));
-                } else if (!Arrays.equals(s.header().prevChain(), previous.chainHead())) {
-                    problems.add(new Problem(ProblemKind.CHAIN_BREAK, s.name(), 0, s.header().firstSeq(),
-                            "segment does not continue the previous segment's chain"));
-                }
-            } else if (i == 0 && s.header().firstSeq() != 1 && SegmentNames.isSegment(file)) {
-                problems.add(new Problem(ProblemKind.SEQ_GAP, s.name(), 0, 1,
-                        "the log starts at seq " + s.header().firstSeq() + ", not 1"));
-            }
-            previous = s;
+            lastSeq = s.header() != null && s.recordCount() > 0 ? s.lastSeq() : lastSeq;
         }
-        long lastSeq = previous == null ? 0 : previous.lastSeq();
         return new Report(scans, problems, records, bytes, lastSeq);
     }
 
     /**
      * Walks a segment. The last segment of a live log may be mid-append, which looks like a torn tail for
-     * an instant: such a tail is looked at again before it is reported, so verify is safe while the
-     * daemon writes. A version-2 segment is written into its fill, where a read racing the writer can
-     * even see a later page of a write before an earlier one, which looks like damage in the middle; so
-     * there any problem is looked at again, and only one that stays is reported.
+     * an instant, and in a version-2 segment, written into its fill, a read racing the writer can even see
+     * a later page of a write before an earlier one, which looks like damage: there a problem is looked
+     * at again ({@link LiveRead}), and only one that stays is reported.
      */
-    private static SegmentScan scanSettled(Path file, boolean hashes, boolean last, long settleMillis,
-                                           LongConsumer progress) throws IOException {
+    private static SegmentScan scanSettled(Path file, boolean hashes, boolean live, LongConsumer progress)
+            throws IOException {
         SegmentScan s = SegmentScanner.verify(file, hashes, progress);
-        for (int tries = 0; last && unsettled(s) && tries < 3; tries++) {
-            try {
-                Thread.sleep(settleMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        for (int look = 0; live && !s.problems().isEmpty() && LiveRead.lookAgain(look); look++) {
+            if (!writtenIntoFill(s) && s.end() != SegmentScan.End.TORN_TAIL) {
                 break;
             }
+            LiveRead.pause(look);
             if (!writtenIntoFill(s) && Files.size(file) == s.fileSize()) {
                 break;
             }
             s = SegmentScanner.verify(file, hashes, progress);
         }
         return s;
-    }
-
-    private static boolean unsettled(SegmentScan s) {
-        return s.end() == SegmentScan.End.TORN_TAIL || (writtenIntoFill(s) && s.end() == SegmentScan.End.CORRUPT);
     }
 
     /** Records are written into a version-2 segment's fill, without changing the file's size. */

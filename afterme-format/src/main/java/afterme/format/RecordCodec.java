@@ -39,11 +39,6 @@ public final class RecordCodec {
     /** Bytes needed before the length field can be read. */
     public static final int PREFIX = 12;
 
-    /** {@link #frameLength}: the claimed record runs past the bytes available (torn, or still being written). */
-    public static final int NEED_MORE = -1;
-    /** {@link #frameLength}: these bytes are not a record. */
-    public static final int INVALID = -2;
-
     private RecordCodec() {
     }
 
@@ -109,27 +104,25 @@ public final class RecordCodec {
     }
 
     /**
-     * Checks the frame at {@code b[pos, pos+avail)}: magic, length, CRC and field bounds.
-     *
-     * @return the record length when the frame is valid, {@link #NEED_MORE} when it claims bytes beyond
-     * {@code avail}, {@link #INVALID} otherwise
+     * Checks the record frame at {@code b[pos, pos+avail)} by rules 1 to 4 of FORMAT.md: magic, length,
+     * field bounds, CRC32C. On {@link FrameVerdict#RECORD} its length is {@link #lengthAt}.
      */
-    public static int frameLength(ByteBuffer b, int pos, int avail, CRC32C crc) {
+    public static FrameVerdict check(ByteBuffer b, int pos, int avail, CRC32C crc) {
         if (avail < 4) {
-            return NEED_MORE;
+            return FrameVerdict.PAST_END;
         }
         if (b.getInt(pos) != MAGIC) {
-            return INVALID;
+            return FrameVerdict.BAD_MAGIC;
         }
         if (avail < PREFIX) {
-            return NEED_MORE;
+            return FrameVerdict.PAST_END;
         }
         int length = b.getInt(pos + 8);
-        if (length < MIN_LENGTH) {
-            return INVALID;
+        if (length >= 0 && length < MIN_LENGTH) {
+            return FrameVerdict.BAD_LENGTH;
         }
-        if (length > avail) {
-            return NEED_MORE;
+        if (length < 0 || length > avail) {
+            return FrameVerdict.PAST_END;
         }
         int zone = Byte.toUnsignedInt(b.get(pos + 37));
         int ct = Byte.toUnsignedInt(b.get(pos + 38));
@@ -137,14 +130,27 @@ public final class RecordCodec {
         long payload = Integer.toUnsignedLong(b.getInt(pos + 12));
         if (b.get(pos + 36) != TYPE_DATA || zone == 0 || Integer.toUnsignedLong(b.getInt(pos + 32)) >= 1_000_000_000L
                 || encodedLength(zone, ct, key, 0) + payload != length) {
-            return INVALID;
+            return FrameVerdict.BAD_FIELDS;
         }
-        crc.reset();
-        update(crc, b, pos + 8, length - 8);
-        return (int) crc.getValue() == b.getInt(pos + 4) ? length : INVALID;
+        return crcHolds(b, pos, length, crc) ? FrameVerdict.RECORD : FrameVerdict.BAD_CRC;
     }
 
-    /** Decodes a frame that {@link #frameLength} accepted. */
+    /**
+     * Whether the CRC32C stored at {@code pos + 4} covers {@code b[pos+8, pos+length)}. It does not cover
+     * the magic: a frame whose magic alone is damaged is still told to have been written whole.
+     */
+    static boolean crcHolds(ByteBuffer b, int pos, int length, CRC32C crc) {
+        crc.reset();
+        update(crc, b, pos + 8, length - 8);
+        return (int) crc.getValue() == b.getInt(pos + 4);
+    }
+
+    /** The length field L of the frame at {@code pos}. */
+    public static int lengthAt(ByteBuffer b, int pos) {
+        return b.getInt(pos + 8);
+    }
+
+    /** Decodes a frame that {@link #check} accepted. */
     public static LogRecord decode(ByteBuffer b, int pos, String segment, long offset) {
         int length = b.getInt(pos + 8);
         int payloadSize = b.getInt(pos + 12);

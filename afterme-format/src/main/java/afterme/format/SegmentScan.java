@@ -47,6 +47,24 @@ public record SegmentScan(Path file, SegmentHeader header, End end, long fileSiz
         return file.getFileName().toString();
     }
 
+    /**
+     * The problems as they count for a segment at its place in the log. Only the last segment has a tail
+     * to tear (FORMAT.md): in an earlier one, bytes after the records that hold none stand where the trailer
+     * belongs, which the links report as {@code missing_trailer} at the same offset; and a header cut
+     * short is a damaged header, not a half-created segment.
+     */
+    public List<Problem> problems(boolean last) {
+        if (last) {
+            return problems;
+        }
+        if (end != End.TORN_HEADER) {
+            return trailer != null ? problems : problems.stream().filter(p -> p.kind() != ProblemKind.TORN_TAIL).toList();
+        }
+        long nameSeq = SegmentNames.isSegment(file) ? SegmentNames.firstSeq(file) : 0;
+        return List.of(new Problem(ProblemKind.BAD_SEGMENT_HEADER, name(), 0, nameSeq, "header cut short: " + fileSize
+                + " bytes; only the last segment can be half-created, and this one is followed by others"));
+    }
+
     /** True when every problem found is the torn tail itself (or there are none). */
     public boolean onlyTornTail() {
         return end == End.CLEAN || end == End.SEALED || end == End.TORN_TAIL || end == End.TORN_HEADER;

@@ -47,12 +47,24 @@ public final class SegmentScanner {
 
     /**
      * @param verifyHashes also check each payload's SHA-256 (the chain and CRC are always checked)
-     * @param sink         null to skip decoding records
+     * @param sink         given each record up to the first problem; null to skip decoding records
      */
     public static SegmentScan scan(Path file, boolean verifyHashes, RecordSink sink, FrameListener frames)
             throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return new Walk(file, ch, ch.size(), verifyHashes, sink, frames).run();
+        }
+    }
+
+    /**
+     * Like {@link #scan}, but the sink is given every record that proves itself (its CRC32C, seq, chain
+     * link and SHA-256 hold), past damage too: {@code afterme dump --salvage}.
+     */
+    public static SegmentScan salvage(Path file, RecordSink sink) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Walk walk = new Walk(file, ch, ch.size(), true, sink, null);
+            walk.salvage = true;
+            return walk.run();
         }
     }
 
@@ -77,6 +89,28 @@ public final class SegmentScanner {
             walk.parallelMinBytes = minBytes;
             return walk.run();
         }
+    }
+
+    /**
+     * A sealed segment as start-up checks it: by its header and trailer alone, never read whole. When
+     * either fails, the segment is walked like any other, so that start-up reports what verify reports.
+     * The scan's {@code lastEpochNanos} is unknown (Long.MIN_VALUE) for a segment checked this way.
+     */
+    public static SegmentScan ends(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            String name = file.getFileName().toString();
+            SegmentHeader header = readHeader(ch, name);
+            Trailer t = readTrailer(ch);
+            boolean counted = t != null && t.recordCount() == t.lastSeq() - header.firstSeq() + 1;
+            if (counted && (!SegmentNames.isSegment(file) || SegmentNames.firstSeq(file) == header.firstSeq())) {
+                long size = ch.size();
+                return new SegmentScan(file, header, SegmentScan.End.SEALED, size, t.dataLength(), size,
+                        t.recordCount(), t.lastSeq(), Long.MIN_VALUE, t.chainHead(), t, List.of());
+            }
+        } catch (LogFormatException e) {
+            // walked below, which reports the header's problem as verify does
+        }
+        return scan(file, true);
     }
 
     /** Reads and decodes only a segment's header. */
@@ -121,12 +155,21 @@ public final class SegmentScanner {
         private final RecordSink sink;
         private final FrameListener frames;
         private final SegmentWindow window;
-        private final CRC32C crc = new CRC32C();
         private final MessageDigest md = Hashes.newSha256();
         private final List<Problem> problems = new ArrayList<>();
         /** Threads that may check the bulk of the segment first; 1 walks alone. */
         private int parallelism = 1;
         private long parallelMinBytes = ValidPrefix.MIN_BYTES;
+        /** Hand the sink every record that proves itself, past damage too ({@code dump --salvage}). */
+        private boolean salvage;
+        private FrameCheck check;
+        private SegmentHeader header;
+        private long pos;
+        private long expected;
+        private long count;
+        private long lastNanos = Long.MIN_VALUE;
+        /** The last record's chain; null right after damage, where it is not known. */
+        private byte[] chain;
 
         Walk(Path file, FileChannel ch, long size, boolean verifyHashes, RecordSink sink, FrameListener frames) {
             this.file = file;
@@ -143,7 +186,6 @@ public final class SegmentScanner {
             int headerBytes = window.load(0, SegmentHeader.LENGTH, size);
             byte[] head = new byte[headerBytes];
             window.buffer().get(0, head);
-            SegmentHeader header;
             try {
                 header = SegmentHeader.decode(head, headerBytes, name);
             } catch (LogFormatException e) {
@@ -152,21 +194,22 @@ public final class SegmentScanner {
                 if (size <= SegmentHeader.LENGTH && !isSealedHeader(head)) {
                     problems.add(new Problem(ProblemKind.TORN_TAIL, name, 0, 0,
                             "half-created segment: " + size + " bytes and no valid header"));
-                    return result(null, SegmentScan.End.TORN_HEADER, 0, 0, 0, 0, 0, new byte[32], null);
+                    return result(SegmentScan.End.TORN_HEADER, 0, 0, null);
                 }
-                problems.add(e.problem());
-                return result(null, SegmentScan.End.BAD_HEADER, 0, 0, 0, 0, 0, new byte[32], null);
+                Problem p = e.problem();
+                problems.add(new Problem(p.kind(), name, 0, SegmentNames.isSegment(file) ? SegmentNames.firstSeq(file)
+                        : 0, p.message()));
+                return result(SegmentScan.End.BAD_HEADER, 0, 0, null);
             }
             if (SegmentNames.isSegment(file) && SegmentNames.firstSeq(file) != header.firstSeq()) {
                 problems.add(new Problem(ProblemKind.BAD_SEGMENT_NAME, name, 0, header.firstSeq(),
                         "file name says first seq " + SegmentNames.firstSeq(file) + ", header says "
                                 + header.firstSeq()));
             }
-            long pos = SegmentHeader.LENGTH;
-            long expected = header.firstSeq();
-            long count = 0;
-            long lastNanos = Long.MIN_VALUE;
-            byte[] chain = header.prevChain().clone();
+            check = new FrameCheck(window, header.mayHaveFill());
+            pos = SegmentHeader.LENGTH;
+            expected = header.firstSeq();
+            chain = header.prevChain().clone();
             ValidPrefix.End clean = problems.isEmpty() ? ValidPrefix.find(ch, size, header, verifyHashes, parallelism,
                     parallelMinBytes)
                     : null;
@@ -181,114 +224,125 @@ public final class SegmentScanner {
                 }
             }
             while (true) {
-                if (pos == size) {
-                    return result(header, endOf(SegmentScan.End.CLEAN), pos, pos, count, expected - 1, lastNanos,
-                            chain, null);
+                FrameVerdict verdict = check.at(pos, size);
+                switch (verdict) {
+                    case END:
+                        return result(SegmentScan.End.CLEAN, pos, pos, null);
+                    case FILL:
+                        if (window.zerosToEnd(pos, size)) {
+                            return result(SegmentScan.End.CLEAN, pos, size, null);
+                        }
+                        break;
+                    case TRAILER:
+                        return sealed(check.trailer(pos));
+                    case RECORD:
+                        record(check.length(pos));
+                        continue;
+                    default:
+                        break;
                 }
-                if (header.mayHaveFill() && window.fillAt(pos, size)) {
-                    if (window.zerosToEnd(pos, size)) {
-                        return result(header, endOf(SegmentScan.End.CLEAN), pos, size, count, expected - 1,
-                                lastNanos, chain, null);
-                    }
-                    return tornOrCorrupt(header, pos, expected, count, lastNanos, chain,
-                            "the fill after the last record holds bytes other than zeros");
+                SegmentScan end = stop(verdict);
+                if (end != null) {
+                    return end;
                 }
-                long inFile = size - pos;
-                int avail = window.load(pos, RecordCodec.PREFIX, size);
-                ByteBuffer b = window.buffer();
-                int at = window.index(pos);
-                if (avail >= 4 && b.getInt(at) == Trailer.MAGIC) {
-                    if (inFile < Trailer.LENGTH) {
-                        return tornOrCorrupt(header, pos, expected, count, lastNanos, chain, "trailer cut short");
-                    }
-                    window.load(pos, Trailer.LENGTH, size);
-                    Trailer t = Trailer.tryDecode(window.buffer(), window.index(pos));
-                    if (t == null) {
-                        return tornOrCorrupt(header, pos, expected, count, lastNanos, chain, "trailer CRC32C mismatch");
-                    }
-                    checkTrailer(t, pos, expected - 1, count, chain);
-                    long end = pos + Trailer.LENGTH;
-                    if (end < size) {
-                        problems.add(new Problem(ProblemKind.TORN_TAIL, name, end, expected,
-                                (size - end) + " bytes after the trailer"));
-                        return result(header, endOf(SegmentScan.End.TORN_TAIL), pos, end, count, expected - 1,
-                                lastNanos, chain, t);
-                    }
-                    return result(header, endOf(SegmentScan.End.SEALED), pos, end, count, expected - 1, lastNanos,
-                            chain, t);
-                }
-                int length = window.frameAt(pos, size, crc);
-                if (length < 0) {
-                    return tornOrCorrupt(header, pos, expected, count, lastNanos, chain,
-                            length == RecordCodec.NEED_MORE ? "record runs past the end of the file"
-                                    : "record fails its CRC32C or framing checks");
-                }
-                b = window.buffer();
-                at = window.index(pos);
-                long seq = RecordCodec.seqAt(b, at);
-                if (seq != expected) {
-                    problems.add(new Problem(ProblemKind.SEQ_GAP, name, pos, expected,
-                            "found seq " + seq + " where seq " + expected + " belongs"));
-                }
-                if (!RecordCodec.chainFollows(b, at, chain, md)) {
-                    problems.add(new Problem(ProblemKind.CHAIN_BREAK, name, pos, seq,
-                            "chain hash does not follow from the previous record"));
-                }
-                if (verifyHashes && !RecordCodec.payloadHashMatches(b, at, md)) {
-                    problems.add(new Problem(ProblemKind.BAD_HASH, name, pos, seq,
-                            "payload does not match its SHA-256"));
-                }
-                lastNanos = RecordCodec.epochNanosAt(b, at);
-                if (frames != null) {
-                    frames.frame(seq, lastNanos, pos, length);
-                }
-                if (sink != null) {
-                    sink.accept(RecordCodec.decode(b, at, name, pos));
-                }
-                chain = RecordCodec.storedChain(b, at);
-                expected = seq + 1;
-                count++;
-                pos += length;
             }
         }
 
-        /** A clean or sealed end still counts as corrupt when problems were found on the way. */
-        private SegmentScan.End endOf(SegmentScan.End end) {
-            boolean damaged = problems.stream().anyMatch(p -> p.kind() != ProblemKind.TORN_TAIL);
-            return damaged ? SegmentScan.End.CORRUPT : end;
+        private void record(int length) throws IOException {
+            ByteBuffer b = window.buffer();
+            int at = window.index(pos);
+            long seq = RecordCodec.seqAt(b, at);
+            int before = problems.size();
+            if (seq != expected) {
+                problems.add(new Problem(ProblemKind.SEQ_GAP, name, pos, expected,
+                        "found seq " + seq + " where seq " + expected + " belongs"));
+            }
+            if (chain != null && !RecordCodec.chainFollows(b, at, chain, md)) {
+                problems.add(new Problem(ProblemKind.CHAIN_BREAK, name, pos, seq,
+                        "chain hash does not follow from the previous record"));
+            }
+            if (verifyHashes && !RecordCodec.payloadHashMatches(b, at, md)) {
+                problems.add(new Problem(ProblemKind.BAD_HASH, name, pos, seq, "payload does not match its SHA-256"));
+            }
+            lastNanos = RecordCodec.epochNanosAt(b, at);
+            if (frames != null) {
+                frames.frame(seq, lastNanos, pos, length);
+            }
+            boolean proven = problems.size() == before;
+            if (sink != null && proven && (salvage || before == 0)) {
+                sink.accept(RecordCodec.decode(b, at, name, pos));
+            }
+            chain = RecordCodec.storedChain(b, at);
+            expected = seq + 1;
+            count++;
+            pos += length;
         }
 
-        private void checkTrailer(Trailer t, long pos, long lastSeq, long count, byte[] chain) {
+        /**
+         * The walk stopped on a frame that fails its checks: a torn tail ends the segment; damage is reported
+         * alone, and when valid data resumes after it the walk goes on from there (the records in between are
+         * counted as lost), so that the rest of the segment is still checked against its own links and
+         * trailer. Returns the scan when the segment ends here, null when the walk resumes.
+         */
+        private SegmentScan stop(FrameVerdict verdict) throws IOException {
+            FrameCheck.Stop stop = check.stop(pos, size, verdict);
+            if (stop.torn()) {
+                long zeros = header.mayHaveFill() ? size - window.zerosFrom(pos, size) : 0;
+                problems.add(Problem.tornTail(name, pos, expected, size - pos, zeros, stop.why(), null));
+                return result(SegmentScan.End.TORN_TAIL, pos, pos, null);
+            }
+            problems.add(new Problem(stop.kind(), name, pos, expected, stop.why()));
+            if (stop.resumesAt() < 0) {
+                return result(SegmentScan.End.CORRUPT, pos, pos, null);
+            }
+            pos = stop.resumesAt();
+            if (check.at(pos, size) == FrameVerdict.RECORD) {
+                long resumed = RecordCodec.seqAt(window.buffer(), window.index(pos));
+                if (resumed > expected) {
+                    count += resumed - expected;
+                    expected = resumed;
+                }
+            }
+            chain = null;
+            return null;
+        }
+
+        /** A trailer: its fields must match the records before it, and it must end the file. */
+        private SegmentScan sealed(Trailer t) {
+            if (chain == null && t.lastSeq() >= expected) {
+                // Damage just before the trailer: the records it lost are the trailer's to count.
+                count += t.lastSeq() - expected + 1;
+                expected = t.lastSeq() + 1;
+            }
+            checkTrailer(t, pos, expected - 1, count, chain);
+            chain = chain != null ? chain : t.chainHead();
+            long end = pos + Trailer.LENGTH;
+            if (end < size) {
+                problems.add(new Problem(ProblemKind.TORN_TAIL, name, end, expected, (size - end)
+                        + " bytes after the trailer; the trailer proves the segment's records complete, so cutting"
+                        + " them loses nothing"));
+                return result(SegmentScan.End.TORN_TAIL, pos, end, t);
+            }
+            return result(SegmentScan.End.SEALED, pos, end, t);
+        }
+
+        private void checkTrailer(Trailer t, long at, long lastSeq, long records, byte[] lastChain) {
             List<String> wrong = new ArrayList<>();
-            if (t.dataLength() != pos) {
-                wrong.add("data length " + t.dataLength() + " != " + pos);
+            if (t.dataLength() != at) {
+                wrong.add("data length " + t.dataLength() + " != " + at);
             }
             if (t.lastSeq() != lastSeq) {
                 wrong.add("last seq " + t.lastSeq() + " != " + lastSeq);
             }
-            if (t.recordCount() != count) {
-                wrong.add("record count " + t.recordCount() + " != " + count);
+            if (t.recordCount() != records) {
+                wrong.add("record count " + t.recordCount() + " != " + records);
             }
-            if (!Arrays.equals(t.chainHead(), chain)) {
+            if (lastChain != null && !Arrays.equals(t.chainHead(), lastChain)) {
                 wrong.add("chain head differs from the last record's chain");
             }
             if (!wrong.isEmpty()) {
-                problems.add(new Problem(ProblemKind.BAD_TRAILER, name, pos, lastSeq, String.join("; ", wrong)));
+                problems.add(new Problem(ProblemKind.BAD_TRAILER, name, at, lastSeq, String.join("; ", wrong)));
             }
-        }
-
-        private SegmentScan tornOrCorrupt(SegmentHeader header, long pos, long expected, long count, long lastNanos,
-                                          byte[] chain, String why) throws IOException {
-            long next = window.nextFrame(pos + 1, size, size, crc, true);
-            if (next >= 0) {
-                problems.add(new Problem(ProblemKind.BAD_CHECKSUM, name, pos, expected,
-                        why + "; valid data resumes at offset " + next));
-                return result(header, SegmentScan.End.CORRUPT, pos, pos, count, expected - 1, lastNanos, chain, null);
-            }
-            long zeros = header.mayHaveFill() ? size - window.zerosFrom(pos, size) : 0;
-            problems.add(Problem.tornTail(name, pos, expected, size - pos, zeros, why, null));
-            return result(header, endOf(SegmentScan.End.TORN_TAIL), pos, pos, count, expected - 1, lastNanos, chain,
-                    null);
         }
 
         /** A complete header whose CRC holds (whatever its version): written whole, so not half-created. */
@@ -301,10 +355,13 @@ public final class SegmentScanner {
             return (int) c.getValue() == ByteBuffer.wrap(head).getInt(SegmentHeader.LENGTH - 4);
         }
 
-        private SegmentScan result(SegmentHeader header, SegmentScan.End end, long dataEnd, long validEnd, long count,
-                                   long lastSeq, long lastNanos, byte[] chain, Trailer trailer) {
-            return new SegmentScan(file, header, end, size, dataEnd, validEnd, count, lastSeq, lastNanos, chain,
-                    trailer, List.copyOf(problems));
+        /** A clean, sealed or torn end still counts as corrupt when other problems were found on the way. */
+        private SegmentScan result(SegmentScan.End end, long dataEnd, long validEnd, Trailer trailer) {
+            boolean damaged = problems.stream().anyMatch(p -> p.kind() != ProblemKind.TORN_TAIL);
+            SegmentScan.End e = damaged && end != SegmentScan.End.BAD_HEADER ? SegmentScan.End.CORRUPT : end;
+            byte[] head = chain != null ? chain : new byte[Hashes.SHA256_BYTES];
+            return new SegmentScan(file, header, e, size, dataEnd, validEnd, count, header == null ? 0 : expected - 1,
+                    lastNanos, head, trailer, List.copyOf(problems));
         }
     }
 }

@@ -4,7 +4,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.util.zip.CRC32C;
 
 /**
  * A sliding read buffer over a segment file so that a sequential walk costs one large read per window,
@@ -68,51 +67,6 @@ final class SegmentWindow {
         return filled;
     }
 
-    /**
-     * Loads the frame at {@code pos} and checks it: its length when valid (then readable through
-     * {@link #buffer()} at {@link #index}), or a negative verdict of {@link RecordCodec#frameLength}.
-     * A claimed length past {@code fileSize} is {@link RecordCodec#NEED_MORE} without reading it, so a
-     * damaged length never makes us allocate what it claims.
-     */
-    int frameAt(long pos, long fileSize, CRC32C crc) throws IOException {
-        int avail = load(pos, RecordCodec.PREFIX, fileSize);
-        int at = index(pos);
-        if (avail >= RecordCodec.PREFIX && buffer.getInt(at) == RecordCodec.MAGIC) {
-            long claimed = Integer.toUnsignedLong(buffer.getInt(at + 8));
-            if (claimed > fileSize - pos) {
-                return RecordCodec.NEED_MORE;
-            }
-            if (claimed >= RecordCodec.MIN_LENGTH) {
-                avail = load(pos, (int) claimed, fileSize);
-                at = index(pos);
-            }
-        }
-        return RecordCodec.frameLength(buffer, at, avail, crc);
-    }
-
-    /**
-     * The first offset in {@code [from, to)} where a valid record frame starts (or, with
-     * {@code trailers}, a valid trailer), or -1. Every byte offset is tried: this is how a reader tells
-     * damage in the middle from a torn tail, and where a parallel walk finds a place to start.
-     */
-    long nextFrame(long from, long to, long fileSize, CRC32C crc, boolean trailers)
-            throws IOException {
-        for (long q = from; q < to && q + 4 <= fileSize; q++) {
-            load(q, 4, fileSize);
-            int magic = buffer.getInt(index(q));
-            if (magic == RecordCodec.MAGIC && frameAt(q, fileSize, crc) > 0) {
-                return q;
-            }
-            if (trailers && magic == Trailer.MAGIC && fileSize - q >= Trailer.LENGTH) {
-                load(q, Trailer.LENGTH, fileSize);
-                if (Trailer.tryDecode(buffer, index(q)) != null) {
-                    return q;
-                }
-            }
-        }
-        return -1;
-    }
-
     /** True when every byte of {@code [from, fileSize)} is zero: the fill of a version-2 segment. */
     boolean zerosToEnd(long from, long fileSize) throws IOException {
         return zerosFrom(from, fileSize) == from;
@@ -136,14 +90,6 @@ final class SegmentWindow {
             end = q;
         }
         return from;
-    }
-
-    /**
-     * True when the four bytes at {@code pos} are zero where a record's magic belongs: in a version-2
-     * segment, the start of the fill.
-     */
-    boolean fillAt(long pos, long fileSize) throws IOException {
-        return load(pos, 4, fileSize) >= 4 && buffer.getInt(index(pos)) == 0;
     }
 
     /**

@@ -10,7 +10,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.zip.CRC32C;
 
 /**
  * Checks the bulk of a large segment on several cores. Every record stores its chain link, so a record's
@@ -107,9 +106,9 @@ final class ValidPrefix {
     private static Checked check(FileChannel ch, long size, SegmentHeader header, long from, long to,
                                  boolean first, boolean last, boolean hashes) throws IOException {
         SegmentWindow window = new SegmentWindow(ch, SegmentWindow.DEFAULT_CAPACITY);
-        CRC32C crc = new CRC32C();
+        FrameCheck check = new FrameCheck(window, header.mayHaveFill());
         MessageDigest md = Hashes.newSha256();
-        long start = first ? from : window.nextFrame(from, to, size, crc, false);
+        long start = first ? from : check.nextFrame(from, to, size, false);
         if (start < 0) {
             return null;
         }
@@ -120,10 +119,10 @@ final class ValidPrefix {
         long count = 0;
         long lastNanos = Long.MIN_VALUE;
         while (pos < to) {
-            int length = window.frameAt(pos, size, crc);
-            if (length <= 0) {
+            if (check.at(pos, size) != FrameVerdict.RECORD) {
                 break;
             }
+            int length = check.length(pos);
             ByteBuffer b = window.buffer();
             int at = window.index(pos);
             long s = RecordCodec.seqAt(b, at);
@@ -138,7 +137,7 @@ final class ValidPrefix {
             count++;
             pos += length;
         }
-        boolean joins = !last && pos >= to && count > 0 && window.frameAt(pos, size, crc) > 0
+        boolean joins = !last && pos >= to && count > 0 && check.at(pos, size) == FrameVerdict.RECORD
                 && RecordCodec.chainFollows(window.buffer(), window.index(pos), chain, md);
         return new Checked(start, pos, firstSeq, seq, count, chain, lastNanos, joins);
     }

@@ -55,7 +55,8 @@ class RecordCodecTest {
                     ct == null ? new byte[0] : ct.getBytes(StandardCharsets.US_ASCII),
                     key == null ? new byte[0] : key.getBytes(StandardCharsets.UTF_8), Hashes.sha256(payload),
                     new ByteBuffer[] {ByteBuffer.wrap(payload)}, chain, md, crc);
-            int length = RecordCodec.frameLength(b, 7, b.capacity() - 7, crc);
+            assertEquals(FrameVerdict.RECORD, RecordCodec.check(b, 7, b.capacity() - 7, crc));
+            int length = RecordCodec.lengthAt(b, 7);
             assertEquals(b.capacity() - 7, length);
             LogRecord r = RecordCodec.decode(b, 7, "s", 7);
             assertEquals(seq, r.seq());
@@ -69,7 +70,7 @@ class RecordCodecTest {
             assertArrayEquals(chain, r.chain());
             assertTrue(RecordCodec.chainFollows(b, 7, prev, md));
             assertTrue(RecordCodec.payloadHashMatches(b, 7, md));
-            assertEquals(RecordCodec.NEED_MORE, RecordCodec.frameLength(b, 7, length - 1, crc));
+            assertEquals(FrameVerdict.PAST_END, RecordCodec.check(b, 7, length - 1, crc));
         }
     }
 
@@ -78,7 +79,7 @@ class RecordCodecTest {
     void aShortPrefixIsNeedMoreNotInvalid(int cut) {
         ByteBuffer b = ByteBuffer.wrap(new SegmentBuilder().addText("hello").bytes());
         int avail = cut;
-        assertEquals(RecordCodec.NEED_MORE, RecordCodec.frameLength(b, SegmentHeader.LENGTH, avail, new CRC32C()));
+        assertEquals(FrameVerdict.PAST_END, RecordCodec.check(b, SegmentHeader.LENGTH, avail, new CRC32C()));
     }
 
     /**

@@ -20,9 +20,10 @@ import java.util.Random;
  * Records every change the engine makes to its files (create, write, truncate, fsync, directory sync,
  * delete) in order, and rebuilds what a disk could hold after a power loss at any point of that
  * history: synced data survives; of the unsynced changes of a file an arbitrary prefix survives, the
- * last one torn at any byte; sometimes the file's new size survives without its data (zeros or
- * garbage, as ALICE found on real file systems); a file created or deleted since its directory's last
- * sync may or may not be there.
+ * last one torn at any byte; sometimes the file's new size survives without its data, read back as
+ * zeros (ext4 in its default data=ordered mode, XFS, btrfs and ZFS never show a crashed file's stale
+ * blocks; FORMAT.md, "The trade-off of rule 2", says what happens where they can); a file created or
+ * deleted since its directory's last sync may or may not be there.
  */
 final class PowerLossStorage implements Storage {
     sealed interface Op permits Create, Write, Truncate, Fsync, DirSync, Delete, Durable {
@@ -144,7 +145,7 @@ final class PowerLossStorage implements Storage {
         }
     }
 
-    /** Synced bytes, plus an arbitrary prefix of the unsynced changes, the last torn; or a size without data. */
+    /** Synced bytes, plus an arbitrary prefix of the unsynced changes, the last torn; or a size without data (zeros). */
     private static byte[] afterPowerLoss(SimFile f, Random random) {
         byte[] content = f.synced.clone();
         int keep = f.unsynced.isEmpty() ? 0 : random.nextInt(f.unsynced.size() + 1);
@@ -164,13 +165,7 @@ final class PowerLossStorage implements Storage {
         }
         if (f.cached.length > content.length && random.nextInt(4) == 0) {
             // The inode's new size reached the disk, its data did not.
-            int from = content.length;
             content = Arrays.copyOf(content, f.cached.length);
-            if (random.nextBoolean()) {
-                for (int i = from; i < content.length; i++) {
-                    content[i] = (byte) random.nextInt(256);
-                }
-            }
         }
         return content;
     }

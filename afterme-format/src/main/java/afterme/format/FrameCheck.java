@@ -1,0 +1,179 @@
+package afterme.format;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * The one check of the bytes at an offset of a segment, and the one rule for a walk that stops there:
+ * scanning, the cursor and the parallel prefix check all ask it (FORMAT.md, "Validity" and "Finding the
+ * end of valid data"). Reads through a {@link SegmentWindow}; not thread-safe, one per walker.
+ */
+final class FrameCheck {
+    /** Sectors a disk writes whole: a torn write leaves whole sectors of zeros (etcd's isTornEntry uses 512 too). */
+    static final int SECTOR = 512;
+
+    /** Why a walk stopped at an offset: a torn write to cut, or damage; {@code resumesAt} -1 when nothing valid follows. */
+    record Stop(ProblemKind kind, long offset, long resumesAt, String why) {
+        boolean torn() {
+            return kind == ProblemKind.TORN_TAIL;
+        }
+    }
+
+    private final CRC32C crc = new CRC32C();
+    private SegmentWindow window;
+    private boolean fillable;
+
+    FrameCheck(SegmentWindow window, boolean fillable) {
+        this.window = window;
+        this.fillable = fillable;
+    }
+
+    /** The same check over another segment (the cursor moves across segments with one window). */
+    void moveTo(SegmentWindow window, boolean fillable) {
+        this.window = window;
+        this.fillable = fillable;
+    }
+
+    /**
+     * What the bytes at {@code pos} are, of a file of {@code size} bytes. On {@link FrameVerdict#RECORD} the
+     * record, and on {@link FrameVerdict#TRAILER} the trailer, is readable through the window at {@code pos}.
+     * A claimed length past the end of the file is never read, so that a damaged length never makes a
+     * reader allocate what it claims.
+     */
+    FrameVerdict at(long pos, long size) throws IOException {
+        int avail = window.load(pos, RecordCodec.PREFIX, size);
+        if (avail == 0) {
+            return size > pos ? FrameVerdict.PAST_END : FrameVerdict.END;
+        }
+        ByteBuffer b = window.buffer();
+        int at = window.index(pos);
+        if (fillable && zeros(b, at, Math.min(4, avail))) {
+            return FrameVerdict.FILL;
+        }
+        if (avail >= 4 && b.getInt(at) == Trailer.MAGIC) {
+            if (size - pos < Trailer.LENGTH) {
+                return FrameVerdict.PAST_END;
+            }
+            window.load(pos, Trailer.LENGTH, size);
+            return Trailer.tryDecode(window.buffer(), window.index(pos)) != null ? FrameVerdict.TRAILER
+                    : FrameVerdict.BAD_CRC;
+        }
+        if (avail >= RecordCodec.PREFIX) {
+            long claimed = Integer.toUnsignedLong(b.getInt(at + 8));
+            if (claimed > size - pos) {
+                return b.getInt(at) == RecordCodec.MAGIC ? FrameVerdict.PAST_END : FrameVerdict.BAD_MAGIC;
+            }
+            if (claimed >= RecordCodec.MIN_LENGTH) {
+                avail = window.load(pos, (int) claimed, size);
+                at = window.index(pos);
+            }
+        }
+        return RecordCodec.check(window.buffer(), at, avail, crc);
+    }
+
+    /** The length of the record {@link #at} found at {@code pos}. */
+    int length(long pos) {
+        return RecordCodec.lengthAt(window.buffer(), window.index(pos));
+    }
+
+    /** The trailer {@link #at} found at {@code pos}. */
+    Trailer trailer(long pos) {
+        return Trailer.tryDecode(window.buffer(), window.index(pos));
+    }
+
+    /**
+     * Classifies a walk that stopped at {@code pos} on {@code verdict} (FORMAT.md, "Finding the end of valid
+     * data"): damage when a valid record or trailer starts anywhere after it, since then the bytes were
+     * written whole and damaged later; otherwise a torn write when there is evidence of one, and damage
+     * when there is none.
+     */
+    Stop stop(long pos, long size, FrameVerdict verdict) throws IOException {
+        long resume = nextFrame(pos + 1, size, size, true);
+        if (resume >= 0) {
+            return new Stop(ProblemKind.BAD_CHECKSUM, pos, resume, verdict.why() + "; valid data resumes at offset "
+                    + resume);
+        }
+        if (tornWrite(pos, size, verdict)) {
+            return new Stop(ProblemKind.TORN_TAIL, pos, -1, verdict.why());
+        }
+        return new Stop(ProblemKind.BAD_CHECKSUM, pos, -1, verdict.why() + " in a frame written whole: damage, not"
+                + " a torn write");
+    }
+
+    /**
+     * Evidence that a frame failing its checks is a write the writer did not finish (etcd's isTornEntry):
+     * it runs past the end of the file, or it is not a frame at all (its length or magic never written),
+     * or zeros stand where its bytes should be: its last byte is zero (a write fills a frame from its
+     * start) or a whole sector of it is. A frame the file holds whole without such zeros is damage, even
+     * when its magic alone is wrong, which its CRC32C does not cover.
+     */
+    boolean tornWrite(long pos, long size, FrameVerdict verdict) throws IOException {
+        switch (verdict) {
+            case PAST_END, BAD_LENGTH, FILL:
+                return true;
+            case BAD_MAGIC:
+                return !wholeWithoutMagic(pos, size);
+            default:
+                break;
+        }
+        window.load(pos, RecordCodec.PREFIX, size);
+        int length = window.buffer().getInt(window.index(pos)) == Trailer.MAGIC ? Trailer.LENGTH
+                : RecordCodec.lengthAt(window.buffer(), window.index(pos));
+        window.load(pos, length, size);
+        ByteBuffer b = window.buffer();
+        int at = window.index(pos);
+        if (b.get(at + length - 1) == 0) {
+            return true;
+        }
+        for (long sector = pos - Math.floorMod(pos, SECTOR); sector < pos + length; sector += SECTOR) {
+            long from = Math.max(pos, sector);
+            long to = Math.min(pos + length, sector + SECTOR);
+            if (zeros(b, at + (int) (from - pos), (int) (to - from))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A record whose magic alone is wrong: a plausible length the file holds, and a CRC32C that holds. */
+    private boolean wholeWithoutMagic(long pos, long size) throws IOException {
+        if (window.load(pos, RecordCodec.PREFIX, size) < RecordCodec.PREFIX) {
+            return false;
+        }
+        long claimed = Integer.toUnsignedLong(RecordCodec.lengthAt(window.buffer(), window.index(pos)));
+        if (claimed < RecordCodec.MIN_LENGTH || claimed > size - pos) {
+            return false;
+        }
+        window.load(pos, (int) claimed, size);
+        return RecordCodec.crcHolds(window.buffer(), window.index(pos), (int) claimed, crc);
+    }
+
+    /**
+     * The first offset in {@code [from, to)} where a valid record frame starts (or, with {@code trailers},
+     * a valid trailer), or -1. Every byte offset is tried: this is how a reader tells damage in the middle
+     * from a torn tail, where a walk resumes after damage, and where a parallel walk finds a place to start.
+     */
+    long nextFrame(long from, long to, long size, boolean trailers) throws IOException {
+        for (long q = from; q < to && q + 4 <= size; q++) {
+            window.load(q, 4, size);
+            int magic = window.buffer().getInt(window.index(q));
+            if (magic == RecordCodec.MAGIC && at(q, size) == FrameVerdict.RECORD) {
+                return q;
+            }
+            if (trailers && magic == Trailer.MAGIC && at(q, size) == FrameVerdict.TRAILER) {
+                return q;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean zeros(ByteBuffer b, int at, int n) {
+        for (int i = 0; i < n; i++) {
+            if (b.get(at + i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
