@@ -6,7 +6,7 @@ import afterme.forward.ForwardCommand;
 import afterme.recover.RecoverCommand;
 import afterme.tail.TailCommand;
 import afterme.verify.VerifyCommand;
-import afterme.format.cli.CommandLines;
+import afterme.command.CommandLines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,6 +1,5 @@
 package afterme.dump;
 
-import afterme.format.Hashes;
 import afterme.format.LogFormatException;
 import afterme.format.LogRecord;
 import afterme.format.PayloadMode;
@@ -13,12 +12,11 @@ import afterme.format.SegmentNames;
 import afterme.format.SegmentScan;
 import afterme.format.SegmentScanner;
 import afterme.format.Segments;
-import afterme.format.cli.CommandLines;
-import afterme.format.cli.Converters;
-import afterme.format.cli.ExitCodes;
-import afterme.format.cli.Stdout;
-import afterme.format.cli.Tty;
-import com.fasterxml.jackson.core.JsonGenerator;
+import afterme.command.CommandLines;
+import afterme.command.Converters;
+import afterme.command.ExitCodes;
+import afterme.command.Stdout;
+import afterme.terminal.Tty;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
@@ -132,7 +130,7 @@ public final class DumpCommand implements Callable<Integer> {
                 before += scan.fileSize();
                 tty.clearProgress();
                 if (segmentsOnly) {
-                    writeSegment(out, scan);
+                    RecordJson.writeSegment(out, scan);
                 }
                 boolean stop = false;
                 for (Problem p : problems) {
@@ -174,30 +172,5 @@ public final class DumpCommand implements Callable<Integer> {
     private boolean inRange(LogRecord r) {
         return r.seq() >= from && r.seq() <= to && (since == null || !r.time().isBefore(since))
                 && (until == null || !r.time().isAfter(until));
-    }
-
-    private static void writeSegment(OutputStream out, SegmentScan s) throws IOException {
-        try (JsonGenerator g = RecordJson.FACTORY.createGenerator(out)) {
-            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            g.writeStartObject();
-            g.writeStringField("segment", s.name());
-            g.writeNumberField("size", s.fileSize());
-            if (s.fillBytes() > 0) {
-                g.writeNumberField("fill", s.fillBytes());
-            }
-            if (s.header() != null) {
-                g.writeNumberField("format_version", s.header().version());
-                g.writeStringField("log_id", s.header().logId().toString());
-                g.writeNumberField("first_seq", s.header().firstSeq());
-                g.writeStringField("prev_chain", Hashes.hex(s.header().prevChain()));
-            }
-            g.writeNumberField("last_seq", s.lastSeq());
-            g.writeNumberField("record_count", s.recordCount());
-            g.writeStringField("end", s.end().name().toLowerCase(Locale.ROOT));
-            g.writeBooleanField("sealed", s.trailer() != null);
-            g.writeStringField("chain_head", Hashes.hex(s.chainHead()));
-            g.writeEndObject();
-        }
-        out.write('\n');
     }
 }

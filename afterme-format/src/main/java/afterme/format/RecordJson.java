@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
+import java.util.Locale;
 
 /**
  * The one JSON rendering of a record (SPEC §3), shared by the daemon, dump, tail and subscribe so that
@@ -246,5 +248,63 @@ public final class RecordJson {
         } catch (CharacterCodingException e) {
             return false;
         }
+    }
+
+    /** A problem as every tool writes it: {@code {"segment","offset","seq","kind","message"}}. */
+    public static void writeProblem(JsonGenerator g, Problem p) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("segment", p.segment());
+        g.writeNumberField("offset", p.offset());
+        g.writeNumberField("seq", p.seq());
+        g.writeStringField("kind", p.kind().code());
+        g.writeStringField("message", p.message());
+        g.writeEndObject();
+    }
+
+    /** A verification report ({@code afterme verify --json}) of the log or files at {@code path}. */
+    public static String report(String path, LogVerifier.Report report) throws IOException {
+        StringWriter s = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(s)) {
+            g.writeStartObject();
+            g.writeStringField("path", path);
+            g.writeBooleanField("ok", report.clean());
+            g.writeNumberField("segments", report.scans().size());
+            g.writeNumberField("records", report.records());
+            g.writeNumberField("bytes", report.bytes());
+            g.writeNumberField("last_seq", report.lastSeq());
+            g.writeArrayFieldStart("problems");
+            for (Problem p : report.problems()) {
+                writeProblem(g, p);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        return s.toString();
+    }
+
+    /** One line of {@code afterme dump --segments}: what a walk of one segment found. */
+    public static void writeSegment(OutputStream out, SegmentScan s) throws IOException {
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            g.writeStartObject();
+            g.writeStringField("segment", s.name());
+            g.writeNumberField("size", s.fileSize());
+            if (s.fillBytes() > 0) {
+                g.writeNumberField("fill", s.fillBytes());
+            }
+            if (s.header() != null) {
+                g.writeNumberField("format_version", s.header().version());
+                g.writeStringField("log_id", s.header().logId().toString());
+                g.writeNumberField("first_seq", s.header().firstSeq());
+                g.writeStringField("prev_chain", Hashes.hex(s.header().prevChain()));
+            }
+            g.writeNumberField("last_seq", s.lastSeq());
+            g.writeNumberField("record_count", s.recordCount());
+            g.writeStringField("end", s.end().name().toLowerCase(Locale.ROOT));
+            g.writeBooleanField("sealed", s.trailer() != null);
+            g.writeStringField("chain_head", Hashes.hex(s.chainHead()));
+            g.writeEndObject();
+        }
+        out.write('\n');
     }
 }

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import afterme.format.cli.Units;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import java.io.IOException;
@@ -16,9 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -142,22 +138,4 @@ class IndexAndSeekTest {
         assertEquals(1, TimeSeek.firstSeqAtOrAfter(dir, Instant.parse("1000-01-01T00:00:00Z")));
     }
 
-    @Test
-    void sizesDurationsAndTimesParseAsTheSpecSays() {
-        assertEquals(512, Units.parseSize("512"));
-        assertEquals(64 << 10, Units.parseSize("64KiB"));
-        assertEquals(1 << 20, Units.parseSize("1MiB"));
-        assertEquals(1L << 30, Units.parseSize("1GiB"));
-        assertThrows(IllegalArgumentException.class, () -> Units.parseSize("1MB2"));
-        assertThrows(IllegalArgumentException.class, () -> Units.parseSize("-1"));
-        assertEquals(Duration.ofMillis(10), Units.parseDuration("10ms"));
-        assertEquals(Duration.ofSeconds(2), Units.parseDuration("2s"));
-        assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("2 weeks"));
-        assertEquals(Instant.parse("2026-11-24T15:30:00Z"), Units.parseTime("2026-11-24T15:30:00Z", ZoneOffset.UTC));
-        assertEquals(Instant.parse("2026-11-24T14:30:00Z"),
-                Units.parseTime("2026-11-24T15:30:00+01:00", ZoneOffset.UTC));
-        assertEquals(Instant.parse("2026-11-23T23:00:00Z"),
-                Units.parseTime("2026-11-24", java.time.ZoneId.of("Europe/Berlin")));
-        assertThrows(IllegalArgumentException.class, () -> Units.parseTime("yesterday", ZoneOffset.UTC));
-    }
 }

@@ -5,13 +5,11 @@ import afterme.format.Problem;
 import afterme.format.ProblemKind;
 import afterme.format.RecordJson;
 import afterme.format.Segments;
-import afterme.format.cli.CommandLines;
-import afterme.format.cli.ExitCodes;
-import afterme.format.cli.Tty;
-import com.fasterxml.jackson.core.JsonGenerator;
+import afterme.command.CommandLines;
+import afterme.command.ExitCodes;
+import afterme.terminal.Tty;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,7 +64,7 @@ public final class VerifyCommand implements Callable<Integer> {
             }
             clean &= report.clean();
             if (json) {
-                printJson(out, path, report);
+                out.println(RecordJson.report(path.toString(), report));
             } else {
                 for (Problem p : report.problems()) {
                     out.println(p.describe());
@@ -97,31 +95,5 @@ public final class VerifyCommand implements Callable<Integer> {
             }
         }
         return "next: 'afterme recover " + dir + "' cuts the torn tail, backing its bytes up first";
-    }
-
-    private static void printJson(PrintWriter out, Path path, LogVerifier.Report report) throws IOException {
-        StringWriter s = new StringWriter();
-        try (JsonGenerator g = RecordJson.FACTORY.createGenerator(s)) {
-            g.writeStartObject();
-            g.writeStringField("path", path.toString());
-            g.writeBooleanField("ok", report.clean());
-            g.writeNumberField("segments", report.scans().size());
-            g.writeNumberField("records", report.records());
-            g.writeNumberField("bytes", report.bytes());
-            g.writeNumberField("last_seq", report.lastSeq());
-            g.writeArrayFieldStart("problems");
-            for (Problem p : report.problems()) {
-                g.writeStartObject();
-                g.writeStringField("segment", p.segment());
-                g.writeNumberField("offset", p.offset());
-                g.writeNumberField("seq", p.seq());
-                g.writeStringField("kind", p.kind().code());
-                g.writeStringField("message", p.message());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeEndObject();
-        }
-        out.println(s);
     }
 }

@@ -1,4 +1,4 @@
-package afterme.format.cli;
+package afterme.command;
 
 /** SPEC §5 exit codes, shared by every command. */
 public final class ExitCodes {

@@ -1,4 +1,4 @@
-package afterme.format.cli;
+package afterme.terminal;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

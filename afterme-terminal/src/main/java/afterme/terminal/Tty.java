@@ -1,4 +1,4 @@
-package afterme.format.cli;
+package afterme.terminal;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,4 +1,4 @@
-package afterme.format.cli;
+package afterme.command;
 
 import java.time.Duration;
 import java.time.Instant;
