@@ -6,6 +6,7 @@ import afterme.daemon.log.Ack;
 import afterme.format.DataDirLock;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
+import afterme.daemon.log.Ticker;
 import afterme.format.LogFormatException;
 import afterme.format.Storage;
 import afterme.command.CommandLines;
@@ -112,7 +113,7 @@ public final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Daemon.HttpOptions options = options();
         LogConfig config = new LogConfig(data, segmentSize, flushInterval, flushBytes, dedupeWindow,
-                LogConfig.DEFAULT_QUEUE_CAPACITY, Clock.systemUTC(), ZoneId.systemDefault(), Storage.DEFAULT);
+                LogConfig.DEFAULT_QUEUE_CAPACITY, Clock.systemUTC(), Ticker.SYSTEM, ZoneId.systemDefault(), Storage.DEFAULT);
         Log log;
         try {
             log = Log.open(config);

@@ -20,6 +20,11 @@ public interface Storage {
 
     void delete(Path file) throws IOException;
 
+    /** Bytes this process may still write to the file system that holds {@code dir}: how a full disk is told. */
+    default long usableSpace(Path dir) throws IOException {
+        return Files.getFileStore(dir).getUsableSpace();
+    }
+
     /** The operating system's files. */
     Storage DEFAULT = new Storage() {
         @Override

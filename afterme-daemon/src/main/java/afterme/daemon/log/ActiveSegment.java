@@ -35,6 +35,7 @@ final class ActiveSegment implements AutoCloseable {
     static final int SMALL_WRITE = 256 << 10;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(FILL_BYTES).asReadOnlyBuffer();
 
+    private final Storage storage;
     final Path file;
     final SegmentHeader header;
     private final FileChannel channel;
@@ -47,8 +48,9 @@ final class ActiveSegment implements AutoCloseable {
     private final SparseIndex.Builder index;
     private final PageCacheAdvice pages;
 
-    private ActiveSegment(Path file, SegmentHeader header, FileChannel channel, long size, long filledTo,
-                          long fillLimit, long recordCount, SparseIndex.Builder index) {
+    private ActiveSegment(Storage storage, Path file, SegmentHeader header, FileChannel channel, long size,
+                          long filledTo, long fillLimit, long recordCount, SparseIndex.Builder index) {
+        this.storage = storage;
         this.file = file;
         this.header = header;
         this.channel = channel;
@@ -75,13 +77,14 @@ final class ActiveSegment implements AutoCloseable {
             ch.force(true);
             storage.syncDirectory(dir);
         } catch (IOException e) {
+            IOException failure = DiskFull.orAsIs(storage, file, SegmentHeader.LENGTH, e);
             ch.close();
             if (Files.exists(file)) {
                 storage.delete(file);
             }
-            throw e;
+            throw failure;
         }
-        return new ActiveSegment(file, header, ch, SegmentHeader.LENGTH, SegmentHeader.LENGTH, fillLimit, 0,
+        return new ActiveSegment(storage, file, header, ch, SegmentHeader.LENGTH, SegmentHeader.LENGTH, fillLimit, 0,
                 new SparseIndex.Builder());
     }
 
@@ -92,7 +95,7 @@ final class ActiveSegment implements AutoCloseable {
     static ActiveSegment reopen(Storage storage, Path file, SegmentHeader header, long size, long fileSize,
                                 long fillLimit, long recordCount, SparseIndex.Builder index) throws IOException {
         FileChannel ch = storage.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new ActiveSegment(file, header, ch, size, fileSize, fillLimit, recordCount, index);
+        return new ActiveSegment(storage, file, header, ch, size, fileSize, fillLimit, recordCount, index);
     }
 
     long size() {
@@ -123,14 +126,16 @@ final class ActiveSegment implements AutoCloseable {
         try {
             writeFully(channel, bytes, size);
         } catch (IOException e) {
+            // Told before the cut gives back the room the partial write took.
+            IOException failure = DiskFull.orAsIs(storage, file, n, e);
             try {
                 cutBack();
             } catch (IOException cut) {
-                CutBackFailed failure = new CutBackFailed(file, size, e);
-                failure.addSuppressed(cut);
-                throw failure;
+                CutBackFailed failed = new CutBackFailed(file, size, failure);
+                failed.addSuppressed(cut);
+                throw failed;
             }
-            throw e;
+            throw failure;
         }
         size += n;
         pages.written(size);
@@ -155,6 +160,27 @@ final class ActiveSegment implements AutoCloseable {
             filledTo = to;
         } catch (IOException e) {
             filledTo = size;
+        }
+    }
+
+    /**
+     * A write that failed because its file system has no room for it, told by asking the file system how
+     * much room is left rather than by the error's text (which the operating system words as it likes).
+     */
+    static final class DiskFull extends IOException {
+        DiskFull(Path file, long usable, long wanted, IOException cause) {
+            super((cause.getMessage() != null ? cause.getMessage() : "no room") + " (" + file.getParent() + " has "
+                    + usable + " bytes left, the write needed " + wanted + ")", cause);
+        }
+
+        /** {@code e} as a {@link DiskFull} when the file system of {@code file} has less than {@code wanted} bytes left. */
+        static IOException orAsIs(Storage storage, Path file, long wanted, IOException e) {
+            try {
+                long usable = storage.usableSpace(file.toAbsolutePath().getParent());
+                return usable < wanted ? new DiskFull(file, usable, wanted, e) : e;
+            } catch (IOException | RuntimeException unknown) {
+                return e;
+            }
         }
     }
 
@@ -191,8 +217,9 @@ final class ActiveSegment implements AutoCloseable {
             writeFully(channel, ByteBuffer.wrap(t.encode()), size);
             channel.force(true);
         } catch (IOException e) {
+            IOException failure = DiskFull.orAsIs(storage, file, Trailer.LENGTH, e);
             cutBack();
-            throw e;
+            throw failure;
         }
     }
 

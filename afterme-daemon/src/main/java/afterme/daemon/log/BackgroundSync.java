@@ -19,17 +19,17 @@ final class BackgroundSync {
     private final CompletableFuture<Long> nanos;
 
     /** @param done run on the syncer thread when the fsync has returned, to wake the writer */
-    BackgroundSync(ActiveSegment segment, long seq, Executor syncer, Runnable done) {
+    BackgroundSync(ActiveSegment segment, long seq, Executor syncer, Ticker ticker, Runnable done) {
         this.size = segment.size();
         this.seq = seq;
         this.nanos = CompletableFuture.supplyAsync(() -> {
-            long start = System.nanoTime();
+            long start = ticker.nanos();
             try {
                 segment.sync(size);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return System.nanoTime() - start;
+            return ticker.nanos() - start;
         }, syncer);
         nanos.whenComplete((n, e) -> done.run());
     }

@@ -14,16 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.CRC32C;
@@ -34,14 +28,11 @@ import java.util.zip.CRC32C;
  * <p>Group commit in the Disruptor's manner: each turn drains every append waiting (without waiting
  * for more), encodes them into one buffer, writes it with one call, then fsyncs if anyone waits durable,
  * after yielding the CPU a few times to let in appends that are on their way (never blocking for them);
- * under load batches grow by themselves, when idle a record goes alone. Without durable
- * waiters an fsync happens when {@code flushBytes} are unsynced or {@code flushInterval} has passed; that
- * one nobody waits for, so it runs on the syncer thread ({@link BackgroundSync}) while the writer goes on
- * writing memory-acked appends. Every other fsync, seal or reopen waits for it first, so fsyncs never
- * overlap and durable_seq only moves forward.
+ * under load batches grow by themselves, when idle a record goes alone. What it owns is split by kind:
+ * the head of the log ({@link LogHead}), whether an append may be written ({@link Admission}), what is
+ * written and not yet synced ({@link SyncPipeline}), and the one failure state ({@link WriterFailure}).
  *
- * <p>All fields below "writer-owned" are touched by the writer thread only; the volatile ones are
- * published for readers.
+ * <p>Every field is touched by the writer thread only; the volatile ones are published for readers.
  */
 final class LogWriter implements Runnable {
     private static final Logger LOG = System.getLogger(LogWriter.class.getName());
@@ -62,22 +53,10 @@ final class LogWriter implements Runnable {
      * cover one append each: a lone client's append would wait the yields out for nothing.
      */
     private static final int YIELDS_BEFORE_FSYNC = 5;
-    /**
-     * How far the writer may write ahead of a running background fsync before it waits for the disk.
-     * Appends written meanwhile go into the next fsync, which starts as soon as this one returns; had the
-     * writer waited at {@code flushBytes}, they would have stayed in its queue until then and missed it.
-     * With 1 MiB durable appends from 8 connections, waiting at 8 MiB instead of 1 took the daemon 5.6%
-     * further (http-ab).
-     */
-    static final long AHEAD_OF_DISK_BYTES = 8L << 20;
     private static final int BUFFER_BYTES = 4 << 20;
-    private static final long RECOVERY_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Not an append: put in the queue only to wake the writer so that it sees {@link #stopping}. */
     private static final Append WAKE = Append.of(new byte[0], Ack.MEMORY);
-
-    private record Staged(Append append, AppendResult result) {
-    }
 
     private final LogConfig config;
     private final BlockingQueue<Append> queue;
@@ -87,47 +66,24 @@ final class LogWriter implements Runnable {
     private final byte[] zone;
     private final CRC32C crc = new CRC32C();
     private final MessageDigest md = Hashes.newSha256();
-    private final ExecutorService syncer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "afterme-syncer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Admission admission;
+    private final SyncPipeline sync;
+    private final WriterFailure failure;
 
-    // writer-owned
     private UUID logId;
     private ActiveSegment active;
-    private long lastSeq;
-    private byte[] chain;
-    private long lastNanos;
-    private IdempotencyWindow keys;
+    /** The head as written to the file: what a failed write rolls back to. */
+    private LogHead written;
+    /** The head with the batch being staged. */
+    private LogHead head;
     private ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
     private final List<Append> batch = new ArrayList<>();
     private final List<Staged> staged = new ArrayList<>();
-    private final Map<ByteBuffer, long[]> stagedKeys = new HashMap<>();
     private long stagedRecords;
-    private long checkpointSeq;
-    private byte[] checkpointChain;
-    private long checkpointNanos;
-    private final ArrayDeque<Staged> unsynced = new ArrayDeque<>();
-    /** The fsync running on the syncer thread, and the appends it will make durable. */
-    private BackgroundSync background;
-    private final ArrayDeque<Staged> syncing = new ArrayDeque<>();
-    private int durableWaiters;
-    /** How many appends the last fsync made durable. */
-    private int lastGroup;
-    private long unsyncedBytes;
-    private long flushDeadline;
-    private long syncedSize;
-    private long recoveryAt;
-    /** Where recovery cuts the active segment: the last fsync (after a failed fsync) or the last whole record. */
-    private long recoveryCutAt;
     private volatile boolean stopping;
 
     // published
-    private volatile long writtenSeq;
-    private volatile long durableSeq;
-    private volatile byte[] chainHead;
-    private volatile boolean failed;
+    private volatile LogHead publishedHead;
     private volatile ActiveView activeView;
 
     /**
@@ -145,21 +101,19 @@ final class LogWriter implements Runnable {
         this.stats = stats;
         this.listeners = listeners;
         this.zone = config.zone().getId().getBytes(StandardCharsets.US_ASCII);
+        this.admission = new Admission(state.keys());
+        this.sync = new SyncPipeline(config, stats, listeners);
+        this.failure = new WriterFailure(config.ticker());
         adopt(state);
     }
 
     private void adopt(LogState s) {
         logId = s.logId();
         active = s.active();
-        lastSeq = s.lastSeq();
-        chain = s.chainHead().clone();
-        lastNanos = s.lastEpochNanos();
-        keys = s.keys();
-        checkpoint();
-        syncedSize = active.size();
-        writtenSeq = lastSeq;
-        durableSeq = lastSeq;
-        chainHead = chain.clone();
+        head = new LogHead(s.lastSeq(), s.chainHead(), s.lastEpochNanos());
+        written = head;
+        admission.adopt(s.keys());
+        sync.adopt(active.size(), head.seq());
         publish();
     }
 
@@ -168,19 +122,19 @@ final class LogWriter implements Runnable {
     }
 
     long writtenSeq() {
-        return writtenSeq;
+        return publishedHead.seq();
     }
 
     long durableSeq() {
-        return durableSeq;
+        return sync.durableSeq();
     }
 
     byte[] chainHead() {
-        return chainHead;
+        return publishedHead.chain();
     }
 
     boolean failed() {
-        return failed;
+        return failure.active();
     }
 
     /** The bytes of the active segment's records as of the last write; -1 for other files. */
@@ -208,31 +162,31 @@ final class LogWriter implements Runnable {
         }
         try {
             loop();
-            sync();
+            syncOnWriter();
         } catch (Throwable t) {
             LOG.log(Level.ERROR, "the log writer stopped on an unexpected error; appends are refused", t);
-            failed = true;
+            failure.enter(active.size());
             failAll(new AppendException(AppendException.Reason.UNAVAILABLE, "the log writer stopped: " + t, -1, t));
         } finally {
-            IOException e = settleBackground();
+            IOException e = sync.settle();
             if (e != null) {
-                failUnsynced(e);
+                sync.failUnsynced(e);
             }
             closeActive();
-            syncer.shutdown();
+            sync.shutdown();
         }
     }
 
     private void loop() throws InterruptedException {
         while (true) {
             Append first = next();
-            if (background != null && background.isDone()) {
-                backgroundSettled();
+            if (sync.backgroundDone()) {
+                sync.settled(this::fsyncFailed);
             }
             if (first == null) {
-                if (failed) {
-                    recoverIfDue();
-                } else if (hasUnsynced() && System.nanoTime() - flushDeadline >= 0) {
+                if (failure.due()) {
+                    recover();
+                } else if (!failure.active() && sync.flushDue()) {
                     syncInBackground();
                 }
                 if (stopping && queue.isEmpty()) {
@@ -244,16 +198,15 @@ final class LogWriter implements Runnable {
                 return;
             }
             write(first);
-            if (writerSyncs()) {
+            if (sync.writerSyncs()) {
                 Append late = latecomer();
                 if (late != null) {
                     write(late);
                 }
             }
-            if (writerSyncs()) {
-                sync();
-            } else if (durableWaiters > 0 || unsyncedBytes >= config.flushBytes()
-                    || (hasUnsynced() && System.nanoTime() - flushDeadline >= 0)) {
+            if (sync.writerSyncs()) {
+                syncOnWriter();
+            } else if (sync.backgroundDue()) {
                 syncInBackground();
             }
         }
@@ -274,18 +227,12 @@ final class LogWriter implements Runnable {
         flush();
     }
 
-    /** Durable acks wait, and few enough bytes are unsynced for the writer to fsync them itself. */
-    private boolean writerSyncs() {
-        return durableWaiters > 0 && unsyncedBytes < config.flushBytes();
-    }
-
     /**
      * An append that came while the writer, about to fsync, yielded its CPU a few times, so that it goes
      * into that fsync rather than wait for the next one; null if none came.
      */
     private Append latecomer() {
-        if (stopping || unsynced.size() < 2 && lastGroup < 2) {
-            // Neither this group nor the last had company: the client is writing alone.
+        if (stopping || sync.writingAlone()) {
             return null;
         }
         return pollYielding(YIELDS_BEFORE_FSYNC);
@@ -294,7 +241,8 @@ final class LogWriter implements Runnable {
     /** The next append, or null when none came before the next timed duty (a flush, a recovery attempt). */
     private Append next() throws InterruptedException {
         Append a = pollYielding(YIELDS_BEFORE_PARKING);
-        return a != null ? a : queue.poll(waitNanos(), TimeUnit.NANOSECONDS);
+        long wait = failure.active() ? failure.nanosToAttempt() : sync.nanosToFlush();
+        return a != null ? a : queue.poll(wait, TimeUnit.NANOSECONDS);
     }
 
     /** An append from the queue, yielding the CPU up to {@code yields} times while there is none; never blocks. */
@@ -307,43 +255,24 @@ final class LogWriter implements Runnable {
         return a;
     }
 
-    private long waitNanos() {
-        if (failed) {
-            return Math.max(1, recoveryAt - System.nanoTime());
-        }
-        if (hasUnsynced() && background == null) {
-            return Math.max(0, flushDeadline - System.nanoTime());
-        }
-        return TimeUnit.MILLISECONDS.toNanos(100);
-    }
-
-    private boolean hasUnsynced() {
-        return !unsynced.isEmpty() || unsyncedBytes > 0;
-    }
-
     private void accept(Append a) {
         if (a == WAKE) {
             return;
         }
-        if (failed) {
+        if (failure.active()) {
             a.fail(unavailable("the log is recovering from an I/O failure", null));
             return;
         }
-        if (a.idempotencyKey.length > 0) {
-            long[] seen = keys.find(a.idempotencyKey);
-            if (seen == null) {
-                seen = stagedKeys.get(ByteBuffer.wrap(a.idempotencyKey));
-            }
-            if (seen != null) {
-                stats.duplicates.increment();
-                staged.add(new Staged(a, new AppendResult(seen[0], seen[1], instant(seen[2]), true)));
-                return;
-            }
+        AppendResult duplicate = admission.duplicateOf(a);
+        if (duplicate != null) {
+            stats.duplicates.increment();
+            staged.add(new Staged(a, duplicate));
+            return;
         }
-        if (a.hasExpectation() && a.expectedLastSeq != lastSeq) {
+        AppendException conflict = admission.conflict(a, head.seq());
+        if (conflict != null) {
             stats.conflicts.increment();
-            a.fail(new AppendException(AppendException.Reason.CONFLICT,
-                    "expected last seq " + a.expectedLastSeq + " but the log's last seq is " + lastSeq, lastSeq, null));
+            a.fail(conflict);
             return;
         }
         int total = 0;
@@ -360,11 +289,8 @@ final class LogWriter implements Runnable {
             try {
                 rotate();
             } catch (IOException e) {
-                a.fail(ioFailure("starting a new segment", e));
-                return;
-            }
-            if (failed) {
-                a.fail(unavailable("the log is recovering from an I/O failure", null));
+                a.fail(failure.active() ? unavailable("the log is recovering from an I/O failure", e)
+                        : ioFailure("starting a new segment", e));
                 return;
             }
         }
@@ -374,21 +300,21 @@ final class LogWriter implements Runnable {
                 buffer = ByteBuffer.allocateDirect(total);
             }
         }
-        long nanos = Math.max(lastNanos, epochNanos(config.clock().instant()));
-        Instant time = instant(nanos);
-        long firstSeq = lastSeq + 1;
+        long nanos = head.nextTime(config.clock().instant());
+        Instant time = LogHead.instant(nanos);
+        long seq = head.seq();
+        byte[] chain = head.chainToAdvance();
         for (int i = 0; i < a.count(); i++) {
             long offset = active.size() + buffer.position();
-            RecordCodec.encode(buffer, ++lastSeq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
+            RecordCodec.encode(buffer, ++seq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
                     a.idempotencyKey, a.sha256s[i], a.payloads().get(i), chain, md, crc);
-            active.noteRecord(lastSeq, nanos, offset, lengths[i]);
+            active.noteRecord(seq, nanos, offset, lengths[i]);
         }
-        lastNanos = nanos;
+        AppendResult result = new AppendResult(head.seq() + 1, seq, time, false);
+        head = new LogHead(seq, chain, nanos);
         stagedRecords += a.count();
-        if (a.idempotencyKey.length > 0) {
-            stagedKeys.put(ByteBuffer.wrap(a.idempotencyKey), new long[] {firstSeq, lastSeq, nanos});
-        }
-        staged.add(new Staged(a, new AppendResult(firstSeq, lastSeq, time, false)));
+        admission.staged(a, result);
+        staged.add(new Staged(a, result));
     }
 
     private boolean anyStagedDurable() {
@@ -414,26 +340,21 @@ final class LogWriter implements Runnable {
         } catch (IOException e) {
             stats.writeErrors.increment();
             active.forgetRecords(stagedRecords);
-            lastSeq = checkpointSeq;
-            chain = checkpointChain.clone();
-            lastNanos = checkpointNanos;
-            AppendException failure = ioFailure("writing to " + active.file, e);
+            head = written;
+            AppendException failed = ioFailure("writing to " + active.file, e);
             for (Staged s : staged) {
-                s.append().fail(failure);
+                s.append().fail(failed);
             }
-            clearStaged();
+            batchDone();
             if (e instanceof ActiveSegment.CutBackFailed) {
                 // Partial bytes may sit after the last whole record: stop and repair from the files.
                 LOG.log(Level.ERROR, e.getMessage() + "; appends stop until the log is reopened", e);
-                failed = true;
-                recoveryCutAt = active.size();
-                recoveryAt = System.nanoTime();
-                recoverIfDue();
+                failure.enter(active.size());
+                recover();
             }
             return;
         }
-        writtenSeq = lastSeq;
-        chainHead = chain.clone();
+        written = head;
         publish();
         for (Staged s : staged) {
             Append a = s.append();
@@ -443,150 +364,63 @@ final class LogWriter implements Runnable {
                 stats.appends.increment();
                 stats.records.add(a.count());
                 stats.payloadBytes.add(a.totalBytes);
-                if (a.idempotencyKey.length > 0) {
-                    keys.add(a.idempotencyKey, r.firstSeq(), r.lastSeq(), epochNanos(r.time()));
-                }
             }
+            admission.written(a, r);
             a.written.complete(r);
-            if (r.lastSeq() <= durableSeq) {
-                a.durable.complete(r);
-            } else {
-                unsynced.add(s);
-                if (a.durableAck) {
-                    durableWaiters++;
-                }
-            }
+            sync.written(s);
         }
-        keys.expire(lastSeq);
-        if (bytes > 0 && unsyncedBytes == 0) {
-            flushDeadline = System.nanoTime() + config.flushInterval().toNanos();
-        }
-        unsyncedBytes += bytes;
-        clearStaged();
+        sync.wrote(bytes);
+        batchDone();
         for (LogListener l : listeners) {
-            l.written(writtenSeq);
+            l.written(written.seq());
         }
     }
 
-    private void clearStaged() {
+    private void batchDone() {
         staged.clear();
-        stagedKeys.clear();
         stagedRecords = 0;
         buffer.clear();
-        checkpoint();
-    }
-
-    private void checkpoint() {
-        checkpointSeq = lastSeq;
-        checkpointChain = chain.clone();
-        checkpointNanos = lastNanos;
+        admission.batchDone(head.seq());
     }
 
     /** fsyncs on the writer thread, for appends that wait durable: they are acked as soon as it returns. */
-    private void sync() {
-        if (!backgroundSettled() || !hasUnsynced() || failed) {
+    private void syncOnWriter() {
+        if (failure.active() || !sync.settled(this::fsyncFailed) || !sync.hasUnsynced()) {
             return;
         }
-        long start = System.nanoTime();
         try {
-            active.sync(active.size());
+            sync.syncOnWriter(active, written.seq());
         } catch (IOException e) {
             fsyncFailed(e);
-            return;
         }
-        stats.fsync(System.nanoTime() - start);
-        markAllDurable();
     }
 
-    /**
-     * Hands the flush that nobody waits on to the syncer thread, one at a time. While one runs, the next
-     * waits for it to return (its wake-up brings the writer back here) and the writer goes on writing,
-     * unless {@link #AHEAD_OF_DISK_BYTES} (or {@code flushBytes}, if more) are unsynced: then the disk is
-     * behind and the writer waits for it, which bounds what a hung disk can leave unsynced.
-     */
     private void syncInBackground() {
-        if (background != null && unsyncedBytes < Math.max(config.flushBytes(), AHEAD_OF_DISK_BYTES)) {
-            return;
-        }
-        if (!backgroundSettled() || !hasUnsynced() || failed) {
-            return;
-        }
-        syncing.addAll(unsynced);
-        unsynced.clear();
-        unsyncedBytes = 0;
-        durableWaiters = 0;
-        background = new BackgroundSync(active, writtenSeq, syncer, () -> queue.offer(WAKE));
-    }
-
-    /**
-     * Waits for the background fsync, if one runs, and takes its outcome: the appends it covered become
-     * durable; if it failed, they count as unsynced again and its error is returned for the caller to
-     * handle as a failed fsync.
-     */
-    private IOException settleBackground() {
-        BackgroundSync b = background;
-        if (b == null) {
-            return null;
-        }
-        background = null;
-        try {
-            stats.fsync(b.await());
-        } catch (IOException e) {
-            while (!syncing.isEmpty()) {
-                unsynced.addFirst(syncing.removeLast());
-            }
-            return e;
-        }
-        markDurable(b.size, b.seq, syncing);
-        return null;
-    }
-
-    /** {@link #settleBackground}, its failure handled as any failed fsync; false when it failed. */
-    private boolean backgroundSettled() {
-        IOException failure = settleBackground();
-        if (failure == null) {
-            return true;
-        }
-        fsyncFailed(failure);
-        return false;
-    }
-
-    /** After an fsync of everything written. */
-    private void markAllDurable() {
-        markDurable(active.size(), writtenSeq, unsynced);
-        durableWaiters = 0;
-        unsyncedBytes = 0;
-    }
-
-    /** Completes the durable acks of {@code covered}, which an fsync up to {@code seq} made durable. */
-    private void markDurable(long segmentBytesSynced, long seq, Collection<Staged> covered) {
-        syncedSize = segmentBytesSynced;
-        durableSeq = seq;
-        lastGroup = covered.size();
-        for (Staged s : covered) {
-            s.append().durable.complete(s.result());
-        }
-        covered.clear();
-        for (LogListener l : listeners) {
-            l.durable(durableSeq);
+        if (!failure.active()) {
+            sync.syncInBackground(active, written.seq(), () -> queue.offer(WAKE), this::fsyncFailed);
         }
     }
 
     /**
      * Seals the active segment and starts the next. The trailer is synced before the new file exists, so
      * a crash leaves either an unsealed last segment or a sealed one, never two open ones.
+     *
+     * @throws IOException when the segment could not be sealed (the writer is then failed) or the next
+     *                     one not created (the active segment is unsealed and stays active)
      */
     private void rotate() throws IOException {
-        if (!backgroundSettled()) {
-            return;
+        IOException settling = sync.settle();
+        if (settling != null) {
+            fsyncFailed(settling);
+            throw settling;
         }
         try {
-            active.seal(lastSeq, chain);
+            active.seal(written.seq(), written.chain());
         } catch (IOException e) {
             fsyncFailed(e);
-            return;
+            throw e;
         }
-        markAllDurable();
+        sync.markAllDurable(active, written.seq());
         try {
             active.storeIndex();
         } catch (IOException e) {
@@ -594,7 +428,7 @@ final class LogWriter implements Runnable {
         }
         ActiveSegment next;
         try {
-            next = ActiveSegment.create(config.storage(), config.dataDir(), logId, lastSeq + 1, chain,
+            next = ActiveSegment.create(config.storage(), config.dataDir(), logId, written.seq() + 1, written.chain(),
                     config.fillLimit());
         } catch (IOException e) {
             active.unseal();
@@ -603,7 +437,7 @@ final class LogWriter implements Runnable {
         closeActive();
         active = next;
         publish();
-        syncedSize = active.size();
+        sync.segmentStarted(active.size());
         stats.rotations.increment();
     }
 
@@ -616,55 +450,45 @@ final class LogWriter implements Runnable {
     private void fsyncFailed(IOException e) {
         stats.fsyncErrors.increment();
         LOG.log(Level.ERROR, "fsync of " + active.file + " failed; appends stop until the log is reopened", e);
-        failed = true;
-        failUnsynced(e);
-        recoveryCutAt = syncedSize;
-        recoveryAt = System.nanoTime();
-        recoverIfDue();
+        sync.failUnsynced(e);
+        failure.enter(sync.syncedSize());
+        recover();
     }
 
-    private void failUnsynced(IOException e) {
-        AppendException failure = unavailable("fsync failed (" + e.getMessage() + "); the append is not durable", e);
-        for (Staged s : unsynced) {
-            s.append().durable.completeExceptionally(failure);
-        }
-        unsynced.clear();
-        durableWaiters = 0;
-        unsyncedBytes = 0;
-    }
-
-    private void recoverIfDue() {
-        if (System.nanoTime() - recoveryAt < 0) {
+    /** Leaves the failure state: the active segment cut where it failed, the log reopened from its files. */
+    private void recover() {
+        if (!failure.due()) {
             return;
         }
         // A write failed while a background fsync ran: the file is cut and reopened only once the syncer is
         // done with it, and if that fsync failed too, only what an earlier one synced is kept.
-        IOException failure = settleBackground();
-        if (failure != null) {
+        IOException background = sync.settle();
+        if (background != null) {
             stats.fsyncErrors.increment();
-            LOG.log(Level.ERROR, "the background fsync of " + active.file + " failed too", failure);
-            failUnsynced(failure);
-            recoveryCutAt = Math.min(recoveryCutAt, syncedSize);
+            LOG.log(Level.ERROR, "the background fsync of " + active.file + " failed too", background);
+            sync.failUnsynced(background);
+            failure.cutNoLaterThan(sync.syncedSize());
         }
         try {
             Path file = active.file;
             closeActive();
-            if (Files.size(file) > recoveryCutAt) {
+            if (Files.size(file) > failure.cutAt()) {
                 Path backup = new TailRepair(config.dataDir().resolve(LogOpener.RECOVERED), config.clock(),
-                        config.storage()).cut(file, recoveryCutAt);
-                LOG.log(Level.WARNING, "saved the bytes of {0} after offset {1} in {2}", file, recoveryCutAt, backup);
+                        config.storage()).cut(file, failure.cutAt());
+                LOG.log(Level.WARNING, "saved the bytes of {0} after offset {1} in {2}", file, failure.cutAt(), backup);
             }
             adopt(new LogOpener(config).open());
-            failed = false;
-            LOG.log(Level.INFO, "the log is reopened at seq {0}; appends resume", lastSeq);
+            failure.recovered();
+            LOG.log(Level.INFO, "the log is reopened at seq {0}; appends resume", head.seq());
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.ERROR, "reopening the log failed; retrying in 1s", e);
-            recoveryAt = System.nanoTime() + RECOVERY_RETRY_NANOS;
+            failure.retryLater();
         }
     }
 
-    /** Publishes the active segment's view; its index is finished again only when it has new entries. */
+    /** Publishes the head and the active segment's view; its index is finished again only when it has new entries. */
     private void publish() {
+        publishedHead = written;
         ActiveView last = activeView;
         SparseIndex index = last != null && last.file().equals(active.file)
                 && last.index().entries() == active.index().entries()
@@ -684,38 +508,23 @@ final class LogWriter implements Runnable {
         for (Staged s : staged) {
             s.append().fail(e);
         }
-        for (Staged s : unsynced) {
-            s.append().durable.completeExceptionally(e);
-        }
-        for (Staged s : syncing) {
-            s.append().durable.completeExceptionally(e);
-        }
         for (Append a : batch) {
             a.fail(e);
         }
+        sync.failAll(e);
         staged.clear();
-        unsynced.clear();
-        syncing.clear();
         batch.clear();
     }
 
+    /** A full disk is told by the exception's type ({@link ActiveSegment.DiskFull}), never by its message. */
     private static AppendException ioFailure(String what, IOException e) {
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
-        boolean noSpace = message.contains("No space left") || message.contains("Disk quota exceeded");
-        return new AppendException(noSpace ? AppendException.Reason.NO_SPACE : AppendException.Reason.UNAVAILABLE,
-                what + " failed: " + message + "; nothing of this append is in the log", -1, e);
+        return new AppendException(e instanceof ActiveSegment.DiskFull ? AppendException.Reason.NO_SPACE
+                : AppendException.Reason.UNAVAILABLE, what + " failed: " + message + "; nothing of this append is in"
+                + " the log", -1, e);
     }
 
     private static AppendException unavailable(String message, Throwable cause) {
         return new AppendException(AppendException.Reason.UNAVAILABLE, message, -1, cause);
-    }
-
-    private static long epochNanos(Instant t) {
-        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
-    }
-
-    private static Instant instant(long epochNanos) {
-        return Instant.ofEpochSecond(Math.floorDiv(epochNanos, 1_000_000_000L),
-                Math.floorMod(epochNanos, 1_000_000_000L));
     }
 }

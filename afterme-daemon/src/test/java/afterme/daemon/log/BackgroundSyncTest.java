@@ -118,7 +118,7 @@ class BackgroundSyncTest {
     void theWriterWritesAheadOfARunningFsyncUpToABoundThenWaitsForTheDisk() throws Exception {
         GatedStorage storage = new GatedStorage();
         int mib = 1 << 20;
-        int ahead = (int) (LogWriter.AHEAD_OF_DISK_BYTES / mib);
+        int ahead = (int) (SyncPipeline.AHEAD_OF_DISK_BYTES / mib);
         try (Log log = Log.open(durableFsyncsOnly(storage))) {
             Append first = log.submit(Append.of(new byte[mib], Ack.DURABLE));
             assertTrue(storage.blocked.await(5, TimeUnit.SECONDS), "the durable append starts an fsync");

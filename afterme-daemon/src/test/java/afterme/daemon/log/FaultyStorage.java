@@ -52,6 +52,12 @@ final class FaultyStorage implements Storage {
         return new Channel(FileChannel.open(file, options));
     }
 
+    /** A disk whose faults say it is full has no room left; one that errs has what the real one has. */
+    @Override
+    public synchronized long usableSpace(Path dir) throws IOException {
+        return faultMessage.startsWith("No space") ? 0 : Storage.DEFAULT.usableSpace(dir);
+    }
+
     @Override
     public void syncDirectory(Path dir) throws IOException {
         check(Op.DIRSYNC);
