@@ -7,11 +7,26 @@ import java.time.Instant;
  * keeps the head it has written beside the head it is staging, and publishes the one to readers, without
  * copying field by field.
  *
- * @param epochNanos the last record's time; Long.MIN_VALUE for an empty log
+ * <p>{@code epochNanos} is the last record's time; Long.MIN_VALUE for an empty log.
  */
-record LogHead(long seq, byte[] chain, long epochNanos) {
-    LogHead {
-        chain = chain.clone();
+final class LogHead {
+    private final long seq;
+    private final byte[] chain;
+    private final long epochNanos;
+
+    /** @param chain taken as it is: the caller hands it over and never changes it again */
+    LogHead(long seq, byte[] chain, long epochNanos) {
+        this.seq = seq;
+        this.chain = chain;
+        this.epochNanos = epochNanos;
+    }
+
+    long seq() {
+        return seq;
+    }
+
+    long epochNanos() {
+        return epochNanos;
     }
 
     /** The chain, to be advanced in place by the encoder: a copy, since this value never changes. */
@@ -19,8 +34,8 @@ record LogHead(long seq, byte[] chain, long epochNanos) {
         return chain.clone();
     }
 
-    @Override
-    public byte[] chain() {
+    /** A copy of the chain, for whoever keeps it. */
+    byte[] chain() {
         return chain.clone();
     }
 

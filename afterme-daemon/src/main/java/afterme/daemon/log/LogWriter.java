@@ -110,7 +110,7 @@ final class LogWriter implements Runnable {
     private void adopt(LogState s) {
         logId = s.logId();
         active = s.active();
-        head = new LogHead(s.lastSeq(), s.chainHead(), s.lastEpochNanos());
+        head = new LogHead(s.lastSeq(), s.chainHead().clone(), s.lastEpochNanos());
         written = head;
         admission.adopt(s.keys());
         sync.adopt(active.size(), head.seq());
