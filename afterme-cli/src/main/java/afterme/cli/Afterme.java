@@ -35,6 +35,8 @@ public final class Afterme implements Runnable {
         TOOLS.put("verify", VerifyCommand::new);
         TOOLS.put("recover", RecoverCommand::new);
         TOOLS.put("forward", ForwardCommand::new);
+        TOOLS.put("append", AppendCommand::new);
+        TOOLS.put("info", InfoCommand::new);
     }
 
     @CommandLine.Spec
@@ -47,7 +49,11 @@ public final class Afterme implements Runnable {
 
     public static void main(String[] args) {
         Supplier<Object> tool = args.length > 0 ? TOOLS.get(args[0]) : null;
-        CommandLine cl = tool == null ? commandLine()
+        boolean version = args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"));
+        // Only the command asked for is built: a script calling 'afterme --version' or one tool in a loop
+        // pays for one command's annotations, not for all of them.
+        CommandLine cl = version ? CommandLines.configure(new CommandLine(new Afterme()))
+                : tool == null ? commandLine()
                 : CommandLines.configure(new CommandLine(new Afterme()).addSubcommand(tool.get()));
         System.exit(cl.execute(args));
     }

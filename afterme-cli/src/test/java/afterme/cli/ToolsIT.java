@@ -52,7 +52,7 @@ class ToolsIT {
                     case 0 -> ("{\"type\":\"OrderPlaced\",\"id\":" + i + ",\"x\":1.50}").getBytes(StandardCharsets.UTF_8);
                     case 1 -> ("plain text " + i + " ünïcödé").getBytes(StandardCharsets.UTF_8);
                     case 2 -> {
-                        byte[] b = new byte[random.nextInt(300)];
+                        byte[] b = new byte[1 + random.nextInt(300)];
                         random.nextBytes(b);
                         b[0] = (byte) 0xff;
                         yield b;

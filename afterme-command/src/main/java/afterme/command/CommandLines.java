@@ -11,10 +11,19 @@ public final class CommandLines {
     }
 
     public static CommandLine configure(CommandLine cl) {
+        // A usage error is one line and where to read more (clig.dev), never the whole usage; Picocli's
+        // suggestions for a mistyped option stay.
+        cl.setParameterExceptionHandler((p, args) -> {
+            CommandLine commandLine = p.getCommandLine();
+            usageError(commandLine, p.getMessage());
+            if (p instanceof CommandLine.UnmatchedArgumentException u) {
+                u.printSuggestions(commandLine.getErr());
+            }
+            return ExitCodes.USAGE;
+        });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof CommandLine.ParameterException p) {
-                commandLine.getErr().println(commandLine.getCommandName() + ": " + p.getMessage());
-                commandLine.getErr().println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help'.");
+                usageError(commandLine, p.getMessage());
                 return ExitCodes.USAGE;
             }
             commandLine.getErr().println(commandLine.getCommandName() + ": " + e.getMessage());
@@ -23,5 +32,10 @@ public final class CommandLines {
         cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? ExitCodes.USAGE
                 : ExitCodes.CANNOT_RUN);
         return cl;
+    }
+
+    private static void usageError(CommandLine commandLine, String message) {
+        commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + message);
+        commandLine.getErr().println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help'.");
     }
 }

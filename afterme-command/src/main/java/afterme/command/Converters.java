@@ -1,8 +1,6 @@
 package afterme.command;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
 import picocli.CommandLine;
 
 /** Picocli converters for {@link Units}; a bad value is a usage error (exit 2) naming the option. */
@@ -26,17 +24,6 @@ public final class Converters {
         public Duration convert(String value) {
             try {
                 return Units.parseDuration(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    public static final class TimeConverter implements CommandLine.ITypeConverter<Instant> {
-        @Override
-        public Instant convert(String value) {
-            try {
-                return Units.parseTime(value, ZoneId.systemDefault());
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }

@@ -4,9 +4,11 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.TemporalAccessor;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -56,20 +58,63 @@ public final class Units {
         };
     }
 
+    /** Relative times as journalctl takes them: {@code -1h}, {@code +30min}, {@code 2 days ago}. */
+    private static final Pattern RELATIVE = Pattern.compile(
+            "([+-])(\\d+)\\s*([a-z]+)|(\\d+)\\s*([a-z]+)\\s+ago", Pattern.CASE_INSENSITIVE);
+    private static final String TIMES = "use 2026-12-01 18:48[:30], 2026-12-01T18:48:30[Z|+01:00], 2026-12-01, "
+            + "today, yesterday, now, -1h or 1h ago";
+
     /**
-     * An instant from RFC 3339 ({@code 2026-11-24T15:30:00Z}, {@code 2026-11-24T16:30:00+01:00}) or a date
-     * ({@code 2026-11-24}: its start in the given zone, the way journalctl reads {@code --since}).
+     * An instant as journalctl takes one (SPEC §5): RFC 3339 with an offset; a date and time without one
+     * ({@code 2026-11-24 15:30}, {@code 2026-11-24T15:30:00.5}) or a date alone ({@code 2026-11-24}, its
+     * start), both in {@code zone}; {@code now}, {@code today}, {@code yesterday}, {@code tomorrow}; and
+     * times relative to now ({@code -1h}, {@code +30min}, {@code 1h ago}).
      */
-    public static Instant parseTime(String text, ZoneId zone) {
-        String t = text.trim();
-        try {
-            if (t.length() == 10) {
-                return LocalDate.parse(t, DateTimeFormatter.ISO_LOCAL_DATE).atStartOfDay(zone).toInstant();
-            }
-            return OffsetDateTime.parse(t.replace(' ', 'T'), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
-        } catch (DateTimeException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a time; use RFC 3339 "
-                    + "(2026-11-24T15:30:00Z) or a date (2026-11-24)");
+    public static Instant parseTime(String text, ZoneId zone, Instant now) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        LocalDate today = LocalDate.ofInstant(now, zone);
+        switch (t) {
+            case "now":
+                return now;
+            case "today":
+                return today.atStartOfDay(zone).toInstant();
+            case "yesterday":
+                return today.minusDays(1).atStartOfDay(zone).toInstant();
+            case "tomorrow":
+                return today.plusDays(1).atStartOfDay(zone).toInstant();
+            default:
+                break;
         }
+        Matcher m = RELATIVE.matcher(t);
+        if (m.matches()) {
+            boolean ago = m.group(4) != null;
+            long n = Long.parseLong(ago ? m.group(4) : m.group(2));
+            Duration d = unit(ago ? m.group(5) : m.group(3), text).multipliedBy(n);
+            return ago || m.group(1).equals("-") ? now.minus(d) : now.plus(d);
+        }
+        String iso = text.trim().replaceFirst("^(\\d{4}-\\d{2}-\\d{2}) ", "$1T");
+        try {
+            if (iso.length() == 10) {
+                return LocalDate.parse(iso, DateTimeFormatter.ISO_LOCAL_DATE).atStartOfDay(zone).toInstant();
+            }
+            TemporalAccessor parsed = DateTimeFormatter.ISO_DATE_TIME.parseBest(iso, OffsetDateTime::from,
+                    LocalDateTime::from);
+            return parsed instanceof OffsetDateTime o ? o.toInstant() : ((LocalDateTime) parsed).atZone(zone).toInstant();
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a time; " + TIMES);
+        }
+    }
+
+    private static Duration unit(String unit, String text) {
+        return switch (unit) {
+            case "us", "usec" -> Duration.ofNanos(1000);
+            case "ms", "msec" -> Duration.ofMillis(1);
+            case "s", "sec", "second", "seconds" -> Duration.ofSeconds(1);
+            case "m", "min", "minute", "minutes" -> Duration.ofMinutes(1);
+            case "h", "hour", "hours" -> Duration.ofHours(1);
+            case "d", "day", "days" -> Duration.ofDays(1);
+            case "w", "week", "weeks" -> Duration.ofDays(7);
+            default -> throw new IllegalArgumentException("'" + text + "' is not a time; " + TIMES);
+        };
     }
 }

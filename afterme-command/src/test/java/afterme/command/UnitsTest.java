@@ -2,15 +2,24 @@ package afterme.command;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class UnitsTest {
+    /** 2026-12-01T18:48:30Z: a Tuesday evening, 19:48:30 in Berlin. */
+    private static final Instant NOW = Instant.parse("2026-12-01T18:48:30Z");
+    private static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");
+
     @Test
-    void sizesDurationsAndTimesParseAsTheSpecSays() {
+    void sizesAndDurationsParseAsTheSpecSays() {
         assertEquals(512, Units.parseSize("512"));
         assertEquals(64 << 10, Units.parseSize("64KiB"));
         assertEquals(1 << 20, Units.parseSize("1MiB"));
@@ -20,11 +29,45 @@ class UnitsTest {
         assertEquals(Duration.ofMillis(10), Units.parseDuration("10ms"));
         assertEquals(Duration.ofSeconds(2), Units.parseDuration("2s"));
         assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("2 weeks"));
-        assertEquals(Instant.parse("2026-11-24T15:30:00Z"), Units.parseTime("2026-11-24T15:30:00Z", ZoneOffset.UTC));
-        assertEquals(Instant.parse("2026-11-24T14:30:00Z"),
-                Units.parseTime("2026-11-24T15:30:00+01:00", ZoneOffset.UTC));
-        assertEquals(Instant.parse("2026-11-23T23:00:00Z"),
-                Units.parseTime("2026-11-24", java.time.ZoneId.of("Europe/Berlin")));
-        assertThrows(IllegalArgumentException.class, () -> Units.parseTime("yesterday", ZoneOffset.UTC));
+    }
+
+    /** Every form SPEC §5 names, read in Berlin, and what journalctl makes of it. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "2026-11-24T15:30:00Z        | 2026-11-24T15:30:00Z",
+        "2026-11-24T15:30:00+01:00   | 2026-11-24T14:30:00Z",
+        "2026-11-24T15:30:00.250Z    | 2026-11-24T15:30:00.250Z",
+        "2026-11-24                  | 2026-11-23T23:00:00Z",
+        "2026-11-24 15:30            | 2026-11-24T14:30:00Z",
+        "2026-11-24 15:30:45         | 2026-11-24T14:30:45Z",
+        "2026-11-24T15:30:45         | 2026-11-24T14:30:45Z",
+        "2026-11-24 15:30:45.5       | 2026-11-24T14:30:45.500Z",
+        "now                         | 2026-12-01T18:48:30Z",
+        "today                       | 2026-11-30T23:00:00Z",
+        "yesterday                   | 2026-11-29T23:00:00Z",
+        "tomorrow                    | 2026-12-01T23:00:00Z",
+        "-1h                         | 2026-12-01T17:48:30Z",
+        "+30min                      | 2026-12-01T19:18:30Z",
+        "1h ago                      | 2026-12-01T17:48:30Z",
+        "2 days ago                  | 2026-11-29T18:48:30Z",
+        "-90s                        | 2026-12-01T18:47:00Z",
+        "1w ago                      | 2026-11-24T18:48:30Z",
+    })
+    void timesParseAsJournalctlReadsThem(String text, String expected) {
+        assertEquals(Instant.parse(expected), Units.parseTime(text, BERLIN, NOW));
+    }
+
+    @Test
+    void aTimeWithoutAnOffsetIsReadInTheZoneGiven() {
+        assertEquals(Instant.parse("2026-11-24T15:30:00Z"), Units.parseTime("2026-11-24 15:30", ZoneOffset.UTC, NOW));
+    }
+
+    @ParameterizedTest(name = "[{index}] ''{0}''")
+    @ValueSource(strings = {"next tuesday", "2026-13-01", "1 fortnight ago", "-1", "15:30:00Z", ""})
+    void anythingElseIsRefusedNamingWhatIsTaken(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Units.parseTime(text, BERLIN, NOW));
+        assertTrue(e.getMessage().contains("today, yesterday, now, -1h or 1h ago"), e.getMessage());
+        assertTrue(!e.getMessage().contains("\n"), "one line");
     }
 }

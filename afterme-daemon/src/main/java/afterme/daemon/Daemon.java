@@ -44,9 +44,9 @@ public final class Daemon implements AutoCloseable {
     private final Forwarders forwarders;
     private final Handler handler;
 
-    private Daemon(Log log, HttpOptions options) {
+    private Daemon(Log log, HttpOptions options, HttpFront front) {
         this.log = log;
-        this.front = new HttpFront(options.host(), options.port(), options.tlsKeystore(), options.tlsPassword());
+        this.front = front;
         this.server = front.server;
         this.connector = front.connector;
         QueuedThreadPool pool = front.pool;
@@ -65,7 +65,13 @@ public final class Daemon implements AutoCloseable {
 
     /** Starts serving an open log; the daemon owns the log from here on and closes it. */
     public static Daemon start(Log log, HttpOptions options) throws Exception {
-        Daemon d = new Daemon(log, options);
+        return start(log, options, new HttpFront(options.host(), options.port(), options.tlsKeystore(),
+                options.tlsPassword()));
+    }
+
+    /** Starts serving an open log behind a front already set up (and perhaps bound) by the caller. */
+    public static Daemon start(Log log, HttpOptions options, HttpFront front) throws Exception {
+        Daemon d = new Daemon(log, options, front);
         try {
             d.front.start(d.handler);
         } catch (Exception e) {

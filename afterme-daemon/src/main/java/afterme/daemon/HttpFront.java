@@ -1,5 +1,6 @@
 package afterme.daemon;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.server.Handler;
@@ -79,6 +80,19 @@ public final class HttpFront {
                 + Runtime.getRuntime().availableProcessors();
         pool.setMaxThreads(threads);
         pool.setMinThreads(threads);
+    }
+
+    /**
+     * Binds the port now, before anything else is done: a port in use is told before a data directory is
+     * created for nothing.
+     */
+    public void bind() throws IOException {
+        connector.open();
+    }
+
+    /** One line per request in the JDK's logging ({@link AccessLog}). */
+    public void logRequests() {
+        server.setRequestLog(new AccessLog());
     }
 
     /** Puts {@code handler} in front and starts listening. */

@@ -9,11 +9,14 @@ import afterme.daemon.log.LogConfig;
 import afterme.daemon.log.Ticker;
 import afterme.format.LogFormatException;
 import afterme.format.Storage;
+import afterme.command.Choices;
 import afterme.command.CommandLines;
+import afterme.command.DataDir;
 import afterme.command.Converters;
 import afterme.command.ExitCodes;
 import afterme.command.StopSignals;
 import java.io.IOException;
+import java.net.BindException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.URI;
@@ -51,13 +54,23 @@ public final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: ${DEFAULT-VALUE}).")
-    Path data = Path.of("afterme-data");
+    @Option(names = {"-d", "--data"}, paramLabel = "DIR", description = "Data directory, created if missing"
+            + " (default: $AFTERME_DATA, else afterme-data).")
+    Path data;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", completionCandidates = ServeLogging.Levels.class,
+            description = "What the daemon logs on stderr: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    String logLevel = "info";
+
+    @Option(names = "--access-log", description = "Log one line per request: client, method, path, status, bytes,"
+            + " time.")
+    boolean accessLog;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String listen = "127.0.0.1:7070";
 
-    @Option(names = "--ack", paramLabel = "memory|durable", description = "Default ack level (default: memory).")
+    @Option(names = "--ack", paramLabel = "LEVEL", completionCandidates = Choices.AckLevels.class,
+            description = "Default ack level: ${COMPLETION-CANDIDATES} (default: memory).")
     String ack = "memory";
 
     @Option(names = "--max-payload", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
@@ -112,6 +125,25 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         Daemon.HttpOptions options = options();
+        try {
+            ServeLogging.configure(logLevel);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        data = DataDir.paths(List.of(), data).get(0);
+        HttpFront front = new HttpFront(options.host(), options.port(), options.tlsKeystore(), options.tlsPassword());
+        if (accessLog) {
+            front.logRequests();
+        }
+        try {
+            // Before the log is opened: a port in use must not leave a new data directory behind.
+            front.bind();
+        } catch (IOException e) {
+            err.println("afterme serve: " + listen + (e instanceof BindException || e.getCause() instanceof BindException
+                    ? " is already in use; stop what listens there or choose another --listen"
+                    : " cannot be listened on: " + e.getMessage()));
+            return ExitCodes.CANNOT_RUN;
+        }
         LogConfig config = new LogConfig(data, segmentSize, flushInterval, flushBytes, dedupeWindow,
                 LogConfig.DEFAULT_QUEUE_CAPACITY, Clock.systemUTC(), Ticker.SYSTEM, ZoneId.systemDefault(), Storage.DEFAULT);
         Log log;
@@ -127,20 +159,17 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("afterme serve: cannot open " + data + ": " + e);
             return ExitCodes.CANNOT_RUN;
         }
-        for (Path repair : log.repairs()) {
-            err.println("afterme serve: cut a torn tail at start-up; the removed bytes are in " + repair);
-        }
+        err.println("afterme serve: " + opened(log));
         Daemon daemon;
         try {
-            daemon = Daemon.start(log, options);
+            daemon = Daemon.start(log, options, front);
         } catch (Exception e) {
             err.println("afterme serve: cannot listen on " + listen + ": " + e.getMessage());
             return ExitCodes.CANNOT_RUN;
         }
         CountDownLatch stop = new CountDownLatch(1);
         StopSignals.install(stop::countDown);
-        err.println("afterme serve: serving " + data.toAbsolutePath() + " (last seq " + log.lastSeq() + ") on "
-                + daemon.uri());
+        err.println("afterme serve: serving on " + daemon.uri());
         err.flush();
         stop.await();
         err.println("afterme serve: stopping: finishing accepted requests and syncing");
@@ -149,6 +178,20 @@ public final class ServeCommand implements Callable<Integer> {
         err.println("afterme serve: stopped at seq " + log.lastSeq() + ", durable " + log.durableSeq());
         err.flush();
         return ExitCodes.OK;
+    }
+
+    /** The start line: a new log and its id, or the log opened, where it stands, and what start-up cut. */
+    private String opened(Log log) throws IOException {
+        Path dir = data.toAbsolutePath();
+        if (log.created()) {
+            return "created a new log " + log.logId() + " in " + dir;
+        }
+        StringBuilder b = new StringBuilder("opened log " + log.logId() + " in " + dir + ": last seq " + log.lastSeq()
+                + ", durable seq " + log.durableSeq() + ", " + log.segmentCount() + " segment(s)");
+        for (Path repair : log.repairs()) {
+            b.append("; cut a torn tail at start-up, its bytes saved in ").append(repair);
+        }
+        return b.toString();
     }
 
     private Daemon.HttpOptions options() throws IOException {

@@ -12,10 +12,12 @@ import afterme.format.SegmentNames;
 import afterme.format.SegmentScan;
 import afterme.format.SegmentScanner;
 import afterme.format.Segments;
+import afterme.command.Choices;
 import afterme.command.CommandLines;
-import afterme.command.Converters;
+import afterme.command.DataDir;
 import afterme.command.ExitCodes;
 import afterme.command.Stdout;
+import afterme.command.TimeRange;
 import afterme.terminal.Tty;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
@@ -40,22 +43,25 @@ public final class DumpCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Data directories or segment files.")
+    @Parameters(arity = "0..*", paramLabel = "PATH", description = "Data directories or segment files (default:"
+            + " $AFTERME_DATA, else afterme-data).")
     List<Path> paths = new ArrayList<>();
 
-    @Option(names = "--from", paramLabel = "SEQ")
+    @Option(names = {"-d", "--data"}, paramLabel = "DIR", description = "A data directory, as PATH.")
+    Path data;
+
+    @Mixin
+    TimeRange times;
+
+    @Option(names = "--from", paramLabel = "SEQ", description = "Records from this seq on.")
     long from = 1;
 
-    @Option(names = "--to", paramLabel = "SEQ")
+    @Option(names = "--to", paramLabel = "SEQ", description = "Records up to this seq.")
     long to = Long.MAX_VALUE;
 
-    @Option(names = "--since", paramLabel = "TIME", converter = Converters.TimeConverter.class)
-    Instant since;
 
-    @Option(names = "--until", paramLabel = "TIME", converter = Converters.TimeConverter.class)
-    Instant until;
-
-    @Option(names = "--payload", paramLabel = "MODE", description = "auto (default), utf8, base64 or none.")
+    @Option(names = "--payload", paramLabel = "MODE", completionCandidates = Choices.PayloadModes.class,
+            description = "How payloads are written: ${COMPLETION-CANDIDATES} (default: auto).")
     String payload = "auto";
 
     @Option(names = "--segments", description = "Print one object per segment header instead of records.")
@@ -90,6 +96,14 @@ public final class DumpCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--payload must be auto, utf8, base64 or none");
         }
         List<Path> files = new ArrayList<>();
+        if (from > to) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--from " + from + " is after --to " + to
+                    + ": nothing lies between them");
+        }
+        times.check();
+        Instant since = times.since();
+        Instant until = times.until();
+        paths = DataDir.paths(paths, data);
         for (Path p : paths) {
             if (Files.isRegularFile(p)) {
                 files.add(p);
@@ -110,14 +124,14 @@ public final class DumpCommand implements Callable<Integer> {
         RecordJson.LineWriter json = new RecordJson.LineWriter(out, mode, RecordJson.Location.INCLUDE);
         SegmentLinks links = files.isEmpty() || SegmentNames.isSegment(files.get(0)) ? new SegmentLinks()
                 : SegmentLinks.anywhere();
-        try (Tty tty = Tty.stderr()) {
+        try (Tty tty = Tty.stderrBesideRecords()) {
             long before = 0;
             for (Path file : files) {
                 long base = before;
                 // The links to the segments before are checked first: records after a broken link are not shown.
                 List<Problem> problems = new ArrayList<>(links.peek(headerOnly(file)));
                 SegmentScanner.RecordSink sink = segmentsOnly || (!problems.isEmpty() && !salvage) ? null : r -> {
-                    if (inRange(r)) {
+                    if (inRange(r, since, until)) {
                         json.write(r);
                     }
                 };
@@ -169,7 +183,7 @@ public final class DumpCommand implements Callable<Integer> {
         return new SegmentLinks.Ends(file.getFileName().toString(), nameSeq, header, null, 0, null, 0);
     }
 
-    private boolean inRange(LogRecord r) {
+    private boolean inRange(LogRecord r, Instant since, Instant until) {
         return r.seq() >= from && r.seq() <= to && (since == null || !r.time().isBefore(since))
                 && (until == null || !r.time().isAfter(until));
     }

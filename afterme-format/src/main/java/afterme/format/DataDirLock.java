@@ -59,7 +59,7 @@ public final class DataDirLock implements AutoCloseable {
     public static final class LockedException extends IOException {
         public LockedException(Path file) {
             super(file + " is locked by another afterme process (a running 'afterme serve' or 'afterme recover');"
-                    + " stop it first, or use another --data directory");
+                    + " stop it first (SIGTERM stops a daemon cleanly), or give another data directory with -d DIR");
         }
     }
 }

@@ -4,6 +4,7 @@ import afterme.format.LogCursor;
 import afterme.format.RecordJson;
 import afterme.format.Segments;
 import afterme.command.CommandLines;
+import afterme.command.DataDir;
 import afterme.command.ExitCodes;
 import afterme.command.StopSignals;
 import afterme.terminal.Tty;
@@ -21,8 +22,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code afterme forward}: forwards a log's records to a broker straight from its files, with or without a
@@ -39,8 +40,11 @@ public final class ForwardCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "Data directory (default: afterme-data).")
-    Path dir = Path.of("afterme-data");
+    @Mixin
+    DataDir data;
+
+    /** The data directory, read from the command line once it is parsed. */
+    private Path dir;
 
     @Option(names = "--to", paramLabel = "URI", description = "Where to send: amqp://HOST:PORT/VHOST?exchange=E&routing_key=K,"
             + " nats://HOST:PORT?subject=S, kafka://HOST:PORT?topic=T, or a scheme a sink on the class path takes.")
@@ -82,6 +86,7 @@ public final class ForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        dir = data.get();
         if (status) {
             if (to != null) {
                 throw usage("--status reads checkpoints; it takes no --to");

@@ -8,6 +8,7 @@ import afterme.format.Segments;
 import afterme.format.Storage;
 import afterme.format.TailRepair;
 import afterme.command.CommandLines;
+import afterme.command.DataDir;
 import afterme.command.ExitCodes;
 import afterme.terminal.Tty;
 import java.io.IOException;
@@ -19,7 +20,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code afterme recover}: cuts torn tails and half-created segments, backing up every byte it removes
@@ -31,8 +32,11 @@ public final class RecoverCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "Data directory (default: afterme-data).")
-    Path dir = Path.of("afterme-data");
+    @Mixin
+    DataDir data;
+
+    /** The data directory, read from the command line once it is parsed. */
+    private Path dir;
 
     @Option(names = "--dry-run", description = "Show what would be done; change nothing. Exits 1 when it would cut"
             + " something, 0 when there is nothing to do.")
@@ -54,6 +58,7 @@ public final class RecoverCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
+        dir = data.get();
         // Before the lock, which would leave a LOCK file in a directory that holds no log.
         String notALog = Segments.notALog(dir);
         if (notALog != null) {

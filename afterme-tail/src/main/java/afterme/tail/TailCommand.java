@@ -1,26 +1,35 @@
 package afterme.tail;
 
+import afterme.command.Choices;
+import afterme.command.CommandLines;
+import afterme.command.DataDir;
+import afterme.command.ExitCodes;
+import afterme.command.Stdout;
+import afterme.command.TimeRange;
 import afterme.format.LogCursor;
 import afterme.format.LogFormatException;
 import afterme.format.LogRecord;
 import afterme.format.PayloadMode;
 import afterme.format.RecordJson;
+import afterme.format.SegmentNames;
 import afterme.format.Segments;
 import afterme.format.TimeSeek;
-import afterme.command.CommandLines;
-import afterme.command.Converters;
-import afterme.command.ExitCodes;
-import afterme.command.Stdout;
+import afterme.terminal.Tty;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code afterme tail}: the log in order across segments, straight from the files; {@code -f} follows. */
 @Command(name = "tail", mixinStandardHelpOptions = true, description = "Print the log's records in order; -f follows.")
@@ -31,35 +40,41 @@ public final class TailCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "Data directory (default: afterme-data).")
-    Path dir = Path.of("afterme-data");
+    @Mixin
+    DataDir data;
+
+    @Mixin
+    TimeRange times;
 
     @Option(names = {"-f", "--follow"}, description = "Keep printing records as they are appended.")
     boolean follow;
 
-    @Option(names = "-n", paramLabel = "N", description = "Start N records before the end.")
+    @Option(names = {"-n", "--lines"}, paramLabel = "N", description = "The last N records (with -f, 10 unless given).")
     Long lastN;
 
     @Option(names = "--from", paramLabel = "SEQ", description = "Start at this seq.")
     Long from;
 
-    @Option(names = "--since", paramLabel = "TIME", converter = Converters.TimeConverter.class,
-            description = "Start at the first record at or after TIME (RFC 3339 or a date).")
-    Instant since;
-
     @Option(names = "--to", paramLabel = "SEQ", description = "Stop after this seq.")
     Long to;
 
-    @Option(names = "--until", paramLabel = "TIME", converter = Converters.TimeConverter.class,
-            description = "Stop before the first record after TIME.")
-    Instant until;
-
-    @Option(names = "--output", paramLabel = "json|payload|raw", description = "json (default): one object per line; "
-            + "payload: each payload and a newline; raw: the payloads back to back.")
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", completionCandidates = OutputFormat.Names.class,
+            description = "json (default): one object per line (SPEC §3); short: time, seq, content type and the"
+                    + " payload's start on one line; payload: each payload and a newline; raw: the payloads back to"
+                    + " back. Values: ${COMPLETION-CANDIDATES}.")
     String output = "json";
 
-    @Option(names = "--payload", paramLabel = "MODE", description = "auto (default), utf8, base64 or none.")
+    @Option(names = "--payload", paramLabel = "MODE", completionCandidates = Choices.PayloadModes.class,
+            description = "How payloads are written: auto (default), utf8, base64 or none. With -o payload, base64"
+                    + " writes each payload in base64, and utf8 writes binary payloads to a terminal as they are.")
     String payload = "auto";
+
+    @Option(names = {"-r", "--reverse"}, description = "Newest first (not with -f).")
+    boolean reverse;
+
+    @Option(names = {"-g", "--grep"}, paramLabel = "REGEX", description = "Only records whose payload, read as"
+            + " UTF-8, matches REGEX (Java syntax).")
+    String grep;
 
     /** Set once a record past {@code --to} or {@code --until} is read: the output ends before it. */
     private boolean pastEnd;
@@ -70,59 +85,48 @@ public final class TailCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int positions = (lastN != null ? 1 : 0) + (from != null ? 1 : 0) + (since != null ? 1 : 0);
+        CommandLine cl = spec.commandLine();
+        int positions = (lastN != null ? 1 : 0) + (from != null ? 1 : 0) + (times.hasSince() ? 1 : 0);
         if (positions > 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "-n, --from and --since exclude each other");
+            throw new CommandLine.ParameterException(cl, "-n, --from and --since exclude each other");
         }
-        if (to != null && until != null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--to and --until exclude each other");
+        if (to != null && times.hasUntil()) {
+            throw new CommandLine.ParameterException(cl, "--to and --until exclude each other");
         }
-        PayloadMode mode = parseMode(spec.commandLine(), payload);
-        Output out = Output.parse(spec.commandLine(), output);
+        if (lastN != null && lastN < 0) {
+            throw new CommandLine.ParameterException(cl, "-n takes a count of records, 0 or more, not " + lastN);
+        }
+        if (from != null && to != null && from > to) {
+            throw new CommandLine.ParameterException(cl, "--from " + from + " is after --to " + to
+                    + ": nothing lies between them");
+        }
+        if (reverse && follow) {
+            throw new CommandLine.ParameterException(cl, "-r and -f exclude each other: a log followed grows at its end");
+        }
+        times.check();
+        PayloadMode mode = parseMode(cl, payload);
+        Pattern pattern = parseGrep(cl);
+        OutputFormat format = OutputFormat.parse(cl, output);
+        Path dir = data.get();
         String notALog = Segments.notALog(dir);
         if (notALog != null) {
-            spec.commandLine().getErr().println("afterme tail: " + notALog);
+            cl.getErr().println("afterme tail: " + notALog);
             return ExitCodes.CANNOT_RUN;
         }
-        long start = startSeq();
         OutputStream stdout = Stdout.open();
-        RecordJson.LineWriter json = new RecordJson.LineWriter(stdout, mode, RecordJson.Location.OMIT);
-        long lastSeq = to != null ? to : Long.MAX_VALUE;
-        long lastNanos = until != null ? TimeSeek.saturatedEpochNanos(until) : Long.MAX_VALUE;
-        LogCursor.PayloadSink payloads = (seq, nanos, bytes, offset, length) -> {
-            pastEnd = seq > lastSeq || nanos > lastNanos;
-            if (!pastEnd) {
-                out.write(stdout, bytes, offset, length);
+        boolean terminal = Tty.stdoutIsTerminal();
+        RecordWriter out = format.writer(stdout, mode, times.zone(), terminal,
+                terminal && Tty.colourOnStdout(), payload.equalsIgnoreCase("utf8"));
+        try {
+            long start = startSeq(dir);
+            if (reverse) {
+                printReversed(dir, start, out, pattern);
+            } else {
+                print(dir, start, out, pattern);
             }
-        };
-        try (LogCursor cursor = new LogCursor(dir, start, false)) {
-            while (!pastEnd) {
-                boolean got;
-                if (out == Output.JSON) {
-                    LogRecord r = cursor.next();
-                    got = r != null;
-                    pastEnd = got && (r.seq() > lastSeq || r.epochNanos() > lastNanos);
-                    if (got && !pastEnd) {
-                        json.write(r);
-                    }
-                } else {
-                    got = cursor.nextPayload(payloads);
-                }
-                if (!got) {
-                    json.flush();
-                    stdout.flush();
-                    if (!follow) {
-                        break;
-                    }
-                    Thread.sleep(POLL_MS);
-                }
-            }
-            json.flush();
-            stdout.flush();
         } catch (LogFormatException e) {
-            json.flush();
-            stdout.flush();
-            spec.commandLine().getErr().println("afterme tail: " + e.getMessage());
+            out.flush();
+            cl.getErr().println("afterme tail: " + e.getMessage());
             return ExitCodes.DATA_PROBLEM;
         } catch (IOException e) {
             if (Stdout.isClosedPipe(e)) {
@@ -133,10 +137,80 @@ public final class TailCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private long startSeq() throws IOException {
+    private void print(Path dir, long start, RecordWriter out, Pattern pattern) throws Exception {
+        long lastSeq = to != null ? to : Long.MAX_VALUE;
+        Instant until = times.until();
+        long lastNanos = until != null ? TimeSeek.saturatedEpochNanos(until) : Long.MAX_VALUE;
+        LogCursor.PayloadSink payloads = (seq, nanos, bytes, offset, length) -> {
+            pastEnd = seq > lastSeq || nanos > lastNanos;
+            if (!pastEnd && (pattern == null || matches(pattern, bytes, offset, length))) {
+                out.payload(bytes, offset, length);
+            }
+        };
+        try (LogCursor cursor = new LogCursor(dir, start, false)) {
+            while (!pastEnd) {
+                boolean got;
+                if (out.wantsRecords()) {
+                    LogRecord r = cursor.next();
+                    got = r != null;
+                    pastEnd = got && (r.seq() > lastSeq || r.epochNanos() > lastNanos);
+                    if (got && !pastEnd && (pattern == null || matches(pattern, r.payload(), 0, r.payload().length))) {
+                        out.record(r);
+                    }
+                } else {
+                    got = cursor.nextPayload(payloads);
+                }
+                if (!got) {
+                    out.flush();
+                    if (!follow) {
+                        break;
+                    }
+                    Thread.sleep(POLL_MS);
+                }
+            }
+            out.flush();
+        }
+    }
+
+    /**
+     * Newest first, a segment at a time from the last: it holds one segment's records of the range in
+     * memory, not the whole range.
+     */
+    private void printReversed(Path dir, long start, RecordWriter out, Pattern pattern) throws IOException {
+        long lastSeq = to != null ? to : Long.MAX_VALUE;
+        Instant until = times.until();
+        long lastNanos = until != null ? TimeSeek.saturatedEpochNanos(until) : Long.MAX_VALUE;
+        List<Path> segments = Segments.list(dir);
+        for (int i = segments.size() - 1; i >= 0; i--) {
+            long first = Math.max(start, SegmentNames.firstSeq(segments.get(i)));
+            long end = i + 1 < segments.size() ? SegmentNames.firstSeq(segments.get(i + 1)) - 1 : Long.MAX_VALUE;
+            if (first > Math.min(end, lastSeq)) {
+                continue;
+            }
+            List<LogRecord> records = new ArrayList<>();
+            try (LogCursor cursor = new LogCursor(dir, first, false)) {
+                for (LogRecord r = cursor.next(); r != null && r.seq() <= Math.min(end, lastSeq)
+                        && r.epochNanos() <= lastNanos; r = cursor.next()) {
+                    if (pattern == null || matches(pattern, r.payload(), 0, r.payload().length)) {
+                        records.add(r);
+                    }
+                }
+            }
+            for (int k = records.size() - 1; k >= 0; k--) {
+                out.record(records.get(k));
+            }
+            out.flush();
+            if (first <= start) {
+                break;
+            }
+        }
+    }
+
+    private long startSeq(Path dir) throws IOException {
         if (from != null) {
             return from;
         }
+        Instant since = times.since();
         if (since != null) {
             return TimeSeek.firstSeqAtOrAfter(dir, since);
         }
@@ -147,32 +221,27 @@ public final class TailCommand implements Callable<Integer> {
         return Math.max(1, LogCursor.lastSeq(dir) - n + 1);
     }
 
+    private Pattern parseGrep(CommandLine cl) {
+        if (grep == null) {
+            return null;
+        }
+        try {
+            return Pattern.compile(grep);
+        } catch (PatternSyntaxException e) {
+            throw new CommandLine.ParameterException(cl, "-g: '" + grep + "' is not a regular expression: "
+                    + e.getDescription());
+        }
+    }
+
+    private static boolean matches(Pattern pattern, byte[] bytes, int offset, int length) {
+        return pattern.matcher(new String(bytes, offset, length, StandardCharsets.UTF_8)).find();
+    }
+
     static PayloadMode parseMode(CommandLine cl, String value) {
         try {
             return PayloadMode.valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, "--payload must be auto, utf8, base64 or none, not '" + value + "'");
-        }
-    }
-
-    /** The three output shapes of SPEC §5. */
-    private enum Output {
-        JSON, PAYLOAD, RAW;
-
-        static Output parse(CommandLine cl, String value) {
-            try {
-                return valueOf(value.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(cl, "--output must be json, payload or raw, not '" + value + "'");
-            }
-        }
-
-        /** The payload shapes; JSON goes through a {@link RecordJson.LineWriter}. */
-        void write(OutputStream out, byte[] bytes, int offset, int length) throws IOException {
-            out.write(bytes, offset, length);
-            if (this == PAYLOAD) {
-                out.write('\n');
-            }
         }
     }
 }

@@ -18,19 +18,34 @@ public final class Tty implements AutoCloseable {
     /** Work shorter than this gets no bar, and does not pay for finding the terminal. */
     private static final long BAR_AFTER_NANOS = 500_000_000L;
     private static final Path STDERR = Path.of("/proc/self/fd/2");
+    private static final Path STDOUT = Path.of("/proc/self/fd/1");
 
     private final long started = System.nanoTime();
     private Terminal terminal;
     private boolean looked;
+    /** Null until asked: stdout is the same terminal as stderr. */
+    private Boolean shared;
     private long lastDraw;
     private boolean drawn;
 
-    private Tty() {
+    /** The command streams records to stdout while it draws: no bar when stdout is the same terminal. */
+    private final boolean streaming;
+
+    private Tty(boolean streaming) {
+        this.streaming = streaming;
     }
 
     /** The terminal behind stderr, looked up when first needed; draws nothing when stderr is a pipe or a file. */
     public static Tty stderr() {
-        return new Tty();
+        return new Tty(false);
+    }
+
+    /**
+     * The same, for a command that writes records to stdout as it goes ({@code dump}): its bar is drawn
+     * only when stdout is not the terminal stderr is, or it would be spliced into the records.
+     */
+    public static Tty stderrBesideRecords() {
+        return new Tty(true);
     }
 
     private Terminal terminal() {
@@ -61,11 +76,51 @@ public final class Tty implements AutoCloseable {
      */
     static boolean mayBeTerminal(Path fd) {
         try {
-            String target = Files.readSymbolicLink(fd).toString();
-            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+            return isTerminalDevice(Files.readSymbolicLink(fd).toString());
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return true;
         }
+    }
+
+    /**
+     * Whether stdout is a terminal: where binary payloads are not written raw and colour may be used.
+     * Without {@code /proc}, a console means both stdin and stdout are terminals.
+     */
+    public static boolean stdoutIsTerminal() {
+        try {
+            return isTerminalDevice(Files.readSymbolicLink(STDOUT).toString());
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null;
+        }
+    }
+
+    /** Colour on stdout: only on a terminal, and never when {@code NO_COLOR} is set (no-color.org). */
+    public static boolean colourOnStdout() {
+        String noColor = System.getenv("NO_COLOR");
+        return (noColor == null || noColor.isEmpty()) && stdoutIsTerminal();
+    }
+
+    /**
+     * Whether stdout and stderr are the same terminal: a progress bar on stderr would then be spliced into
+     * the records on stdout, so none is drawn.
+     */
+    static boolean stdoutIsStderr() {
+        try {
+            return Files.readSymbolicLink(STDOUT).equals(Files.readSymbolicLink(STDERR));
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null;
+        }
+    }
+
+    private static boolean isTerminalDevice(String target) {
+        return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+    }
+
+    private boolean sharedWithStdout() {
+        if (shared == null) {
+            shared = stdoutIsStderr();
+        }
+        return shared;
     }
 
     public boolean isTerminal() {
@@ -80,7 +135,7 @@ public final class Tty implements AutoCloseable {
     /** The same, with {@code done} and {@code total} written by {@code unit} (records, say, rather than bytes). */
     public void progress(String what, long done, long total, java.util.function.LongFunction<String> unit) {
         long now = System.nanoTime();
-        if (total <= 0 || now - started < BAR_AFTER_NANOS || terminal() == null) {
+        if (total <= 0 || now - started < BAR_AFTER_NANOS || terminal() == null || (streaming && sharedWithStdout())) {
             return;
         }
         if (drawn && now - lastDraw < REDRAW_NANOS && done < total) {

@@ -6,6 +6,7 @@ import afterme.format.ProblemKind;
 import afterme.format.RecordJson;
 import afterme.format.Segments;
 import afterme.command.CommandLines;
+import afterme.command.DataDir;
 import afterme.command.ExitCodes;
 import afterme.terminal.Tty;
 import java.io.IOException;
@@ -27,8 +28,12 @@ public final class VerifyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(arity = "0..*", paramLabel = "PATH", description = "Data directories or segment files (default: afterme-data).")
+    @Parameters(arity = "0..*", paramLabel = "PATH", description = "Data directories or segment files (default:"
+            + " $AFTERME_DATA, else afterme-data).")
     List<Path> paths = new ArrayList<>();
+
+    @Option(names = {"-d", "--data"}, paramLabel = "DIR", description = "A data directory, as PATH.")
+    Path data;
 
     @Option(names = "--quick", description = "Skip the SHA-256 of payloads (CRC32C and chain are still checked).")
     boolean quick;
@@ -42,9 +47,7 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (paths.isEmpty()) {
-            paths.add(Path.of("afterme-data"));
-        }
+        paths = DataDir.paths(paths, data);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean clean = true;

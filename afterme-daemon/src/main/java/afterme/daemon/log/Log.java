@@ -30,13 +30,16 @@ public final class Log implements AutoCloseable {
     private final WriterStats stats = new WriterStats();
     private final List<LogListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Path> repairs;
+    /** The directory held no log: this open created one. */
+    private final boolean created;
     private final Map<Path, SparseIndex> sealedIndexes = new ConcurrentHashMap<>();
     private volatile boolean closing;
 
-    private Log(LogConfig config, DataDirLock lock, LogState state, List<Path> repairs) {
+    private Log(LogConfig config, DataDirLock lock, LogState state, List<Path> repairs, boolean created) {
         this.config = config;
         this.lock = lock;
         this.repairs = List.copyOf(repairs);
+        this.created = created;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
         this.writer = new LogWriter(config, state, queue, stats, listeners);
         this.thread = new Thread(writer, "afterme-writer");
@@ -55,7 +58,7 @@ public final class Log implements AutoCloseable {
         try {
             LogOpener opener = new LogOpener(config);
             LogState state = opener.open();
-            return new Log(config, lock, state, opener.repairs());
+            return new Log(config, lock, state, opener.repairs(), opener.created());
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
@@ -116,6 +119,16 @@ public final class Log implements AutoCloseable {
     }
 
     /** Backup files written when opening repaired a torn tail. */
+    /** True when opening created a new log (the directory held none). */
+    public boolean created() {
+        return created;
+    }
+
+    /** How many segment files the log has now. */
+    public int segmentCount() throws IOException {
+        return Segments.list(config.dataDir()).size();
+    }
+
     public List<Path> repairs() {
         return repairs;
     }

@@ -32,10 +32,16 @@ final class LogOpener {
     private final LogConfig config;
     private final Path dir;
     private final List<Path> repairs = new ArrayList<>();
+    private boolean created;
 
     LogOpener(LogConfig config) {
         this.config = config;
         this.dir = config.dataDir();
+    }
+
+    /** True when the directory held no log and opening created one. */
+    boolean created() {
+        return created;
     }
 
     /** Backups written while opening (torn tails cut, half-created segments removed). */
@@ -64,6 +70,7 @@ final class LogOpener {
             last = segments.size() < 2 ? null : SegmentScanner.scan(segments.get(segments.size() - 2), true);
         }
         if (last == null) {
+            created = true;
             UUID logId = UUID.randomUUID();
             ActiveSegment active = ActiveSegment.create(config.storage(), dir, logId, 1, new byte[32],
                     config.fillLimit());

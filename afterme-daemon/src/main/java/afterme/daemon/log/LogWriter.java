@@ -434,6 +434,10 @@ final class LogWriter implements Runnable {
             active.unseal();
             throw e;
         }
+        LOG.log(Level.INFO, "sealed {0} ({1} records to seq {2}, {3} bytes); appending to {4}",
+                active.file.getFileName(), Long.toString(active.recordCount()), Long.toString(written.seq()),
+                Long.toString(active.size() + Trailer.LENGTH),
+                next.file.getFileName());
         closeActive();
         active = next;
         publish();

@@ -1,0 +1,159 @@
+package afterme.cli;
+
+import afterme.command.Choices;
+import afterme.command.ExitCodes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code afterme append}: one record (or a batch of NDJSON lines) appended through a running daemon, the
+ * way a shell script writes a command or an event. Prints the daemon's reply; the exit code says what
+ * happened (SPEC §5): 0 appended or a duplicate, 1 refused, 2 usage, 3 the daemon cannot be reached,
+ * 4 a conflict with {@code --expect-last-seq}.
+ */
+@Command(name = "append", mixinStandardHelpOptions = true,
+        description = "Append FILE (or stdin) through a running daemon and print its reply.")
+public final class AppendCommand implements Callable<Integer> {
+    static final String TOKEN_ENV = "AFTERME_TOKEN_FILE";
+    /** SPEC §5: the expected last seq was not the log's. */
+    static final int CONFLICT = 4;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The payload (default: stdin; - is stdin).")
+    String file;
+
+    @Option(names = "--url", paramLabel = "URL", description = "The daemon (default: ${DEFAULT-VALUE}).")
+    String url = "http://127.0.0.1:7070";
+
+    @Option(names = "--token-file", paramLabel = "F", description = "A file whose first word is the bearer token"
+            + " (default: $AFTERME_TOKEN_FILE).")
+    Path tokenFile;
+
+    @Option(names = "--ack", paramLabel = "LEVEL", completionCandidates = Choices.AckLevels.class,
+            description = "memory or durable (default: the daemon's --ack). Values: ${COMPLETION-CANDIDATES}.")
+    String ack;
+
+    @Option(names = "--key", paramLabel = "K", description = "Idempotency key: a repeat within the daemon's window"
+            + " appends nothing and gets the first reply.")
+    String key;
+
+    @Option(names = "--expect-last-seq", paramLabel = "N", description = "Append only if the log's last seq is N"
+            + " (exit 4 otherwise).")
+    Long expectLastSeq;
+
+    @Option(names = "--content-type", paramLabel = "T", description = "The record's content type.")
+    String contentType;
+
+    @Option(names = "--batch", description = "Each non-empty line of the input (one JSON value each) is a record,"
+            + " all or nothing.")
+    boolean batch;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "How long to wait for the reply (default:"
+            + " ${DEFAULT-VALUE}).")
+    int timeoutSeconds = 30;
+
+    @Override
+    public Integer call() throws Exception {
+        CommandLine cl = spec.commandLine();
+        if (ack != null && !ack.equals("memory") && !ack.equals("durable")) {
+            throw new CommandLine.ParameterException(cl, "--ack must be memory or durable, not '" + ack + "'");
+        }
+        URI target = target(cl);
+        byte[] body = readBody(cl);
+        HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(timeoutSeconds))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        request.header("Content-Type", contentType != null ? contentType
+                : batch ? "application/x-ndjson" : "application/octet-stream");
+        if (key != null) {
+            request.header("Idempotency-Key", key);
+        }
+        if (expectLastSeq != null) {
+            request.header("Afterme-Expected-Last-Seq", Long.toString(expectLastSeq));
+        }
+        String token = token(cl);
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        PrintWriter out = cl.getOut();
+        PrintWriter err = cl.getErr();
+        HttpResponse<String> reply;
+        try {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            reply = client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            err.println("afterme append: cannot reach the daemon at " + url + " (" + e.getClass().getSimpleName()
+                    + "); is 'afterme serve' running there?");
+            return ExitCodes.CANNOT_RUN;
+        } catch (IOException e) {
+            err.println("afterme append: the daemon at " + url + " did not answer: " + e.getMessage());
+            return ExitCodes.CANNOT_RUN;
+        }
+        String text = reply.body().strip();
+        if (reply.statusCode() == 200) {
+            out.println(text);
+            return ExitCodes.OK;
+        }
+        err.println("afterme append: " + reply.statusCode() + " " + text);
+        return reply.statusCode() == 409 ? CONFLICT : ExitCodes.DATA_PROBLEM;
+    }
+
+    private URI target(CommandLine cl) {
+        String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        try {
+            URI uri = new URI(base + (batch ? "/v1/records/batch" : "/v1/records") + (ack != null ? "?ack=" + ack : ""));
+            if (uri.getScheme() == null || !uri.getScheme().startsWith("http") || uri.getHost() == null) {
+                throw new URISyntaxException(url, "not an http:// or https:// URL with a host");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new CommandLine.ParameterException(cl, "--url '" + url + "' is not a URL: " + e.getReason());
+        }
+    }
+
+    private byte[] readBody(CommandLine cl) throws IOException {
+        if (file == null || file.equals("-")) {
+            try (InputStream in = System.in) {
+                return in.readAllBytes();
+            }
+        }
+        Path p = Path.of(file);
+        if (!Files.isRegularFile(p)) {
+            throw new CommandLine.ParameterException(cl, file + " is not a file");
+        }
+        return Files.readAllBytes(p);
+    }
+
+    private String token(CommandLine cl) throws IOException {
+        Path f = tokenFile;
+        if (f == null && System.getenv(TOKEN_ENV) != null && !System.getenv(TOKEN_ENV).isEmpty()) {
+            f = Path.of(System.getenv(TOKEN_ENV));
+        }
+        if (f == null) {
+            return null;
+        }
+        if (!Files.isRegularFile(f)) {
+            throw new CommandLine.ParameterException(cl, "token file " + f + " does not exist");
+        }
+        String[] words = Files.readString(f, StandardCharsets.UTF_8).strip().split("\\s+");
+        return words.length == 0 || words[0].isEmpty() ? null : words[0];
+    }
+}

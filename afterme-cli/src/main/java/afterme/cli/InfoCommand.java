@@ -1,0 +1,159 @@
+package afterme.cli;
+
+import afterme.command.DataDir;
+import afterme.command.ExitCodes;
+import afterme.format.DataDirLock;
+import afterme.format.Hashes;
+import afterme.format.LogCursor;
+import afterme.format.RecordJson;
+import afterme.format.RecordKey;
+import afterme.format.SegmentHeader;
+import afterme.format.SegmentScan;
+import afterme.format.SegmentScanner;
+import afterme.format.Segments;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code afterme info}: what {@code GET /v1/log} says, from the files, with or without a daemon: log id,
+ * first and last seq, segments, bytes, format versions, chain head, the first and last record's time,
+ * and whether a daemon holds the log. Reads the headers, the last segment, and the first record.
+ */
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Describe a log from its files.")
+public final class InfoCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    DataDir data;
+
+    @Option(names = "--json", description = "One JSON object, with GET /v1/log's field names where they mean the same.")
+    boolean json;
+
+    /** What the files say. */
+    record Info(String logId, long firstSeq, long lastSeq, int segments, long bytes, TreeSet<Integer> versions,
+                String chainHead, Long firstNanos, Long lastNanos, boolean locked) {
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        Path dir = data.get();
+        PrintWriter err = spec.commandLine().getErr();
+        String notALog = Segments.notALog(dir);
+        if (notALog != null) {
+            err.println("afterme info: " + notALog);
+            return ExitCodes.CANNOT_RUN;
+        }
+        Info info = read(dir);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(json ? json(info) : text(dir, info));
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    static Info read(Path dir) throws IOException {
+        List<Path> segments = Segments.list(dir);
+        boolean locked = locked(dir);
+        if (segments.isEmpty()) {
+            return new Info(null, 0, 0, 0, 0, new TreeSet<>(), null, null, null, locked);
+        }
+        TreeSet<Integer> versions = new TreeSet<>();
+        String logId = null;
+        long bytes = 0;
+        for (int i = 0; i < segments.size(); i++) {
+            Path s = segments.get(i);
+            try (FileChannel ch = FileChannel.open(s, StandardOpenOption.READ)) {
+                SegmentHeader h = SegmentScanner.readHeader(ch, s.getFileName().toString());
+                versions.add(h.version());
+                logId = logId == null ? h.logId().toString() : logId;
+            }
+            bytes += i < segments.size() - 1 ? Files.size(s) : 0;
+        }
+        SegmentScan last = SegmentScanner.scan(segments.get(segments.size() - 1), false);
+        bytes += last.trailer() != null ? last.validEnd() : last.dataEnd();
+        long lastSeq = last.lastSeq();
+        Long lastNanos = last.recordCount() > 0 ? last.lastEpochNanos() : null;
+        if (lastNanos == null && segments.size() > 1) {
+            SegmentScan before = SegmentScanner.scan(segments.get(segments.size() - 2), false);
+            lastNanos = before.recordCount() > 0 ? before.lastEpochNanos() : null;
+        }
+        Long firstNanos = null;
+        if (lastSeq > 0) {
+            try (LogCursor cursor = new LogCursor(dir, 1, false)) {
+                RecordKey first = cursor.nextKey();
+                firstNanos = first != null ? first.epochNanos() : null;
+            }
+        }
+        return new Info(logId, lastSeq > 0 ? 1 : 0, lastSeq, segments.size(), bytes, versions,
+                Hashes.hex(last.chainHead()), firstNanos, lastNanos, locked);
+    }
+
+    /** Whether a daemon (or a recover) holds the directory's lock now. */
+    private static boolean locked(Path dir) throws IOException {
+        try (DataDirLock lock = DataDirLock.acquire(dir)) {
+            return false;
+        } catch (DataDirLock.LockedException e) {
+            return true;
+        }
+    }
+
+    private static String json(Info i) throws IOException {
+        StringWriter s = new StringWriter();
+        try (JsonGenerator g = RecordJson.FACTORY.createGenerator(s)) {
+            g.writeStartObject();
+            g.writeStringField("log_id", i.logId());
+            g.writeNumberField("first_seq", i.firstSeq());
+            g.writeNumberField("last_seq", i.lastSeq());
+            g.writeNumberField("segments", i.segments());
+            g.writeNumberField("bytes", i.bytes());
+            g.writeArrayFieldStart("format_versions");
+            for (int v : i.versions()) {
+                g.writeNumber(v);
+            }
+            g.writeEndArray();
+            g.writeStringField("chain_head", i.chainHead());
+            g.writeStringField("first_time", time(i.firstNanos()));
+            g.writeStringField("last_time", time(i.lastNanos()));
+            g.writeBooleanField("locked", i.locked());
+            g.writeEndObject();
+        }
+        return s.toString();
+    }
+
+    private static String text(Path dir, Info i) {
+        if (i.logId() == null) {
+            return "log:        " + dir + " (empty: no segment yet)\n"
+                    + "daemon:     " + (i.locked() ? "running (it holds the lock)" : "none holds the lock");
+        }
+        return "log:        " + dir + "\n"
+                + "log id:     " + i.logId() + "\n"
+                + "records:    " + (i.lastSeq() == 0 ? "none" : "seq " + i.firstSeq() + " to " + i.lastSeq()) + "\n"
+                + "first:      " + orNone(time(i.firstNanos())) + "\n"
+                + "last:       " + orNone(time(i.lastNanos())) + "\n"
+                + "segments:   " + i.segments() + ", " + i.bytes() + " bytes, format version(s) " + i.versions() + "\n"
+                + "chain head: " + i.chainHead() + "\n"
+                + "daemon:     " + (i.locked() ? "running (it holds the lock)" : "none holds the lock");
+    }
+
+    private static String orNone(String s) {
+        return s == null ? "none" : s;
+    }
+
+    private static String time(Long epochNanos) {
+        return epochNanos == null ? null : RecordJson.formatTime(Math.floorDiv(epochNanos, 1_000_000_000L),
+                (int) Math.floorMod(epochNanos, 1_000_000_000L));
+    }
+}

@@ -1,0 +1,320 @@
+package afterme.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The toolkit as journalctl, kcat and curl users reach for it, through the real jar as a process: one way
+ * to name the data directory, journalctl's times, tail's outputs, one-line usage errors, append and info
+ * against a real daemon, the daemon's voice, the man pages, completion and the systemd unit.
+ */
+class ToolkitIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    private Path log(int records) throws Exception {
+        Path dir = tmp.resolve("log");
+        ToolsIT.writeLog(dir, records, 1 << 20);
+        return dir;
+    }
+
+    private static void assertUsageError(Proc.Result r, String command) {
+        assertEquals(2, r.exit(), r.toString());
+        List<String> lines = r.stderr().lines().toList();
+        assertTrue(lines.size() <= 3, "a usage error is a line and where to read more, not the usage: " + r.stderr());
+        assertTrue(r.stderr().contains("Try 'afterme " + command + " --help'."), r.stderr());
+        assertFalse(r.stderr().contains("Usage:"), r.stderr());
+    }
+
+    @Test
+    void theDataDirectoryIsNamedOneWayEverywhere() throws Exception {
+        Path dir = log(8);
+        String d = dir.toString();
+        for (List<String> args : List.of(List.of("tail", "-d", d), List.of("tail", "--data", d), List.of("tail", d),
+                List.of("dump", "-d", d), List.of("verify", "-d", d), List.of("recover", "-d", d, "--dry-run"),
+                List.of("info", "-d", d))) {
+            Proc.Result r = Proc.run(args.toArray(String[]::new));
+            assertEquals(0, r.exit(), args + ": " + r);
+        }
+        Map<String, String> env = Map.of("AFTERME_DATA", d);
+        for (String tool : List.of("tail", "dump", "verify", "info")) {
+            Proc.Result r = Proc.runCommand(Proc.command(tool), null, env);
+            assertEquals(0, r.exit(), tool + " with AFTERME_DATA: " + r);
+        }
+        assertEquals(8, Proc.runCommand(Proc.command("tail"), null, env).lines().size());
+        assertEquals(8, Proc.runCommand(Proc.command("dump"), null, env).lines().size(), "dump defaults too");
+        // A directory on the command line beats the environment.
+        Proc.Result other = Proc.runCommand(Proc.command("tail", tmp.resolve("nolog").toString()), null, env);
+        assertEquals(3, other.exit(), other.toString());
+        assertUsageError(Proc.run("tail", d, "-d", tmp.toString()), "tail");
+    }
+
+    @ParameterizedTest(name = "--since {0}")
+    @ValueSource(strings = {"2026-01-01 00:00", "2026-01-01 00:00:00", "2026-01-01T00:00:00", "2026-01-01",
+            "2026-01-01T00:00:00Z", "yesterday", "today", "now", "-1h", "1h ago", "-10d"})
+    void timesAsJournalctlTakesThem(String since) throws Exception {
+        Path dir = log(4);
+        Proc.Result r = Proc.run("tail", dir.toString(), "--since", since, "--until", "+1d");
+        assertEquals(0, r.exit(), r.toString());
+        Proc.Result utc = Proc.run("tail", dir.toString(), "--since", since, "--utc");
+        assertEquals(0, utc.exit(), utc.toString());
+    }
+
+    @Test
+    void usageErrorsAreOneLine() throws Exception {
+        Path dir = log(4);
+        String d = dir.toString();
+        assertUsageError(Proc.run("tail", d, "--bogus"), "tail");
+        assertUsageError(Proc.run("tail", d, "-n", "-5"), "tail");
+        assertUsageError(Proc.run("tail", d, "--since", "today", "--until", "yesterday"), "tail");
+        assertUsageError(Proc.run("tail", d, "--from", "9", "--to", "3"), "tail");
+        assertUsageError(Proc.run("tail", d, "-r", "-f"), "tail");
+        assertUsageError(Proc.run("tail", d, "-g", "(unclosed"), "tail");
+        Proc.Result time = Proc.run("tail", d, "--since", "next tuesday");
+        assertUsageError(time, "tail");
+        assertTrue(time.stderr().contains("today, yesterday, now, -1h or 1h ago"), time.stderr());
+        assertUsageError(Proc.run("dump", d, "--from", "9", "--to", "3"), "dump");
+        assertUsageError(Proc.run("verify", "--nope"), "verify");
+        assertUsageError(Proc.run("serve", "--log-level", "loud", "--data", tmp.resolve("x").toString()), "serve");
+        assertFalse(Files.exists(tmp.resolve("x")), "a usage error creates nothing");
+    }
+
+    @Test
+    void tailSpeaksShortReverseGrepAndBase64() throws Exception {
+        Path dir = log(12);
+        String d = dir.toString();
+        Proc.Result shortOut = Proc.run("tail", d, "-o", "short", "--utc");
+        assertEquals(0, shortOut.exit(), shortOut.toString());
+        assertEquals(12, shortOut.lines().size());
+        assertTrue(shortOut.lines().get(0).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} #1 - \\{.*"),
+                shortOut.lines().get(0));
+        assertTrue(shortOut.lines().get(2).contains("(binary, "), shortOut.lines().get(2));
+        assertTrue(shortOut.lines().get(3).endsWith("(empty)"), shortOut.lines().get(3));
+        assertFalse(shortOut.out().contains("\u001b["), "no colour off a terminal");
+
+        Proc.Result reversed = Proc.run("tail", d, "-r", "--lines", "3");
+        assertEquals(List.of(12L, 11L, 10L), reversed.lines().stream().map(ToolsIT::readSeq).toList());
+        Proc.Result all = Proc.run("tail", d, "--reverse");
+        assertEquals(12, all.lines().size());
+        assertEquals(12L, ToolsIT.readSeq(all.lines().get(0)));
+
+        Proc.Result grep = Proc.run("tail", d, "-g", "OrderPlaced.*\"id\":[48]\\b");
+        assertEquals(List.of(5L, 9L), grep.lines().stream().map(ToolsIT::readSeq).toList());
+
+        Proc.Result b64 = Proc.run("tail", d, "-o", "payload", "--payload", "base64", "--from", "3", "--to", "3");
+        byte[] binary = Base64.getDecoder().decode(b64.out().strip());
+        assertEquals((byte) 0xff, binary[0], "record 3 is the binary one");
+    }
+
+    @Test
+    void binaryIsNotWrittenRawToATerminalAndNoBarIsSplicedIntoRecords() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs script(1) for a pseudo-terminal");
+        Path dir = tmp.resolve("big");
+        ToolsIT.writeLog(dir, 4, 1 << 20);
+        String java = Proc.javaBin() + " -jar " + Proc.JAR.toAbsolutePath();
+        Proc.Result tty = Proc.runCommand(List.of("script", "-qec", java + " tail -o raw " + dir, "/dev/null"), null,
+                Map.of());
+        assertTrue(tty.out().contains("(a binary payload of "), tty.out());
+        Proc.Result asked = Proc.runCommand(List.of("script", "-qec", java + " tail -o payload --payload base64 " + dir,
+                "/dev/null"), null, Map.of());
+        assertFalse(asked.out().contains("(a binary payload"), asked.out());
+        // dump on a terminal: stdout and stderr are the same terminal, so no bar is drawn into the records.
+        Path many = tmp.resolve("many");
+        ToolsIT.writeLog(many, 6000, 1 << 20);
+        Proc.Result dump = Proc.runCommand(List.of("script", "-qec", java + " dump " + many, "/dev/null"), null, Map.of());
+        assertEquals(0, dump.exit(), dump.stderr());
+        assertFalse(dump.out().contains("dump ["), "a progress bar spliced into the records");
+        for (String line : dump.out().split("\r?\n")) {
+            if (!line.isBlank()) {
+                JSON.readTree(line);
+            }
+        }
+    }
+
+    @Test
+    void appendThroughARunningDaemon() throws Exception {
+        Path dir = tmp.resolve("served");
+        try (ServeProcess serve = new ServeProcess(dir, "--max-payload", "1KiB")) {
+            String url = "--url=" + serve.uri;
+            Proc.Result first = Proc.runWithInput("{\"type\":\"OrderPlaced\"}".getBytes(StandardCharsets.UTF_8), "append",
+                    url, "--ack", "durable", "--key", "order-1", "--content-type", "application/json");
+            assertEquals(0, first.exit(), first.toString());
+            JsonNode reply = JSON.readTree(first.out());
+            assertEquals(1, reply.get("seq").asLong());
+            assertTrue(reply.get("durable").asBoolean());
+
+            Proc.Result again = Proc.runWithInput("other".getBytes(StandardCharsets.UTF_8), "append", url, "--key",
+                    "order-1");
+            assertEquals(0, again.exit(), again.toString());
+            assertTrue(JSON.readTree(again.out()).get("duplicate").asBoolean());
+
+            Path file = tmp.resolve("event.json");
+            Files.writeString(file, "{\"n\":2}");
+            Proc.Result expected = Proc.run("append", url, "--expect-last-seq", "1", file.toString());
+            assertEquals(0, expected.exit(), expected.toString());
+            Proc.Result conflict = Proc.run("append", url, "--expect-last-seq", "1", file.toString());
+            assertEquals(4, conflict.exit(), conflict.toString());
+            assertTrue(conflict.stderr().contains("409"), conflict.stderr());
+
+            Proc.Result refused = Proc.runWithInput(new byte[4096], "append", url);
+            assertEquals(1, refused.exit(), refused.toString());
+            assertTrue(refused.stderr().contains("413"), refused.stderr());
+
+            Proc.Result batch = Proc.runWithInput("{\"a\":1}\n{\"a\":2}\n".getBytes(StandardCharsets.UTF_8), "append",
+                    url, "--batch");
+            assertEquals(0, batch.exit(), batch.toString());
+            assertEquals(2, JSON.readTree(batch.out()).get("count").asInt());
+
+            // info reads the files while the daemon holds them, and says what GET /v1/log says.
+            Proc.Result info = Proc.run("info", dir.toString(), "--json");
+            assertEquals(0, info.exit(), info.toString());
+            JsonNode offline = JSON.readTree(info.out());
+            JsonNode online = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    serve.uri.resolve("/v1/log")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            for (String field : List.of("log_id", "first_seq", "last_seq", "segments", "bytes", "chain_head")) {
+                assertEquals(online.get(field), offline.get(field), field);
+            }
+            assertTrue(offline.get("locked").asBoolean());
+            assertEquals(List.of(2), toInts(offline.get("format_versions")));
+            assertEquals(0, serve.terminate());
+        }
+        Proc.Result down = Proc.runWithInput("x".getBytes(StandardCharsets.UTF_8), "append", "--url",
+                "http://127.0.0.1:" + freePort());
+        assertEquals(3, down.exit(), down.toString());
+        Proc.Result info = Proc.run("info", dir.toString());
+        assertEquals(0, info.exit(), info.toString());
+        assertTrue(info.out().contains("none holds the lock"), info.out());
+    }
+
+    @Test
+    void theDaemonSaysWhatItOpenedAndRefusesAPortInUse() throws Exception {
+        Path dir = tmp.resolve("voice");
+        try (ServeProcess serve = new ServeProcess(dir, "--segment-size", "4KiB", "--access-log")) {
+            assertTrue(serve.stderr().contains("created a new log "), serve.stderr());
+            HttpClient http = HttpClient.newHttpClient();
+            for (int i = 0; i < 40; i++) {
+                http.send(HttpRequest.newBuilder(serve.uri.resolve("/v1/records?ack=durable"))
+                        .POST(HttpRequest.BodyPublishers.ofString("x".repeat(200))).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            }
+            int port = serve.uri.getPort();
+            Path fresh = tmp.resolve("fresh");
+            Proc.Result taken = Proc.run("serve", "--data", fresh.toString(), "--listen", "127.0.0.1:" + port);
+            assertEquals(3, taken.exit(), taken.toString());
+            assertTrue(taken.stderr().contains("127.0.0.1:" + port + " is already in use"), taken.stderr());
+            assertFalse(Files.exists(fresh), "no data directory left behind");
+            assertEquals(0, serve.terminate());
+            assertTrue(serve.stderr().contains("POST /v1/records?ack=durable 200"), serve.stderr());
+            assertTrue(serve.stderr().contains("sealed 00000000000000000001.seg"), serve.stderr());
+        }
+        try (ServeProcess again = new ServeProcess(dir, "--log-level", "warning")) {
+            assertTrue(again.stderr().contains("opened log ") && again.stderr().contains("last seq 40, durable seq 40"),
+                    again.stderr());
+            assertEquals(0, again.terminate());
+            assertFalse(again.stderr().contains(" INFO "), "--log-level warning: " + again.stderr());
+        }
+    }
+
+    @Test
+    void aLockedLogTellsEveryToolHowToGoOn() throws Exception {
+        Path dir = log(2);
+        try (ServeProcess serve = new ServeProcess(dir)) {
+            Proc.Result r = Proc.run("recover", dir.toString(), "--dry-run");
+            assertEquals(3, r.exit(), r.toString());
+            assertTrue(r.stderr().contains("-d DIR"), r.stderr());
+            assertEquals(0, serve.terminate());
+        }
+    }
+
+    @Test
+    void manPagesPassManWarningsAndCarryTheirSections() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/man")), "needs man(1)");
+        Path man = Proc.JAR.toAbsolutePath().getParent().resolve("man");
+        List<Path> pages;
+        try (Stream<Path> s = Files.list(man)) {
+            pages = s.filter(p -> p.toString().endsWith(".1")).sorted().toList();
+        }
+        assertTrue(pages.size() >= 9, pages.toString());
+        for (Path page : pages) {
+            String text = Files.readString(page);
+            assertFalse(text.contains("%n"), page + " prints a literal %n");
+            for (String section : List.of(".SH DESCRIPTION", ".SH EXIT STATUS", ".SH ENVIRONMENT", ".SH FILES",
+                    ".SH SEE ALSO")) {
+                assertTrue(text.contains(section), page + " lacks " + section);
+            }
+            Proc.Result r = Proc.runCommand(List.of("man", "--warnings", "-l", page.toString()), null,
+                    Map.of("MANWIDTH", "80"));
+            assertEquals(0, r.exit(), page + ": " + r.stderr());
+            assertEquals("", r.stderr().strip(), page + " warns");
+        }
+        String serve = Files.readString(man.resolve("afterme-serve.1"));
+        assertTrue(serve.contains("SIGTERM") && serve.contains("/v1/subscribe"), "serve's page covers the API and signals");
+        assertTrue(Files.readString(man.resolve("afterme-tail.1")).contains(".SH EXAMPLES"));
+    }
+
+    @Test
+    void completionOffersTheValues() throws Exception {
+        Path script = Proc.JAR.toAbsolutePath().getParent().resolve("completion/afterme.bash");
+        for (String[] c : new String[][] {{"tail -o", "json short payload raw"}, {"tail --payload", "auto utf8 base64 none"},
+                {"append --ack", "memory durable"}, {"serve --ack", "memory durable"}}) {
+            String words = "afterme " + c[0] + " ";
+            Proc.Result r = Proc.runCommand(List.of("bash", "-c", "source " + script + " 2>/dev/null; COMP_WORDS=("
+                    + words + "\"\"); COMP_CWORD=" + words.split(" ").length + "; COMP_LINE='" + words
+                    + "'; COMP_POINT=${#COMP_LINE}; _complete_afterme 2>/dev/null; echo \"${COMPREPLY[@]}\""), null, Map.of());
+            assertEquals(c[1], r.out().strip(), c[0]);
+        }
+    }
+
+    @Test
+    void theSystemdUnitVerifies() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/systemd-analyze")), "needs systemd-analyze");
+        Path unit = Path.of("..", "contrib", "afterme.service");
+        String text = Files.readString(unit);
+        for (String needed : List.of("User=afterme", "ExecStart=/usr/local/bin/afterme serve --data", "Restart=on-failure",
+                "TimeoutStopSec=", "NoNewPrivileges=yes", "ProtectSystem=strict")) {
+            assertTrue(text.contains(needed), "the unit has " + needed);
+        }
+        // systemd-analyze checks that ExecStart names a program that exists: here, the repository's launcher.
+        Path copy = tmp.resolve("afterme.service");
+        Files.writeString(copy, text.replace("/usr/local/bin/afterme", Path.of("..", "bin", "afterme")
+                .toAbsolutePath().normalize().toString()));
+        Proc.Result r = Proc.runCommand(List.of("systemd-analyze", "verify", copy.toString()), null, Map.of());
+        assertEquals(0, r.exit(), r.toString());
+    }
+
+    private static List<Integer> toInts(JsonNode array) {
+        List<Integer> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asInt()));
+        return out;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

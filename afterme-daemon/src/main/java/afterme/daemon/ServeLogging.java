@@ -1,0 +1,56 @@
+package afterme.daemon;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+/**
+ * The daemon's log lines on stderr through the JDK's logging: one line each (time, level, logger's last
+ * name, message), at the level {@code --log-level} names.
+ */
+final class ServeLogging {
+    /** The levels {@code --log-level} takes, for completion and the help text. */
+    static final class Levels extends ArrayList<String> {
+        Levels() {
+            super(List.of("error", "warning", "info", "debug"));
+        }
+    }
+
+    private ServeLogging() {
+    }
+
+    /** @throws IllegalArgumentException for a level that is not error, warning, info or debug */
+    static void configure(String level) {
+        Level l = switch (level.toLowerCase(Locale.ROOT)) {
+            case "error" -> Level.SEVERE;
+            case "warning", "warn" -> Level.WARNING;
+            case "info" -> Level.INFO;
+            case "debug" -> Level.FINE;
+            default -> throw new IllegalArgumentException("--log-level must be error, warning, info or debug, not '"
+                    + level + "'");
+        };
+        Logger root = Logger.getLogger("");
+        for (Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        ConsoleHandler console = new ConsoleHandler();
+        console.setLevel(l);
+        console.setFormatter(new SimpleFormatter() {
+            @Override
+            public String format(LogRecord r) {
+                String name = r.getLoggerName() == null ? "" : r.getLoggerName();
+                String thrown = r.getThrown() == null ? "" : ": " + r.getThrown();
+                return String.format(Locale.ROOT, "%1$tF %1$tT.%1$tL %2$s %3$s: %4$s%5$s%n", r.getMillis(),
+                        r.getLevel().getName(), name.substring(name.lastIndexOf('.') + 1), formatMessage(r), thrown);
+            }
+        });
+        root.addHandler(console);
+        root.setLevel(l);
+    }
+}
