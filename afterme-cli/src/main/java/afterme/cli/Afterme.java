@@ -1,22 +1,29 @@
 package afterme.cli;
 
+import afterme.command.CommandLines;
 import afterme.daemon.ServeCommand;
+import afterme.daemon.log.Ack;
+import afterme.daemon.log.Append;
+import afterme.daemon.log.Log;
+import afterme.daemon.log.LogConfig;
 import afterme.dump.DumpCommand;
 import afterme.forward.ForwardCommand;
 import afterme.recover.RecoverCommand;
 import afterme.tail.TailCommand;
 import afterme.verify.VerifyCommand;
-import afterme.command.CommandLines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Supplier;
 import picocli.AutoComplete;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The umbrella {@code afterme} command: one jar, every tool as a subcommand. */
 @Command(name = "afterme", mixinStandardHelpOptions = true, versionProvider = Afterme.Version.class,
@@ -47,15 +54,51 @@ public final class Afterme implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
     }
 
-    public static void main(String[] args) {
+    /** Not a command: what bin/afterme runs, once per build, to record the classes the tools load (see there). */
+    static final String TRAIN = "--train-class-data";
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 2 && args[0].equals(TRAIN)) {
+            train(Path.of(args[1]));
+            return;
+        }
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            // Scripts ask this in loops: answered without building a command line at all.
+            System.out.println(new Version().getVersion()[0]);
+            return;
+        }
+        System.exit(run(args));
+    }
+
+    private static int run(String[] args) {
         Supplier<Object> tool = args.length > 0 ? TOOLS.get(args[0]) : null;
-        boolean version = args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"));
-        // Only the command asked for is built: a script calling 'afterme --version' or one tool in a loop
-        // pays for one command's annotations, not for all of them.
-        CommandLine cl = version ? CommandLines.configure(new CommandLine(new Afterme()))
-                : tool == null ? commandLine()
+        // Only the command asked for is built: a script calling one tool in a loop pays for one command's
+        // annotations, not for all of them.
+        CommandLine cl = tool == null ? commandLine()
                 : CommandLines.configure(new CommandLine(new Afterme()).addSubcommand(tool.get()));
-        System.exit(cl.execute(args));
+        return cl.execute(args);
+    }
+
+    /**
+     * Writes a small log in {@code dir} with the engine and runs the tools over it the way scripts call
+     * them, so that a class-data archive (or, from JDK 25, an ahead-of-time cache) made from this run
+     * holds every class a tool's start needs, not only those of a tool on an empty directory.
+     */
+    private static void train(Path dir) throws Exception {
+        Path log = dir.resolve("log");
+        try (Log l = Log.open(LogConfig.defaults(log).withSegmentSize(4096))) {
+            for (int i = 0; i < 40; i++) {
+                byte[] payload = ("{\"type\":\"OrderPlaced\",\"id\":" + i + "}").getBytes(StandardCharsets.UTF_8);
+                l.submit(Append.of(List.of(payload), "application/json", "key-" + i, -1, Ack.DURABLE)).durable.get();
+            }
+        }
+        String d = log.toString();
+        for (String[] args : List.of(new String[] {"--version"}, new String[] {"tail", "-n", "1", d},
+                new String[] {"tail", "-o", "short", d}, new String[] {"tail", "-o", "payload", "--since", "1h ago", d},
+                new String[] {"dump", d}, new String[] {"verify", d}, new String[] {"info", d},
+                new String[] {"recover", "--dry-run", d}, new String[] {"tail", "--bogus"})) {
+            run(args);
+        }
     }
 
     /** The whole command, every subcommand in it: for help, completion and man pages. */

@@ -76,7 +76,9 @@ class LauncherIT {
 
     private static Path archive(Path target) throws IOException {
         try (Stream<Path> files = Files.list(target)) {
-            List<Path> archives = files.filter(f -> f.getFileName().toString().endsWith(".jsa")).toList();
+            // A class-data archive, or from JDK 25 an ahead-of-time cache.
+            List<Path> archives = files.filter(f -> f.getFileName().toString().endsWith(".jsa")
+                    || f.getFileName().toString().endsWith(".aot")).toList();
             assertEquals(1, archives.size(), archives.toString());
             return archives.get(0);
         }

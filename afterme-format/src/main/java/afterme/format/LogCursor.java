@@ -44,7 +44,8 @@ public final class LogCursor implements Closeable {
 
     private final Path dir;
     private final boolean verifyHashes;
-    private final MessageDigest md = Hashes.newSha256();
+    /** Only a cursor that checks hashes needs one: making it costs a short-lived tool a good part of its start. */
+    private final MessageDigest md;
     private long nextSeq;
     private byte[] chain;
     private Path segment;
@@ -78,6 +79,7 @@ public final class LogCursor implements Closeable {
         this.indexes = indexes;
         this.nextSeq = Math.max(1, fromSeq);
         this.verifyHashes = verifyHashes;
+        this.md = verifyHashes ? Hashes.newSha256() : null;
     }
 
     /** The last seq of the log in {@code dir}, 0 when empty: a walk of the last segment only, without payloads. */

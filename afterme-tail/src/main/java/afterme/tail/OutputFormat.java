@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /** The output formats of {@code afterme tail -o} (SPEC §5). */
@@ -42,15 +43,17 @@ enum OutputFormat {
     }
 
     /**
+     * @param zone       where times are shown, asked only by the format that shows them
      * @param terminal   stdout is a terminal: binary payloads are not written to it raw
      * @param colour     colour may be used (a terminal, no NO_COLOR)
      * @param binaryAsIs {@code --payload utf8}: write binary payloads as they are even to a terminal
      */
-    RecordWriter writer(OutputStream out, PayloadMode mode, ZoneId zone, boolean terminal, boolean colour,
+    RecordWriter writer(OutputStream out, PayloadMode mode, Supplier<ZoneId> zone, boolean terminal, boolean colour,
                         boolean binaryAsIs) throws IOException {
         return switch (this) {
             case JSON -> json(out, mode);
-            case SHORT -> new ShortLines(out, zone, colour);
+            // Only the short format shows local time: reading the zone rules costs the others their start.
+            case SHORT -> new ShortLines(out, zone.get(), colour);
             case PAYLOAD, RAW -> new Payloads(out, this == PAYLOAD, mode == PayloadMode.BASE64, terminal && !binaryAsIs);
         };
     }

@@ -115,7 +115,7 @@ public final class TailCommand implements Callable<Integer> {
         }
         OutputStream stdout = Stdout.open();
         boolean terminal = Tty.stdoutIsTerminal();
-        RecordWriter out = format.writer(stdout, mode, times.zone(), terminal,
+        RecordWriter out = format.writer(stdout, mode, times::zone, terminal,
                 terminal && Tty.colourOnStdout(), payload.equalsIgnoreCase("utf8"));
         try {
             long start = startSeq(dir);
