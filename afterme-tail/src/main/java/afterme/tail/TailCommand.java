@@ -10,7 +10,6 @@ import afterme.format.LogCursor;
 import afterme.format.LogFormatException;
 import afterme.format.LogRecord;
 import afterme.format.PayloadMode;
-import afterme.format.RecordJson;
 import afterme.format.SegmentNames;
 import afterme.format.Segments;
 import afterme.format.TimeSeek;
