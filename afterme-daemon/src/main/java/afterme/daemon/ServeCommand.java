@@ -1,43 +1,39 @@
 package afterme.daemon;
 
+import afterme.command.Choices;
+import afterme.command.CommandLines;
+import afterme.command.Converters;
+import afterme.command.DataDir;
+import afterme.command.ExitCodes;
+import afterme.command.StopSignals;
 import afterme.daemon.http.Limits;
 import afterme.daemon.http.Tokens;
 import afterme.daemon.log.Ack;
-import afterme.format.DataDirLock;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
-import afterme.daemon.log.Ticker;
+import afterme.format.DataDirLock;
 import afterme.format.LogFormatException;
-import afterme.format.Storage;
-import afterme.command.Choices;
-import afterme.command.CommandLines;
-import afterme.command.DataDir;
-import afterme.command.Converters;
-import afterme.command.ExitCodes;
-import afterme.command.StopSignals;
+import afterme.forward.ForwardSpec;
+import afterme.forward.ForwarderConfig;
 import java.io.IOException;
-import java.net.BindException;
 import java.io.PrintWriter;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneId;
-import afterme.forward.ForwardSpec;
-import afterme.forward.ForwarderConfig;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code afterme serve}: opens the log and serves it over HTTP until SIGTERM or SIGINT. */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve a log over HTTP.")
@@ -144,8 +140,9 @@ public final class ServeCommand implements Callable<Integer> {
                     : " cannot be listened on: " + e.getMessage()));
             return ExitCodes.CANNOT_RUN;
         }
-        LogConfig config = new LogConfig(data, segmentSize, flushInterval, flushBytes, dedupeWindow,
-                LogConfig.DEFAULT_QUEUE_CAPACITY, Clock.systemUTC(), Ticker.SYSTEM, ZoneId.systemDefault(), Storage.DEFAULT);
+        // The engine's defaults with serve's flags on top: what the engine benchmark measures is what serves.
+        LogConfig config = LogConfig.defaults(data).withSegmentSize(segmentSize).withFlush(flushInterval, flushBytes)
+                .withDedupeWindow(dedupeWindow);
         Log log;
         try {
             log = Log.open(config);

@@ -49,6 +49,11 @@ public record LogConfig(Path dataDir, long segmentSizeBytes, Duration flushInter
                 storage);
     }
 
+    public LogConfig withDedupeWindow(int records) {
+        return new LogConfig(dataDir, segmentSizeBytes, flushInterval, flushBytes, records, queueCapacity, clock, ticker,
+                zone, storage);
+    }
+
     public LogConfig withStorage(Storage s) {
         return new LogConfig(dataDir, segmentSizeBytes, flushInterval, flushBytes, dedupeWindow, queueCapacity, clock, ticker, zone, s);
     }
