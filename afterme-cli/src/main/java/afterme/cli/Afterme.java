@@ -16,11 +16,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.function.Supplier;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
@@ -29,21 +26,28 @@ import picocli.CommandLine;
 @Command(name = "afterme", mixinStandardHelpOptions = true, versionProvider = Afterme.Version.class,
         description = "An append-only log server and the tools that read its files.")
 public final class Afterme implements Runnable {
-    /**
-     * Picocli reads a command's annotations by reflection when the command is added, which is a good part
-     * of a tool's start-up time; {@code afterme verify} adds only the verify command.
-     */
-    private static final Map<String, Supplier<Object>> TOOLS = new LinkedHashMap<>();
+    /** The tools, in the order help lists them. */
+    private static final List<String> TOOLS = List.of("serve", "tail", "dump", "verify", "recover", "forward", "append",
+            "info");
 
-    static {
-        TOOLS.put("serve", ServeCommand::new);
-        TOOLS.put("tail", TailCommand::new);
-        TOOLS.put("dump", DumpCommand::new);
-        TOOLS.put("verify", VerifyCommand::new);
-        TOOLS.put("recover", RecoverCommand::new);
-        TOOLS.put("forward", ForwardCommand::new);
-        TOOLS.put("append", AppendCommand::new);
-        TOOLS.put("info", InfoCommand::new);
+    /**
+     * The tool of that name, or null. Picocli reads a command's annotations by reflection when the command
+     * is added, which is a good part of a tool's start-up time, so {@code afterme verify} makes and adds only
+     * the verify command; a switch rather than a table of constructor references, whose bootstrap a start
+     * would pay for every tool.
+     */
+    private static Object tool(String name) {
+        return switch (name) {
+            case "serve" -> new ServeCommand();
+            case "tail" -> new TailCommand();
+            case "dump" -> new DumpCommand();
+            case "verify" -> new VerifyCommand();
+            case "recover" -> new RecoverCommand();
+            case "forward" -> new ForwardCommand();
+            case "append" -> new AppendCommand();
+            case "info" -> new InfoCommand();
+            default -> null;
+        };
     }
 
     @CommandLine.Spec
@@ -71,11 +75,11 @@ public final class Afterme implements Runnable {
     }
 
     private static int run(String[] args) {
-        Supplier<Object> tool = args.length > 0 ? TOOLS.get(args[0]) : null;
+        Object tool = args.length > 0 ? tool(args[0]) : null;
         // Only the command asked for is built: a script calling one tool in a loop pays for one command's
         // annotations, not for all of them.
         CommandLine cl = tool == null ? commandLine()
-                : CommandLines.configure(new CommandLine(new Afterme()).addSubcommand(tool.get()));
+                : CommandLines.configure(new CommandLine(new Afterme()).addSubcommand(tool));
         return cl.execute(args);
     }
 
@@ -104,7 +108,9 @@ public final class Afterme implements Runnable {
     /** The whole command, every subcommand in it: for help, completion and man pages. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Afterme());
-        TOOLS.values().forEach(tool -> cl.addSubcommand(tool.get()));
+        for (String name : TOOLS) {
+            cl.addSubcommand(tool(name));
+        }
         cl.addSubcommand(new AutoComplete.GenerateCompletion());
         cl.addSubcommand(new CommandLine.HelpCommand());
         return CommandLines.configure(cl);
