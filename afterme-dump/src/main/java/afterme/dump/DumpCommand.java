@@ -28,7 +28,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -91,9 +90,9 @@ public final class DumpCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PayloadMode mode;
         try {
-            mode = PayloadMode.valueOf(payload.toUpperCase(Locale.ROOT));
+            mode = PayloadMode.parse(payload);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--payload must be auto, utf8, base64 or none");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--payload " + e.getMessage());
         }
         List<Path> files = new ArrayList<>();
         if (from > to) {

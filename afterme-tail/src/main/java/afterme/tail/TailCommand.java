@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -238,9 +237,9 @@ public final class TailCommand implements Callable<Integer> {
 
     static PayloadMode parseMode(CommandLine cl, String value) {
         try {
-            return PayloadMode.valueOf(value.toUpperCase(Locale.ROOT));
+            return PayloadMode.parse(value);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, "--payload must be auto, utf8, base64 or none, not '" + value + "'");
+            throw new CommandLine.ParameterException(cl, "--payload " + e.getMessage());
         }
     }
 }

@@ -13,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -124,9 +123,9 @@ final class ReadHandler {
             return PayloadMode.AUTO;
         }
         try {
-            return PayloadMode.valueOf(value.toUpperCase(Locale.ROOT));
+            return PayloadMode.parse(value);
         } catch (IllegalArgumentException e) {
-            throw new HttpError(400, "bad_request", "payload must be auto, utf8, base64 or none");
+            throw new HttpError(400, "bad_request", "payload " + e.getMessage());
         }
     }
 }
