@@ -8,11 +8,13 @@ import afterme.daemon.log.Append;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
 import afterme.dump.DumpCommand;
+import afterme.format.Hashes;
 import afterme.format.LogCursor;
 import afterme.format.LogFormatException;
 import afterme.format.LogRecord;
 import afterme.format.Problem;
 import afterme.format.ProblemKind;
+import afterme.format.RecordCodec;
 import afterme.format.SegmentHeader;
 import afterme.format.SegmentNames;
 import afterme.format.SegmentScan;
@@ -31,9 +33,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,8 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * A damage corpus made from a real log (written by the daemon's engine, its first segment rewritten as
- * format version 1): bit flips in every field of a header, record and trailer, with and without the CRC
+ * A damage corpus made from a real log (written by the daemon's engine after a first segment of format
+ * version 1): bit flips in every field of a header, record and trailer, with and without the CRC
  * re-sealed; truncation inside each part; garbage and zeros after records, after the fill and after a
  * trailer; missing, renamed and duplicated segments. For each case the expected first problem (kind,
  * segment, offset, seq) and the last valid record are written here from FORMAT.md, and {@code verify},
@@ -107,16 +111,32 @@ class DamageCorpusTest {
     @BeforeAll
     static void writeRealLog() throws Exception {
         base = tmp.resolve("base");
-        try (Log log = Log.open(LogConfig.defaults(base).withSegmentSize(16 << 10))) {
-            for (int i = 1; i <= 190; i++) {
-                String body = "{\"event\":\"OrderPlaced\",\"n\":" + i + ",\"note\":\"" + "x".repeat(150 + i % 50) + "\"}";
-                log.submit(Append.of(body.getBytes(StandardCharsets.UTF_8), Ack.DURABLE)).durable.get();
+        // Mixed format versions: a first segment as a version-1 writer left it (sealed, type-1 records, no fill),
+        // which the engine continues in segments of the version it writes.
+        int v1Records = 30;
+        writeVersion1Segment(base, v1Records);
+        try (Log log = Log.open(LogConfig.defaults(base).withSegmentSize(32 << 10))) {
+            // Records one at a time, each synced before the next is written, until there are four segments
+            // and the last holds 10 to 18 KiB of them: room for the group after them.
+            for (int i = v1Records + 1; ; i++) {
+                log.submit(Append.of(body(i), Ack.DURABLE)).durable.get();
+                List<Path> segments = Segments.list(base);
+                long end = SegmentScanner.scan(segments.get(segments.size() - 1), false).dataEnd();
+                if (segments.size() >= 4 && end >= 10 << 10 && end <= 18 << 10) {
+                    break;
+                }
             }
+            // The last writes, one group whose records all say what was synced before it: the bytes a power
+            // loss may tear (more than two pages of them).
+            List<byte[]> group = new ArrayList<>();
+            for (int i = 0; i < LAST_GROUP; i++) {
+                group.add(("{\"event\":\"Snapshot\",\"n\":" + i + ",\"state\":\"" + "s".repeat(1200) + "\"}")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            log.submit(Append.of(group, "application/json", null, -1, Ack.DURABLE)).durable.get();
         }
         List<Path> files = Segments.list(base);
         assertTrue(files.size() >= 4, "a log of several segments: " + files);
-        // Mixed format versions: the first segment as a version-1 writer left it (sealed, so no fill).
-        rewriteHeader(files.get(0), h -> h.putShort(8, (short) 1), true);
         for (Path f : files) {
             List<Long> offsets = new ArrayList<>();
             SegmentScan s = SegmentScanner.scan(f, true, null, (seq, nanos, off, len) -> offsets.add(off));
@@ -124,7 +144,35 @@ class DamageCorpusTest {
             SEGS.add(new Seg(f.getFileName().toString(), s.header().firstSeq(), offsets, s.dataEnd(), s.fileSize(),
                     s.trailer() != null));
         }
+        assertEquals(1, SEGS.get(0).sealed() ? 1 : 0, "the version-1 segment is sealed");
         assertTrue(last().size() > last().dataEnd(), "the active segment ends in fill");
+        assertTrue(last().offsets().size() > LAST_GROUP + 3, "the active segment holds synced records before the group");
+    }
+
+    private static final int LAST_GROUP = 8;
+
+    private static byte[] body(int i) {
+        return ("{\"event\":\"OrderPlaced\",\"n\":" + i + ",\"note\":\"" + "x".repeat(150 + i % 50) + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Seqs 1 to {@code records} in a sealed segment of format version 1, as an afterme of that version wrote it. */
+    private static void writeVersion1Segment(Path dir, int records) throws IOException {
+        UUID logId = UUID.randomUUID();
+        ByteBuffer b = ByteBuffer.allocate(1 << 20);
+        b.put(new SegmentHeader(1, logId, 1, new byte[32]).encode());
+        byte[] chain = new byte[32];
+        MessageDigest md = Hashes.newSha256();
+        CRC32C crc = new CRC32C();
+        for (int i = 1; i <= records; i++) {
+            byte[] payload = body(i);
+            RecordCodec.encode(b, i, 1_764_000_000L + i, 0, "Etc/UTC".getBytes(StandardCharsets.US_ASCII),
+                    new byte[0], new byte[0], Hashes.sha256(payload), new ByteBuffer[] {ByteBuffer.wrap(payload)},
+                    chain, -1, md, crc);
+        }
+        b.put(new Trailer(records, records, chain, b.position()).encode());
+        Files.createDirectories(dir);
+        Files.write(dir.resolve(SegmentNames.name(1)), Arrays.copyOf(b.array(), b.position()));
     }
 
     private static Seg seg(int i) {
@@ -178,15 +226,13 @@ class DamageCorpusTest {
         Seg s2 = seg(2);
         cases.add(new Case("reserved header bytes, re-sealed",
                 d -> rewriteHeader(d.resolve(s2.name()), h -> h.put(100, (byte) 7), true), clean()));
-        cases.add(new Case("a sealed version-2 segment rewritten as version 1",
-                d -> rewriteHeader(d.resolve(s2.name()), h -> h.putShort(8, (short) 1), true), clean()));
-        cases.add(new Case("unknown version 3, re-sealed",
-                d -> rewriteHeader(d.resolve(s2.name()), h -> h.putShort(8, (short) 3), true),
+        cases.add(new Case("unknown version 4, re-sealed",
+                d -> rewriteHeader(d.resolve(s2.name()), h -> h.putShort(8, (short) 4), true),
                 new Expect(ProblemKind.UNSUPPORTED_VERSION, 2, 0, s2.first(), s2.first() - 1, StartUp.REFUSES)));
+        cases.add(new Case("a version-3 segment rewritten as version 2: its records are of another type",
+                d -> rewriteHeader(d.resolve(s2.name()), h -> h.putShort(8, (short) 2), true),
+                new Expect(ProblemKind.BAD_CHECKSUM, 2, s2.offset(0), s2.first(), s2.first() - 1, StartUp.REFUSES)));
         Seg sl = last();
-        cases.add(new Case("the active segment rewritten as version 1: its fill is a torn tail",
-                d -> rewriteHeader(d.resolve(sl.name()), h -> h.putShort(8, (short) 1), true),
-                new Expect(ProblemKind.TORN_TAIL, l, sl.dataEnd(), sl.last() + 1, sl.last(), StartUp.CUTS)));
         // Records, CRC not re-sealed: in a sealed segment (start-up reads only its header and trailer), in the
         // middle and at the very end of the active segment (a complete frame that fails: damage, not torn).
         int[] recordFields = {0, 5, 12, 17, 25, 35, 36, 37, 38, 39, 45, 73, -40, -3, -1};
@@ -202,6 +248,29 @@ class DamageCorpusTest {
         }
         cases.add(new Case("a record in the middle of the active segment", d -> flipRecord(d, l, 2, -5),
                 new Expect(ProblemKind.BAD_CHECKSUM, l, sl.offset(2), sl.seq(2), sl.seq(2) - 1, StartUp.REFUSES)));
+        // Pages of the active segment (FORMAT.md, "Finding the end of valid data"): zeros or foreign bytes
+        // where records were, with valid records after them. Only the last group's records say that the
+        // bytes before them were not yet synced when they were written.
+        int group = sl.offsets().size() - LAST_GROUP;
+        long tornPage = pageAfter(sl.offset(group));
+        int tornAt = recordAt(sl, tornPage);
+        cases.add(new Case("a page of the last group's writes zeroed, later pages kept (a power loss)",
+                d -> zeroPage(d, l, tornPage),
+                new Expect(ProblemKind.TORN_TAIL, l, sl.offset(tornAt), sl.seq(tornAt), sl.seq(tornAt) - 1,
+                        StartUp.CUTS)));
+        cases.add(new Case("a page of the last group's writes overwritten with another segment's bytes",
+                d -> copyPage(d, 1, l, tornPage),
+                new Expect(ProblemKind.BAD_CHECKSUM, l, sl.offset(tornAt), sl.seq(tornAt), sl.seq(tornAt) - 1,
+                        StartUp.REFUSES)));
+        long syncedPage = pageAfter(sl.offset(1));
+        int syncedAt = recordAt(sl, syncedPage);
+        assertTrue(syncedPage + 4096 < sl.offset(group), "a page of synced records");
+        cases.add(new Case("a page of synced records zeroed", d -> zeroPage(d, l, syncedPage),
+                new Expect(ProblemKind.BAD_CHECKSUM, l, sl.offset(syncedAt), sl.seq(syncedAt), sl.seq(syncedAt) - 1,
+                        StartUp.REFUSES)));
+        cases.add(new Case("a bit flipped in the last group's records", d -> flipRecord(d, l, group + 1, 150),
+                new Expect(ProblemKind.BAD_CHECKSUM, l, sl.offset(group + 1), sl.seq(group + 1), sl.seq(group + 1) - 1,
+                        StartUp.REFUSES)));
         // Records re-sealed: rules 5 to 7.
         cases.add(new Case("payload, CRC re-sealed", d -> resealRecord(d, 1, 3, -3),
                 new Expect(ProblemKind.BAD_HASH, 1, s1.offset(3), s1.seq(3), s1.seq(3) - 1, StartUp.BLIND)));
@@ -482,6 +551,34 @@ class DamageCorpusTest {
                 h.putInt(SegmentHeader.LENGTH - 4, (int) crc.getValue());
             }
         });
+    }
+
+    /** The start of the first file page at or after {@code offset}. */
+    private static long pageAfter(long offset) {
+        return (offset + 4095) / 4096 * 4096;
+    }
+
+    /** The index of the record of {@code s} whose bytes hold {@code offset}. */
+    private static int recordAt(Seg s, long offset) {
+        int k = 0;
+        while (k + 1 < s.offsets().size() && s.offsets().get(k + 1) <= offset) {
+            k++;
+        }
+        return k;
+    }
+
+    private static void zeroPage(Path dir, int segment, long page) {
+        edit(file(dir, segment), b -> Arrays.fill(b, (int) page, (int) page + 4096, (byte) 0));
+    }
+
+    /** Overwrites a page of {@code segment} with the same page of segment {@code from}. */
+    private static void copyPage(Path dir, int from, int segment, long page) {
+        try {
+            byte[] source = Files.readAllBytes(file(dir, from));
+            edit(file(dir, segment), b -> System.arraycopy(source, (int) page, b, (int) page, 4096));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void truncate(Path dir, int segment, long size) {

@@ -199,7 +199,7 @@ class ToolkitIT {
                 assertEquals(online.get(field), offline.get(field), field);
             }
             assertTrue(offline.get("locked").asBoolean());
-            assertEquals(List.of(2), toInts(offline.get("format_versions")));
+            assertEquals(List.of(3), toInts(offline.get("format_versions")));
             assertEquals(0, serve.terminate());
         }
         Proc.Result down = Proc.runWithInput("x".getBytes(StandardCharsets.UTF_8), "append", "--url",

@@ -12,6 +12,11 @@ import java.util.zip.CRC32C;
 final class FrameCheck {
     /** Sectors a disk writes whole: a torn write leaves whole sectors of zeros (etcd's isTornEntry uses 512 too). */
     static final int SECTOR = 512;
+    /**
+     * The unit a power loss keeps or loses whole: the page of the page cache that writeback writes, 4 KiB
+     * on Linux (larger pages are whole runs of these).
+     */
+    static final int PAGE = 4096;
 
     /** Why a walk stopped at an offset: a torn write to cut, or damage; {@code resumesAt} -1 when nothing valid follows. */
     record Stop(ProblemKind kind, long offset, long resumesAt, String why) {
@@ -22,17 +27,17 @@ final class FrameCheck {
 
     private final CRC32C crc = new CRC32C();
     private SegmentWindow window;
-    private boolean fillable;
+    private SegmentHeader header;
 
-    FrameCheck(SegmentWindow window, boolean fillable) {
+    FrameCheck(SegmentWindow window, SegmentHeader header) {
         this.window = window;
-        this.fillable = fillable;
+        this.header = header;
     }
 
     /** The same check over another segment (the cursor moves across segments with one window). */
-    void moveTo(SegmentWindow window, boolean fillable) {
+    void moveTo(SegmentWindow window, SegmentHeader header) {
         this.window = window;
-        this.fillable = fillable;
+        this.header = header;
     }
 
     /**
@@ -48,7 +53,7 @@ final class FrameCheck {
         }
         ByteBuffer b = window.buffer();
         int at = window.index(pos);
-        if (fillable && zeros(b, at, Math.min(4, avail))) {
+        if (header.mayHaveFill() && zeros(b, at, Math.min(4, avail))) {
             return FrameVerdict.FILL;
         }
         if (avail >= 4 && b.getInt(at) == Trailer.MAGIC) {
@@ -69,7 +74,7 @@ final class FrameCheck {
                 at = window.index(pos);
             }
         }
-        return RecordCodec.check(window.buffer(), at, avail, crc);
+        return RecordCodec.check(window.buffer(), at, avail, header.recordType(), crc);
     }
 
     /** The length of the record {@link #at} found at {@code pos}. */
@@ -83,22 +88,78 @@ final class FrameCheck {
     }
 
     /**
-     * Classifies a walk that stopped at {@code pos} on {@code verdict} (FORMAT.md, "Finding the end of valid
-     * data"): damage when a valid record or trailer starts anywhere after it, since then the bytes were
-     * written whole and damaged later; otherwise a torn write when there is evidence of one, and damage
-     * when there is none.
+     * Classifies a walk that stopped at {@code pos}, where seq {@code expectedSeq} belongs, on {@code verdict}
+     * (FORMAT.md, "Finding the end of valid data"). When valid data resumes after it, the bytes were damaged
+     * after they were written whole, unless this is the last segment of a version-3 log, no record after the
+     * stop says an fsync had covered {@code expectedSeq}, and a whole page of zeros lies where the stop's
+     * bytes should be: then the stop is the first write a power loss tore, and what follows it was never
+     * synced either. When nothing valid follows, a torn write is told by its evidence, and damage by the
+     * lack of it.
      */
-    Stop stop(long pos, long size, FrameVerdict verdict) throws IOException {
+    Stop stop(long pos, long size, FrameVerdict verdict, long expectedSeq, boolean last) throws IOException {
         long resume = nextFrame(pos + 1, size, size, true);
         if (resume >= 0) {
-            return new Stop(ProblemKind.BAD_CHECKSUM, pos, resume, verdict.why() + "; valid data resumes at offset "
-                    + resume);
+            String resumes = verdict.why() + "; valid data resumes at offset " + resume;
+            if (!last || !header.marksSyncs()) {
+                return new Stop(ProblemKind.BAD_CHECKSUM, pos, resume, resumes);
+            }
+            long marked = highestSyncMark(resume, size);
+            if (marked >= expectedSeq) {
+                return new Stop(ProblemKind.BAD_CHECKSUM, pos, resume, resumes + ", and a record there says seq "
+                        + expectedSeq + " had been synced: damage to synced bytes, not a torn write");
+            }
+            long page = zeroPage(pos, resume);
+            if (page >= 0) {
+                return new Stop(ProblemKind.TORN_TAIL, pos, -1, resumes + ", but no record after it says seq "
+                        + expectedSeq + " had been synced and the page at offset " + page + " reads as zeros: the"
+                        + " writes after the last fsync, torn by a power loss");
+            }
+            return new Stop(ProblemKind.BAD_CHECKSUM, pos, resume, resumes + ", and no page of zeros tells of a"
+                    + " torn write: damage");
         }
         if (tornWrite(pos, size, verdict)) {
             return new Stop(ProblemKind.TORN_TAIL, pos, -1, verdict.why());
         }
         return new Stop(ProblemKind.BAD_CHECKSUM, pos, -1, verdict.why() + " in a frame written whole: damage, not"
                 + " a torn write");
+    }
+
+    /**
+     * The highest sync mark of the valid records from {@code from} to the end of the segment, -1 when none
+     * carries one; stops at a trailer, which carries none and ends the records.
+     */
+    private long highestSyncMark(long from, long size) throws IOException {
+        long highest = -1;
+        long q = from;
+        while (q >= 0) {
+            FrameVerdict v = at(q, size);
+            if (v == FrameVerdict.RECORD) {
+                highest = Math.max(highest, RecordCodec.syncMarkAt(window.buffer(), window.index(q)));
+                q += length(q);
+            } else if (v == FrameVerdict.TRAILER || v == FrameVerdict.END) {
+                break;
+            } else {
+                q = nextFrame(q + 1, size, size, true);
+            }
+        }
+        return highest;
+    }
+
+    /**
+     * The start of the first file page that a power loss kept at an older version between {@code pos} and
+     * {@code resume}, or -1. Every byte written after the last fsync of a version-2 or later segment was zero
+     * before (the fill, or new blocks), and a page reaches the disk whole; so a page the disk kept from
+     * before a write reads as zeros from {@code pos} (or the page's start) to the page's end, and the valid
+     * data found after it starts in a later page.
+     */
+    private long zeroPage(long pos, long resume) throws IOException {
+        for (long page = pos - Math.floorMod(pos, PAGE); page + PAGE <= resume; page += PAGE) {
+            long from = Math.max(pos, page);
+            if (window.zerosFrom(from, page + PAGE) == from) {
+                return page;
+            }
+        }
+        return -1;
     }
 
     /**

@@ -250,7 +250,7 @@ public final class LogCursor implements Closeable {
             // A torn read, or a record finished and its segment sealed since: read afresh, all checks again.
             return Step.LOOK_AGAIN;
         }
-        FrameCheck.Stop stop = check.stop(pos, size, verdict);
+        FrameCheck.Stop stop = check.stop(pos, size, verdict, posSeq > 0 ? posSeq : nextSeq, isLastSegment());
         if (stop.torn() && isLastSegment()) {
             checkNotAbandoned();
             return Step.NONE_YET;
@@ -293,12 +293,7 @@ public final class LogCursor implements Closeable {
 
     /** Only the last segment is ever written; in any other, a frame that fails its checks is damage. */
     private boolean isLastSegment() throws IOException {
-        return isLast(segment);
-    }
-
-    private boolean isLast(Path file) throws IOException {
-        List<Path> segments = Segments.list(dir);
-        return !segments.isEmpty() && segments.get(segments.size() - 1).equals(file);
+        return Segments.isLast(segment);
     }
 
     /**
@@ -316,7 +311,7 @@ public final class LogCursor implements Closeable {
             return null;
         }
         boolean cleanEnd = verdict == FrameVerdict.END || (verdict == FrameVerdict.FILL && window.zerosToEnd(pos, size));
-        FrameCheck.Stop stop = cleanEnd ? null : check.stop(pos, size, verdict);
+        FrameCheck.Stop stop = cleanEnd ? null : check.stop(pos, size, verdict, nextSeq, isLastSegment());
         String name = segment.getFileName().toString();
         if (stop != null && !stop.torn()) {
             return new Problem(stop.kind(), name, pos, nextSeq, stop.why());
@@ -440,7 +435,7 @@ public final class LogCursor implements Closeable {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         SegmentHeader header;
         try {
-            if (ch.size() < SegmentHeader.LENGTH && isLast(file)) {
+            if (ch.size() < SegmentHeader.LENGTH && Segments.isLast(file)) {
                 // A segment being created: its header is not all there yet.
                 ch.close();
                 return false;
@@ -462,9 +457,9 @@ public final class LogCursor implements Closeable {
         this.header = header;
         window = window == null ? new SegmentWindow(ch, SegmentWindow.DEFAULT_CAPACITY) : window.moveTo(ch);
         if (check == null) {
-            check = new FrameCheck(window, fillable);
+            check = new FrameCheck(window, header);
         } else {
-            check.moveTo(window, fillable);
+            check.moveTo(window, header);
         }
         pos = SegmentHeader.LENGTH;
         posSeq = header.firstSeq();

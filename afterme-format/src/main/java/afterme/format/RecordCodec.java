@@ -27,13 +27,23 @@ import java.util.zip.CRC32C;
  *   .   C  content type, ASCII
  *   .   K  idempotency key, bytes
  *   V  32  chain = SHA-256(previous chain || bytes 8..V-1)      where V = 72+Z+C+K
- * V+32  P  payload
+ * V+32   8  sync mark (type 2 only): the last seq an fsync had covered when this record was written
+ *   .   P  payload
  * </pre>
+ *
+ * <p>Type 1 records fill segments of versions 1 and 2, type 2 records those of version 3. Every other
+ * field lies where it lies in type 1, so only the payload's place depends on the type, which the record
+ * itself gives.
  */
 public final class RecordCodec {
     public static final int MAGIC = 0x41465231;
+    /** A data record. */
     public static final byte TYPE_DATA = 1;
+    /** A data record with a sync mark (format version 3). */
+    public static final byte TYPE_MARKED = 2;
     public static final int FIXED_LENGTH = 72;
+    public static final int MARK_LENGTH = 8;
+    /** The shortest frame of either type: a type-1 record with a one-byte zone and nothing else. */
     public static final int MIN_LENGTH = FIXED_LENGTH + 1 + Hashes.SHA256_BYTES;
     public static final int MAX_STRING = 255;
     /** Bytes needed before the length field can be read. */
@@ -42,8 +52,14 @@ public final class RecordCodec {
     private RecordCodec() {
     }
 
-    public static int encodedLength(int zoneLength, int contentTypeLength, int keyLength, int payloadLength) {
-        return FIXED_LENGTH + zoneLength + contentTypeLength + keyLength + Hashes.SHA256_BYTES + payloadLength;
+    public static int encodedLength(byte type, int zoneLength, int contentTypeLength, int keyLength,
+                                    int payloadLength) {
+        return FIXED_LENGTH + zoneLength + contentTypeLength + keyLength + Hashes.SHA256_BYTES + markLength(type)
+                + payloadLength;
+    }
+
+    private static int markLength(byte type) {
+        return type == TYPE_MARKED ? MARK_LENGTH : 0;
     }
 
     /**
@@ -57,10 +73,11 @@ public final class RecordCodec {
      * large request body is held in pooled pieces off the heap, and the record is encoded from them.
      *
      * @param chain in: the previous record's chain; out: this record's chain
+     * @param syncMark the last seq an fsync had covered, for a type-2 record; negative for a type-1 record
      */
     public static void encode(ByteBuffer dst, long seq, long epochSecond, int nanos, byte[] zone, byte[] contentType,
-                              byte[] key, byte[] sha256, ByteBuffer[] payload, byte[] chain, MessageDigest md,
-                              CRC32C crc) {
+                              byte[] key, byte[] sha256, ByteBuffer[] payload, byte[] chain, long syncMark,
+                              MessageDigest md, CRC32C crc) {
         int size = 0;
         for (ByteBuffer piece : payload) {
             size = Math.addExact(size, piece.remaining());
@@ -68,11 +85,12 @@ public final class RecordCodec {
         checkString("zone", zone, 1);
         checkString("content type", contentType, 0);
         checkString("idempotency key", key, 0);
+        byte type = syncMark < 0 ? TYPE_DATA : TYPE_MARKED;
         int chainAt = FIXED_LENGTH + zone.length + contentType.length + key.length;
-        byte[] head = new byte[chainAt + Hashes.SHA256_BYTES];
+        byte[] head = new byte[chainAt + Hashes.SHA256_BYTES + markLength(type)];
         ByteBuffer h = ByteBuffer.wrap(head);
-        h.putInt(MAGIC).putInt(0).putInt(encodedLength(zone.length, contentType.length, key.length, size))
-                .putInt(size).putLong(seq).putLong(epochSecond).putInt(nanos).put(TYPE_DATA)
+        h.putInt(MAGIC).putInt(0).putInt(encodedLength(type, zone.length, contentType.length, key.length, size))
+                .putInt(size).putLong(seq).putLong(epochSecond).putInt(nanos).put(type)
                 .put((byte) zone.length).put((byte) contentType.length).put((byte) key.length).put(sha256).put(zone)
                 .put(contentType).put(key);
         md.reset();
@@ -84,6 +102,9 @@ public final class RecordCodec {
             throw new IllegalStateException("SHA-256 digest into a 32-byte array cannot fail", e);
         }
         h.put(chain);
+        if (type == TYPE_MARKED) {
+            h.putLong(syncMark);
+        }
         crc.reset();
         crc.update(head, 8, head.length - 8);
         for (ByteBuffer piece : payload) {
@@ -105,9 +126,10 @@ public final class RecordCodec {
 
     /**
      * Checks the record frame at {@code b[pos, pos+avail)} by rules 1 to 4 of FORMAT.md: magic, length,
-     * field bounds, CRC32C. On {@link FrameVerdict#RECORD} its length is {@link #lengthAt}.
+     * field bounds, CRC32C, for a segment whose records are of {@code type}. On {@link FrameVerdict#RECORD}
+     * its length is {@link #lengthAt}.
      */
-    public static FrameVerdict check(ByteBuffer b, int pos, int avail, CRC32C crc) {
+    public static FrameVerdict check(ByteBuffer b, int pos, int avail, byte type, CRC32C crc) {
         if (avail < 4) {
             return FrameVerdict.PAST_END;
         }
@@ -128,8 +150,8 @@ public final class RecordCodec {
         int ct = Byte.toUnsignedInt(b.get(pos + 38));
         int key = Byte.toUnsignedInt(b.get(pos + 39));
         long payload = Integer.toUnsignedLong(b.getInt(pos + 12));
-        if (b.get(pos + 36) != TYPE_DATA || zone == 0 || Integer.toUnsignedLong(b.getInt(pos + 32)) >= 1_000_000_000L
-                || encodedLength(zone, ct, key, 0) + payload != length) {
+        if (b.get(pos + 36) != type || zone == 0 || Integer.toUnsignedLong(b.getInt(pos + 32)) >= 1_000_000_000L
+                || encodedLength(type, zone, ct, key, 0) + payload != length) {
             return FrameVerdict.BAD_FIELDS;
         }
         return crcHolds(b, pos, length, crc) ? FrameVerdict.RECORD : FrameVerdict.BAD_CRC;
@@ -154,6 +176,7 @@ public final class RecordCodec {
     public static LogRecord decode(ByteBuffer b, int pos, String segment, long offset) {
         int length = b.getInt(pos + 8);
         int payloadSize = b.getInt(pos + 12);
+        byte type = b.get(pos + 36);
         int zoneLength = Byte.toUnsignedInt(b.get(pos + 37));
         int ctLength = Byte.toUnsignedInt(b.get(pos + 38));
         int keyLength = Byte.toUnsignedInt(b.get(pos + 39));
@@ -169,7 +192,7 @@ public final class RecordCodec {
         byte[] chain = new byte[Hashes.SHA256_BYTES];
         b.get(at, chain);
         byte[] payload = new byte[payloadSize];
-        b.get(at + Hashes.SHA256_BYTES, payload);
+        b.get(at + Hashes.SHA256_BYTES + markLength(type), payload);
         return new LogRecord(b.getLong(pos + 16), b.getLong(pos + 24), b.getInt(pos + 32), zone, ct, key, sha,
                 b.getInt(pos + 4), chain, payload, segment, offset, length);
     }
@@ -179,7 +202,7 @@ public final class RecordCodec {
      * Used by readers to check the link; the writer computes it in {@link #encode}.
      */
     public static boolean chainFollows(ByteBuffer b, int pos, byte[] prevChain, MessageDigest md) {
-        int chainAt = keyAt(b, pos) + Byte.toUnsignedInt(b.get(pos + 39));
+        int chainAt = chainAt(b, pos);
         md.reset();
         md.update(prevChain);
         update(md, b, pos + 8, chainAt - pos - 8);
@@ -188,20 +211,30 @@ public final class RecordCodec {
 
     /** Whether the payload of the valid frame at {@code pos} hashes to the SHA-256 stored in its header. */
     public static boolean payloadHashMatches(ByteBuffer b, int pos, MessageDigest md) {
-        int length = b.getInt(pos + 8);
-        int payloadSize = payloadSizeAt(b, pos);
         md.reset();
-        update(md, b, pos + length - payloadSize, payloadSize);
+        update(md, b, payloadAt(b, pos), payloadSizeAt(b, pos));
         return matches(b, pos + 40, md.digest());
     }
 
     /** The chain stored in the valid frame at {@code pos}. */
     public static byte[] storedChain(ByteBuffer b, int pos) {
-        int length = b.getInt(pos + 8);
-        int payloadSize = payloadSizeAt(b, pos);
         byte[] chain = new byte[Hashes.SHA256_BYTES];
-        b.get(pos + length - payloadSize - Hashes.SHA256_BYTES, chain);
+        b.get(chainAt(b, pos), chain);
         return chain;
+    }
+
+    /** The sync mark of the valid frame at {@code pos}: the last seq an fsync had covered, -1 for type 1. */
+    public static long syncMarkAt(ByteBuffer b, int pos) {
+        return b.get(pos + 36) == TYPE_MARKED ? b.getLong(chainAt(b, pos) + Hashes.SHA256_BYTES) : -1;
+    }
+
+    /** Where the payload of the valid frame at {@code pos} starts: its length from the end, whatever its type. */
+    public static int payloadAt(ByteBuffer b, int pos) {
+        return pos + b.getInt(pos + 8) - payloadSizeAt(b, pos);
+    }
+
+    private static int chainAt(ByteBuffer b, int pos) {
+        return keyAt(b, pos) + Byte.toUnsignedInt(b.get(pos + 39));
     }
 
     /** The idempotency key bytes of the valid frame at {@code pos}, or null when it carries none. */

@@ -10,7 +10,7 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  *   0   8  magic  89 41 46 4D 0D 0A 1A 0A  ("\x89AFM\r\n\x1a\n")
- *   8   2  format version (1 or 2; 2 may end an unsealed segment with fill)
+ *   8   2  format version (1, 2 or 3; from 2 an unsealed segment may end with fill, from 3 records carry a sync mark)
  *  10   2  header length (128)
  *  12   4  reserved, zero
  *  16  16  log id
@@ -23,8 +23,8 @@ import java.util.zip.CRC32C;
 public record SegmentHeader(int version, UUID logId, long firstSeq, byte[] prevChain) {
     public static final int LENGTH = 128;
     /** The version written. */
-    public static final int VERSION = 2;
-    /** The oldest version read: version 1 is version 2 without fill. */
+    public static final int VERSION = 3;
+    /** The oldest version read: version 1 is version 2 without fill, version 2 is version 3 without sync marks. */
     public static final int OLDEST_VERSION = 1;
     static final byte[] MAGIC = {(byte) 0x89, 'A', 'F', 'M', '\r', '\n', 0x1A, '\n'};
 
@@ -97,6 +97,16 @@ public record SegmentHeader(int version, UUID logId, long firstSeq, byte[] prevC
      */
     public boolean mayHaveFill() {
         return version >= 2;
+    }
+
+    /** Whether its records carry a sync mark (version 3): record type 2, where older versions hold type 1. */
+    public boolean marksSyncs() {
+        return version >= 3;
+    }
+
+    /** The one record type this segment's records must have. */
+    public byte recordType() {
+        return marksSyncs() ? RecordCodec.TYPE_MARKED : RecordCodec.TYPE_DATA;
     }
 
     private static Problem problem(ProblemKind kind, String segment, String message) {

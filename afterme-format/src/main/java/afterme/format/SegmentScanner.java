@@ -206,7 +206,7 @@ public final class SegmentScanner {
                         "file name says first seq " + SegmentNames.firstSeq(file) + ", header says "
                                 + header.firstSeq()));
             }
-            check = new FrameCheck(window, header.mayHaveFill());
+            check = new FrameCheck(window, header);
             pos = SegmentHeader.LENGTH;
             expected = header.firstSeq();
             chain = header.prevChain().clone();
@@ -285,7 +285,7 @@ public final class SegmentScanner {
          * trailer. Returns the scan when the segment ends here, null when the walk resumes.
          */
         private SegmentScan stop(FrameVerdict verdict) throws IOException {
-            FrameCheck.Stop stop = check.stop(pos, size, verdict);
+            FrameCheck.Stop stop = check.stop(pos, size, verdict, expected, Segments.isLast(file));
             if (stop.torn()) {
                 long zeros = header.mayHaveFill() ? size - window.zerosFrom(pos, size) : 0;
                 problems.add(Problem.tornTail(name, pos, expected, size - pos, zeros, stop.why(), null));

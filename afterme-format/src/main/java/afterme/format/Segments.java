@@ -36,6 +36,19 @@ public final class Segments {
         return null;
     }
 
+    /**
+     * Whether {@code file} is the last segment of its directory, the only one ever written to: a file that
+     * is not a segment of a log counts as last, since nothing follows it.
+     */
+    public static boolean isLast(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (!SegmentNames.isSegment(file) || dir == null) {
+            return true;
+        }
+        List<Path> segments = list(dir);
+        return segments.isEmpty() || segments.get(segments.size() - 1).getFileName().equals(file.getFileName());
+    }
+
     /** The segment that holds {@code seq}: the last whose first seq is at most {@code seq}; or null. */
     public static Path holding(List<Path> segments, long seq) {
         Path found = null;

@@ -106,7 +106,7 @@ final class ValidPrefix {
     private static Checked check(FileChannel ch, long size, SegmentHeader header, long from, long to,
                                  boolean first, boolean last, boolean hashes) throws IOException {
         SegmentWindow window = new SegmentWindow(ch, SegmentWindow.DEFAULT_CAPACITY);
-        FrameCheck check = new FrameCheck(window, header.mayHaveFill());
+        FrameCheck check = new FrameCheck(window, header);
         MessageDigest md = Hashes.newSha256();
         long start = first ? from : check.nextFrame(from, to, size, false);
         if (start < 0) {

@@ -48,14 +48,21 @@ class RecordCodecTest {
             byte[] prev = new byte[32];
             random.nextBytes(prev);
             byte[] chain = prev.clone();
-            ByteBuffer b = ByteBuffer.allocate(RecordCodec.encodedLength(zone.length(), ct == null ? 0 : ct.length(),
-                    key == null ? 0 : key.getBytes(StandardCharsets.UTF_8).length, size) + 7);
+            long mark = random.nextBoolean() ? -1 : random.nextLong() >>> 1;
+            byte type = mark < 0 ? RecordCodec.TYPE_DATA : RecordCodec.TYPE_MARKED;
+            ByteBuffer b = ByteBuffer.allocate(RecordCodec.encodedLength(type, zone.length(),
+                    ct == null ? 0 : ct.length(), key == null ? 0 : key.getBytes(StandardCharsets.UTF_8).length, size)
+                    + 7);
             b.position(7);
             RecordCodec.encode(b, seq, sec, nanos, zone.getBytes(StandardCharsets.US_ASCII),
                     ct == null ? new byte[0] : ct.getBytes(StandardCharsets.US_ASCII),
                     key == null ? new byte[0] : key.getBytes(StandardCharsets.UTF_8), Hashes.sha256(payload),
-                    new ByteBuffer[] {ByteBuffer.wrap(payload)}, chain, md, crc);
-            assertEquals(FrameVerdict.RECORD, RecordCodec.check(b, 7, b.capacity() - 7, crc));
+                    new ByteBuffer[] {ByteBuffer.wrap(payload)}, chain, mark, md, crc);
+            assertEquals(FrameVerdict.RECORD, RecordCodec.check(b, 7, b.capacity() - 7, type, crc));
+            // A segment of the other version does not take it.
+            byte other = type == RecordCodec.TYPE_DATA ? RecordCodec.TYPE_MARKED : RecordCodec.TYPE_DATA;
+            assertEquals(FrameVerdict.BAD_FIELDS, RecordCodec.check(b, 7, b.capacity() - 7, other, crc));
+            assertEquals(mark, RecordCodec.syncMarkAt(b, 7));
             int length = RecordCodec.lengthAt(b, 7);
             assertEquals(b.capacity() - 7, length);
             LogRecord r = RecordCodec.decode(b, 7, "s", 7);
@@ -70,7 +77,7 @@ class RecordCodecTest {
             assertArrayEquals(chain, r.chain());
             assertTrue(RecordCodec.chainFollows(b, 7, prev, md));
             assertTrue(RecordCodec.payloadHashMatches(b, 7, md));
-            assertEquals(FrameVerdict.PAST_END, RecordCodec.check(b, 7, length - 1, crc));
+            assertEquals(FrameVerdict.PAST_END, RecordCodec.check(b, 7, length - 1, type, crc));
         }
     }
 
@@ -79,7 +86,8 @@ class RecordCodecTest {
     void aShortPrefixIsNeedMoreNotInvalid(int cut) {
         ByteBuffer b = ByteBuffer.wrap(new SegmentBuilder().addText("hello").bytes());
         int avail = cut;
-        assertEquals(FrameVerdict.PAST_END, RecordCodec.check(b, SegmentHeader.LENGTH, avail, new CRC32C()));
+        assertEquals(FrameVerdict.PAST_END, RecordCodec.check(b, SegmentHeader.LENGTH, avail,
+                RecordCodec.TYPE_MARKED, new CRC32C()));
     }
 
     /**
@@ -105,16 +113,16 @@ class RecordCodecTest {
         ByteBuffer[] held = pieces.toArray(ByteBuffer[]::new);
         byte[] zone = "Europe/Paris".getBytes(StandardCharsets.US_ASCII);
         byte[] key = "key".getBytes(StandardCharsets.US_ASCII);
-        int length = RecordCodec.encodedLength(zone.length, 0, key.length, payload.length);
+        int length = RecordCodec.encodedLength(RecordCodec.TYPE_MARKED, zone.length, 0, key.length, payload.length);
         ByteBuffer whole = ByteBuffer.allocate(length);
         ByteBuffer fromPieces = ByteBuffer.allocateDirect(length);
         byte[] chainWhole = new byte[32];
         byte[] chainPieces = new byte[32];
         byte[] sha256 = Hashes.sha256(payload);
         RecordCodec.encode(whole, 9, 1_700_000_000, 5, zone, new byte[0], key, sha256,
-                new ByteBuffer[] {ByteBuffer.wrap(payload)}, chainWhole, md, crc);
+                new ByteBuffer[] {ByteBuffer.wrap(payload)}, chainWhole, 8, md, crc);
         RecordCodec.encode(fromPieces, 9, 1_700_000_000, 5, zone, new byte[0], key, Hashes.sha256(held), held,
-                chainPieces, md, crc);
+                chainPieces, 8, md, crc);
         assertEquals(length, fromPieces.position());
         assertEquals(whole.flip(), fromPieces.flip());
         assertArrayEquals(chainWhole, chainPieces);

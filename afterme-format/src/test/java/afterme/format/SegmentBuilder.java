@@ -19,14 +19,18 @@ final class SegmentBuilder {
     private final MessageDigest md = Hashes.newSha256();
     private final CRC32C crc = new CRC32C();
     final List<Long> offsets = new ArrayList<>();
+    private final int version;
     private long seq;
     private long count;
+    /** The sync mark the next record carries; by default each record says the one before it was synced. */
+    private long syncMark = -1;
 
     SegmentBuilder(UUID logId, long firstSeq, byte[] prevChain) {
         this(SegmentHeader.VERSION, logId, firstSeq, prevChain);
     }
 
     SegmentBuilder(int version, UUID logId, long firstSeq, byte[] prevChain) {
+        this.version = version;
         this.logId = logId;
         this.firstSeq = firstSeq;
         this.prevChain = prevChain.clone();
@@ -50,11 +54,18 @@ final class SegmentBuilder {
 
     SegmentBuilder add(byte[] payload, String zone, String contentType, String key, long epochSecond) {
         offsets.add((long) buf.position());
+        long mark = version < 3 ? -1 : syncMark >= 0 ? syncMark : seq - 1;
         RecordCodec.encode(buf, seq++, epochSecond, 123_456_789, zone.getBytes(StandardCharsets.US_ASCII),
                 contentType == null ? new byte[0] : contentType.getBytes(StandardCharsets.US_ASCII),
                 key == null ? new byte[0] : key.getBytes(StandardCharsets.UTF_8), Hashes.sha256(payload),
-                new ByteBuffer[] {ByteBuffer.wrap(payload)}, chain, md, crc);
+                new ByteBuffer[] {ByteBuffer.wrap(payload)}, chain, mark, md, crc);
         count++;
+        return this;
+    }
+
+    /** The records added from now on say that an fsync had covered seq {@code mark}, and no more. */
+    SegmentBuilder syncedUpTo(long mark) {
+        syncMark = mark;
         return this;
     }
 

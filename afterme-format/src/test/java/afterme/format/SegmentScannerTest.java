@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -195,6 +196,88 @@ class SegmentScannerTest {
         assertEquals(SegmentScan.End.TORN_HEADER, SegmentScanner.scan(write(new byte[128]), true).end());
         byte[] text = "this is no segment at all, it is text...".repeat(10).getBytes();
         assertEquals(SegmentScan.End.BAD_HEADER, SegmentScanner.scan(write(text), true).end());
+    }
+
+    /**
+     * Records 1-3 written one at a time (each says the one before it was synced), then a group of records
+     * 4-15 of 1 KiB that all say seq 3 was the last synced: the writes a power loss may tear.
+     */
+    private static SegmentBuilder lastGroupUnsynced(int version) {
+        SegmentBuilder b = new SegmentBuilder(version, new UUID(1, 2), 1, new byte[32]).addText("one", "two", "three");
+        b.syncedUpTo(3);
+        for (int i = 4; i <= 15; i++) {
+            byte[] payload = new byte[1000];
+            Arrays.fill(payload, (byte) ('a' + i));
+            b.add(payload);
+        }
+        return b;
+    }
+
+    /** The first 4 KiB page wholly after {@code offset}, zeroed: a page the disk kept from before the write. */
+    private static long zeroPageAfter(byte[] bytes, long offset) {
+        int page = (int) ((offset + 4095) / 4096 * 4096);
+        Arrays.fill(bytes, page, page + 4096, (byte) 0);
+        return page;
+    }
+
+    private static long recordHolding(SegmentBuilder b, long offset) {
+        long found = -1;
+        for (long o : b.offsets) {
+            if (o <= offset) {
+                found = o;
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void aZeroPageAmongWritesNoLaterRecordSaysWereSyncedIsATornTail() throws IOException {
+        SegmentBuilder b = lastGroupUnsynced(3);
+        byte[] bytes = b.bytes();
+        long page = zeroPageAfter(bytes, b.offsets.get(4));
+        long stop = recordHolding(b, page);
+        SegmentScan s = SegmentScanner.scan(write(bytes), true);
+        assertEquals(SegmentScan.End.TORN_TAIL, s.end(), s.problems().toString());
+        assertEquals(stop, s.validEnd());
+        assertEquals(ProblemKind.TORN_TAIL, s.problems().get(0).kind());
+        assertTrue(s.problems().get(0).message().contains("reads as zeros"), s.problems().get(0).message());
+    }
+
+    @Test
+    void aZeroPageBeforeARecordThatSaysItWasSyncedIsDamage() throws IOException {
+        SegmentBuilder b = lastGroupUnsynced(3);
+        b.syncedUpTo(15).addText("sixteen");
+        byte[] bytes = b.bytes();
+        long page = zeroPageAfter(bytes, b.offsets.get(4));
+        SegmentScan s = SegmentScanner.scan(write(bytes), true);
+        Problem p = s.problems().get(0);
+        assertEquals(ProblemKind.BAD_CHECKSUM, p.kind(), p.toString());
+        assertEquals(recordHolding(b, page), p.offset());
+        assertTrue(p.message().contains("had been synced"), p.message());
+    }
+
+    @Test
+    void unsyncedWritesThatAreNotZerosAreDamage() throws IOException {
+        SegmentBuilder b = lastGroupUnsynced(3);
+        byte[] bytes = b.bytes();
+        int page = (int) zeroPageAfter(bytes, b.offsets.get(4));
+        Arrays.fill(bytes, page, page + 4096, (byte) 0x5A);
+        assertEquals(ProblemKind.BAD_CHECKSUM, SegmentScanner.scan(write(bytes), true).problems().get(0).kind());
+    }
+
+    @Test
+    void withoutSyncMarksOrInASegmentOthersFollowAZeroPageIsDamage() throws IOException {
+        SegmentBuilder v2 = lastGroupUnsynced(2);
+        byte[] bytes = v2.bytes();
+        zeroPageAfter(bytes, v2.offsets.get(4));
+        assertEquals(ProblemKind.BAD_CHECKSUM, SegmentScanner.scan(write(bytes), true).problems().get(0).kind());
+
+        SegmentBuilder v3 = lastGroupUnsynced(3);
+        byte[] first = v3.bytes();
+        zeroPageAfter(first, v3.offsets.get(4));
+        Path file = write(first);
+        Files.write(dir.resolve(SegmentNames.name(16)), new SegmentBuilder(new UUID(1, 2), 16, v3.chain()).bytes());
+        assertEquals(ProblemKind.BAD_CHECKSUM, SegmentScanner.scan(file, true).problems().get(0).kind());
     }
 
     @Test

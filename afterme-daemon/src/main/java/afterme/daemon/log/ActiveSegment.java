@@ -95,6 +95,14 @@ final class ActiveSegment implements AutoCloseable {
     static ActiveSegment reopen(Storage storage, Path file, SegmentHeader header, long size, long fileSize,
                                 long fillLimit, long recordCount, SparseIndex.Builder index) throws IOException {
         FileChannel ch = storage.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        // The log a process that was killed left may still be in the page cache only: fsynced before the
+        // writer calls all of it durable, which the sync marks of its records will then say.
+        try {
+            ch.force(false);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
         return new ActiveSegment(storage, file, header, ch, size, fileSize, fillLimit, recordCount, index);
     }
 

@@ -275,13 +275,8 @@ final class LogWriter implements Runnable {
             a.fail(conflict);
             return;
         }
-        int total = 0;
-        int[] lengths = new int[a.count()];
-        for (int i = 0; i < a.count(); i++) {
-            lengths[i] = RecordCodec.encodedLength(zone.length, a.contentType.length, a.idempotencyKey.length,
-                    a.size(i));
-            total += lengths[i];
-        }
+        int[] lengths = encodedLengths(a);
+        int total = sum(lengths);
         // A batch never straddles two segments: it goes whole into the active one or whole into the next.
         boolean hasRecords = active.recordCount() > 0;
         if (hasRecords && active.size() + buffer.position() + total + Trailer.LENGTH > config.segmentSizeBytes()) {
@@ -293,6 +288,9 @@ final class LogWriter implements Runnable {
                         : ioFailure("starting a new segment", e));
                 return;
             }
+            // The new segment may be of a later format version than the one sealed (its records longer).
+            lengths = encodedLengths(a);
+            total = sum(lengths);
         }
         if (buffer.remaining() < total) {
             flush();
@@ -304,10 +302,13 @@ final class LogWriter implements Runnable {
         Instant time = LogHead.instant(nanos);
         long seq = head.seq();
         byte[] chain = head.chainToAdvance();
+        // What the records say an fsync covered is what had returned before they were written: a reader
+        // that finds damage before a record whose mark covers it knows the damage hit synced bytes.
+        long syncMark = active.header.marksSyncs() ? sync.durableSeq() : -1;
         for (int i = 0; i < a.count(); i++) {
             long offset = active.size() + buffer.position();
             RecordCodec.encode(buffer, ++seq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
-                    a.idempotencyKey, a.sha256s[i], a.payloads().get(i), chain, md, crc);
+                    a.idempotencyKey, a.sha256s[i], a.payloads().get(i), chain, syncMark, md, crc);
             active.noteRecord(seq, nanos, offset, lengths[i]);
         }
         AppendResult result = new AppendResult(head.seq() + 1, seq, time, false);
@@ -315,6 +316,24 @@ final class LogWriter implements Runnable {
         stagedRecords += a.count();
         admission.staged(a, result);
         staged.add(new Staged(a, result));
+    }
+
+    /** The encoded length of each of the append's records, in the active segment's record type. */
+    private int[] encodedLengths(Append a) {
+        int[] lengths = new int[a.count()];
+        for (int i = 0; i < a.count(); i++) {
+            lengths[i] = RecordCodec.encodedLength(active.header.recordType(), zone.length, a.contentType.length,
+                    a.idempotencyKey.length, a.size(i));
+        }
+        return lengths;
+    }
+
+    private static int sum(int[] lengths) {
+        int total = 0;
+        for (int n : lengths) {
+            total += n;
+        }
+        return total;
     }
 
     private boolean anyStagedDurable() {

@@ -97,7 +97,7 @@ class LogTest {
     @Test
     void rotationAtExactBoundaries() throws Exception {
         String zone = ZoneId.systemDefault().getId();
-        int record = RecordCodec.encodedLength(zone.length(), 0, 0, 100);
+        int record = RecordCodec.encodedLength(RecordCodec.TYPE_MARKED, zone.length(), 0, 0, 100);
         // Room for exactly two records and the trailer: the second fits exactly, the third goes to a new segment.
         long size = SegmentHeader.LENGTH + 2L * record + Trailer.LENGTH;
         try (Log log = Log.open(config().withSegmentSize(size))) {

@@ -19,11 +19,18 @@ import java.util.Random;
 /**
  * Records every change the engine makes to its files (create, write, truncate, fsync, directory sync,
  * delete) in order, and rebuilds what a disk could hold after a power loss at any point of that
- * history: synced data survives; of the unsynced changes of a file an arbitrary prefix survives, the
- * last one torn at any byte; sometimes the file's new size survives without its data, read back as
- * zeros (ext4 in its default data=ordered mode, XFS, btrfs and ZFS never show a crashed file's stale
- * blocks; FORMAT.md, "The trade-off of rule 2", says what happens where they can); a file created or
- * deleted since its directory's last sync may or may not be there.
+ * history. Synced data survives. Of the changes since a file's last fsync, one of two things survives:
+ * <ul>
+ *   <li>pages: each 4 KiB page of the file as it stood after any one of those changes, chosen page by page
+ *   (writeback writes a page whole, pages in any order, and the fill makes records overwrite blocks
+ *   already allocated, so the file's size no longer orders them), and the file's size as it stood after
+ *   any one of them; a page of a version when the file was shorter reads as zeros;</li>
+ *   <li>a prefix: the changes in order, the last torn at any byte, sometimes the new size without its data
+ *   (zeros).</li>
+ * </ul>
+ * Zeros where data did not reach the disk is what ext4 in its default data=ordered mode, XFS, btrfs and
+ * ZFS guarantee (FORMAT.md, "The trade-off of rule 2", says what happens where they do not). A file created
+ * or deleted since its directory's last sync may or may not be there.
  */
 final class PowerLossStorage implements Storage {
     sealed interface Op permits Create, Write, Truncate, Fsync, DirSync, Delete, Durable {
@@ -145,27 +152,61 @@ final class PowerLossStorage implements Storage {
         }
     }
 
-    /** Synced bytes, plus an arbitrary prefix of the unsynced changes, the last torn; or a size without data (zeros). */
+    static final int PAGE = 4096;
+
     private static byte[] afterPowerLoss(SimFile f, Random random) {
+        return random.nextInt(3) == 0 ? prefixSurvives(f, random) : pagesSurvive(f, random);
+    }
+
+    /** Synced bytes, plus an arbitrary prefix of the unsynced changes, the last torn; or a size without data (zeros). */
+    private static byte[] prefixSurvives(SimFile f, Random random) {
         byte[] content = f.synced.clone();
         int keep = f.unsynced.isEmpty() ? 0 : random.nextInt(f.unsynced.size() + 1);
         for (int i = 0; i < keep; i++) {
-            Op op = f.unsynced.get(i);
             boolean last = i == keep - 1;
-            if (op instanceof Write w) {
-                int n = last ? random.nextInt(w.bytes().length + 1) : w.bytes().length;
-                long end = w.position() + n;
-                if (content.length < end) {
-                    content = Arrays.copyOf(content, (int) end);
-                }
-                System.arraycopy(w.bytes(), 0, content, (int) w.position(), n);
-            } else if (op instanceof Truncate t) {
-                content = Arrays.copyOf(content, (int) t.size());
-            }
+            content = apply(content, f.unsynced.get(i), last ? random : null);
         }
         if (f.cached.length > content.length && random.nextInt(4) == 0) {
             // The inode's new size reached the disk, its data did not.
             content = Arrays.copyOf(content, f.cached.length);
+        }
+        return content;
+    }
+
+    /**
+     * Each page at the version of its own choosing, from the synced one to the latest (half of the pages at
+     * either end, so that whole runs of old and new pages occur), and the size of any version.
+     */
+    private static byte[] pagesSurvive(SimFile f, Random random) {
+        List<byte[]> versions = new ArrayList<>();
+        versions.add(f.synced);
+        for (Op op : f.unsynced) {
+            versions.add(apply(versions.get(versions.size() - 1), op, null));
+        }
+        int newest = versions.size() - 1;
+        byte[] content = new byte[versions.get(random.nextInt(versions.size())).length];
+        for (int page = 0; page < content.length; page += PAGE) {
+            int pick = random.nextInt(4);
+            byte[] version = versions.get(pick == 0 ? 0 : pick == 1 ? newest : random.nextInt(versions.size()));
+            int n = Math.min(Math.min(PAGE, content.length - page), version.length - page);
+            if (n > 0) {
+                System.arraycopy(version, page, content, page, n);
+            }
+        }
+        return content;
+    }
+
+    /** {@code content} after one change; a write torn at a random byte when {@code tear} is given. */
+    private static byte[] apply(byte[] content, Op op, Random tear) {
+        if (op instanceof Write w) {
+            int n = tear != null ? tear.nextInt(w.bytes().length + 1) : w.bytes().length;
+            long end = w.position() + n;
+            byte[] out = Arrays.copyOf(content, (int) Math.max(content.length, end));
+            System.arraycopy(w.bytes(), 0, out, (int) w.position(), n);
+            return out;
+        }
+        if (op instanceof Truncate t) {
+            return Arrays.copyOf(content, (int) t.size());
         }
         return content;
     }
