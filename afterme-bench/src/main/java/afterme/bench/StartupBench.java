@@ -1,0 +1,108 @@
+package afterme.bench;
+
+import afterme.daemon.log.Ack;
+import afterme.daemon.log.Append;
+import afterme.daemon.log.Log;
+import afterme.daemon.log.LogConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Start-up as scripts meet it: {@code afterme --version} and {@code afterme tail -n 1} on a log of three
+ * records, through the launcher, beside a JVM that prints hello world (the same {@code java}, the
+ * launcher's options for tools), in turn, {@value #ROUNDS} rounds; medians and their ratio to hello world.
+ * The JVM is the first {@code java} on the PATH, for the launcher and for hello world alike.
+ */
+final class StartupBench {
+    private static final int ROUNDS = 11;
+
+    private final Path base;
+    private final Path launcher;
+    private final PrintStream out;
+
+    StartupBench(Path base, Path launcher, PrintStream out) {
+        this.base = base;
+        this.launcher = launcher;
+        this.out = out;
+    }
+
+    void run() throws Exception {
+        Path dir = base.resolve("startup");
+        EngineBench.deleteTree(dir);
+        Path log = dir.resolve("log");
+        try (Log l = Log.open(LogConfig.defaults(log))) {
+            for (int i = 1; i <= 3; i++) {
+                l.submit(Append.of(("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8), Ack.DURABLE)).durable.get();
+            }
+        }
+        Path classes = dir.resolve("hello");
+        Path hello = classes.resolve("afterme/bench/Hello.class");
+        Files.createDirectories(hello.getParent());
+        try (InputStream in = StartupBench.class.getResourceAsStream("Hello.class")) {
+            Files.write(hello, in.readAllBytes());
+        }
+        List<List<String>> commands = List.of(
+                List.of("java", "-XX:+UseSerialGC", "-Xmn16m", "-cp", classes.toString(), "afterme.bench.Hello"),
+                List.of(launcher.toString(), "--version"),
+                List.of(launcher.toString(), "tail", "-n", "1", log.toString()));
+        for (List<String> c : commands) {
+            // Once untimed: the launcher builds the jar and its class-data archive on a first run.
+            time(c);
+        }
+        double[][] seconds = new double[commands.size()][ROUNDS];
+        for (int r = 0; r < ROUNDS; r++) {
+            for (int c = 0; c < commands.size(); c++) {
+                seconds[c][r] = time(commands.get(c));
+            }
+        }
+        double hello0 = median(seconds[0]);
+        out.printf("%s; median of %d rounds, each command in turn%n", javaVersion(), ROUNDS);
+        out.printf("  %-26s %6.3f s (%.3f-%.3f)%n", "hello world", hello0, min(seconds[0]), max(seconds[0]));
+        String[] names = {null, "afterme --version", "afterme tail -n 1"};
+        for (int c = 1; c < commands.size(); c++) {
+            out.printf("  %-26s %6.3f s (%.3f-%.3f)  %.2fx hello world%n", names[c], median(seconds[c]),
+                    min(seconds[c]), max(seconds[c]), median(seconds[c]) / hello0);
+        }
+        EngineBench.deleteTree(dir);
+    }
+
+    private static double time(List<String> command) throws Exception {
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        int exit = p.waitFor();
+        if (exit != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + exit);
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static String javaVersion() throws Exception {
+        Process p = new ProcessBuilder("java", "-version").redirectErrorStream(true).start();
+        String first = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst()
+                .orElse("java");
+        p.waitFor();
+        return first;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static double min(double[] v) {
+        return Arrays.stream(v).min().orElse(0);
+    }
+
+    private static double max(double[] v) {
+        return Arrays.stream(v).max().orElse(0);
+    }
+}
