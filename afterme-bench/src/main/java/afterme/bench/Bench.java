@@ -7,7 +7,7 @@ import java.util.Locale;
 
 /**
  * Benchmarks, run by hand (never by mvn verify):
- * {@code java -jar afterme-bench/target/afterme-bench.jar engine|http|tools|startup [DIR] [AFTERME]}, and
+ * {@code java -jar afterme-bench/target/afterme-bench.jar engine|http|sweep|tools|startup [DIR] [AFTERME]}, and
  * {@code http-ab DIR JAR_A JAR_B} to compare two builds of the daemon.
  * DIR (default ./bench-data) must be on the file system being measured; AFTERME is the afterme jar for
  * http and the launcher for tools.
@@ -45,14 +45,16 @@ public final class Bench {
             case "bare-server" -> BareServer.run(args.length > 1 ? Path.of(args[1]) : null);
             case "tools" -> new ToolsBench(dir, Path.of(args.length > 2 ? args[2] : "bin/afterme"),
                     System.out).run();
+            case "sweep" -> new SizeSweep(dir, Path.of(args.length > 2 ? args[2] : "afterme-cli/target/afterme.jar"),
+                    System.out).run();
             case "startup" -> new StartupBench(dir, Path.of(args.length > 2 ? args[2] : "bin/afterme"),
                     System.out).run();
             default -> {
-                System.err.println("usage: afterme-bench engine|http|tools|startup [DIR] [AFTERME]\n"
+                System.err.println("usage: afterme-bench engine|http|sweep|tools|startup [DIR] [AFTERME]\n"
                         + "       afterme-bench engine-one DIR BYTES memory|durable APPENDERS\n"
                         + "       afterme-bench http-ab DIR JAR_A JAR_B [memory|durable [CONNECTIONS [BYTES]]] [-- SERVE_ARGS_B]\n"
                         + "       afterme-bench forward DIR [window=N] amqp://HOST:PORT|nats://HOST:PORT|kafka://HOST:PORT...\n"
-                        + "AFTERME: for http the afterme jar, for tools and startup the launcher (default bin/afterme)");
+                        + "AFTERME: for http and sweep the afterme jar, for tools and startup the launcher (default bin/afterme)");
                 System.exit(2);
             }
         }

@@ -45,6 +45,12 @@ final class Servers {
         return start(command);
     }
 
+    /** {@code afterme serve} from {@code jar} as shipped: the JVM's defaults, no heap limit of our own. */
+    static Process aftermeAsShipped(Path jar, Path data) throws IOException {
+        return start(List.of(java(), "-jar", jar.toString(), "serve", "--data", data.toString(), "--listen",
+                "127.0.0.1:0"));
+    }
+
     /** The URL the server printed on stderr; its later output is drained so that it never blocks. */
     static URI url(Process p) throws IOException {
         BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));

@@ -123,6 +123,9 @@ final class SyncPipeline {
 
     /** How long the writer may wait for appends before the next flush is due. */
     long nanosToFlush() {
+        if (backgroundDone()) {
+            return 0;
+        }
         if (hasUnsynced() && background == null) {
             return Math.max(0, flushDeadline - ticker.nanos());
         }
@@ -146,7 +149,11 @@ final class SyncPipeline {
      * @return false when the running background fsync had to be waited for and failed
      */
     boolean syncInBackground(ActiveSegment active, long writtenSeq, Runnable wake, FsyncFailure onFailure) {
-        if (background != null && unsyncedBytes < Math.max(config.flushBytes(), AHEAD_OF_DISK_BYTES)) {
+        // A background fsync that has returned is settled here, not left for the writer's next wake-up: its
+        // wake-up may already have been taken from the queue with a group of appends, and the appends
+        // waiting durable would then wait out the writer's idle timeout (100 ms) for the next fsync.
+        if (background != null && !background.isDone()
+                && unsyncedBytes < Math.max(config.flushBytes(), AHEAD_OF_DISK_BYTES)) {
             return true;
         }
         if (!settled(onFailure)) {

@@ -1,0 +1,268 @@
+package afterme.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.client.HttpClient;
+
+/**
+ * Every payload size from 100 B to 1 MiB, memory and durable, at 64 connections (and 8 from 256 KiB),
+ * each beside the bare Jetty handler with the same body, and from 64 KiB beside the hashing handler and
+ * the disk's own append+fdatasync bandwidth, in alternating rounds; then 100 B durable appends beside
+ * Redis Streams with {@code appendfsync always} under the same kind of load. afterme runs as shipped
+ * ({@code java -jar afterme.jar serve}, the JVM's default heap), and its heap (from /metrics) and resident
+ * memory (from /proc) are sampled every 100 ms through the whole sweep.
+ */
+final class SizeSweep {
+    private static final int ROUNDS = 3;
+    private static final int[] SIZES = {100, 1024, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20};
+
+    private final Path dataDir;
+    private final Path jar;
+    private final PrintStream out;
+
+    SizeSweep(Path dataDir, Path jar, PrintStream out) {
+        this.dataDir = dataDir;
+        this.jar = jar;
+        this.out = out;
+    }
+
+    void run() throws Exception {
+        Files.createDirectories(dataDir);
+        DiskProbe.Bandwidth disk = DiskProbe.Bandwidth.measure(dataDir, 512L << 20);
+        out.println("disk: " + disk);
+        Path hashingFile = dataDir.resolve("hashing.bin");
+        Path log = dataDir.resolve("sweep");
+        EngineBench.deleteTree(log);
+        HttpClient client = new HttpClient();
+        client.start();
+        Process bare = Servers.bare();
+        Process hashing = null;
+        long heapPeak = 0;
+        long residentPeak = 0;
+        try {
+            hashing = Servers.hashing(hashingFile);
+            URI bareUri = Servers.url(bare);
+            URI hashingUri = Servers.url(hashing);
+            out.println("payload  conns |  bare/s  hashing/s |  memory/s  ratio        | durable/s  ratio        "
+                    + "p50 ms  p99 ms  p99/p50");
+            List<String> verdicts = new ArrayList<>();
+            for (int size : SIZES) {
+                // A daemon and a log for each size, so that the disk holds what one size writes (up to 20 GB).
+                Process afterme = Servers.aftermeAsShipped(jar, log);
+                URI uri = Servers.url(afterme);
+                try (MemoryWatch memory = new MemoryWatch(client, uri.resolve("/metrics"), afterme.pid())) {
+                    for (int c : size >= 256 << 10 ? new int[] {64, 8} : new int[] {64}) {
+                        verdicts.add(cell(bareUri, hashingUri, uri, size, c, disk.best()));
+                    }
+                    heapPeak = Math.max(heapPeak, memory.heapPeak());
+                    residentPeak = Math.max(residentPeak, memory.residentPeak());
+                } finally {
+                    Servers.stop(Arrays.asList(afterme));
+                    EngineBench.deleteTree(log);
+                    Files.deleteIfExists(hashingFile);
+                }
+            }
+            out.printf("afterme through the sweep: heap peak %d MiB used, resident memory peak %d MiB%n",
+                    heapPeak >> 20, residentPeak >> 20);
+            verdicts.forEach(out::println);
+        } finally {
+            Servers.stop(Arrays.asList(hashing, bare));
+            client.stop();
+            EngineBench.deleteTree(log);
+            Files.deleteIfExists(hashingFile);
+        }
+        redis();
+    }
+
+    /** One size at one connection count; returns its verdicts against the targets. */
+    private String cell(URI bareUri, URI hashingUri, URI uri, int size, int c, double diskMBps) throws Exception {
+        boolean large = size >= 64 << 10;
+        List<Wrk.Result> bare = new ArrayList<>();
+        List<Wrk.Result> hashing = new ArrayList<>();
+        List<Wrk.Result> memory = new ArrayList<>();
+        List<Wrk.Result> durable = new ArrayList<>();
+        byte[] body = HttpBench.payload(size);
+        for (int round = 0; round < ROUNDS; round++) {
+            bare.add(load(bareUri.resolve("/"), body, c));
+            if (large) {
+                hashing.add(load(hashingUri.resolve("/"), body, c));
+            }
+            memory.add(load(uri.resolve("/v1/records?ack=memory"), body, c));
+            durable.add(load(uri.resolve("/v1/records?ack=durable"), body, c));
+        }
+        // Each round's afterme figure over the lower of its limits in the same round.
+        double[] memoryRatio = new double[ROUNDS];
+        double[] durableRatio = new double[ROUNDS];
+        for (int r = 0; r < ROUNDS; r++) {
+            double bareRps = bare.get(r).requestsPerSecond();
+            double hashingRps = large ? hashing.get(r).requestsPerSecond() : Double.MAX_VALUE;
+            double diskRps = diskMBps * 1e6 / size;
+            memoryRatio[r] = memory.get(r).requestsPerSecond() / Math.min(bareRps, hashingRps);
+            durableRatio[r] = large
+                    ? durable.get(r).requestsPerSecond() / Math.min(0.85 * hashingRps, 0.9 * diskRps)
+                    : durable.get(r).requestsPerSecond() / (0.8 * bareRps);
+        }
+        Wrk.Result d = median(durable);
+        out.printf("%-8s %5d | %7.0f  %9s | %8.0f  %-12s | %8.0f  %-12s %6.2f  %6.2f  %7.1f%n", label(size), c,
+                median(bare).requestsPerSecond(), large ? String.format("%.0f", median(hashing).requestsPerSecond())
+                        : "-", median(memory).requestsPerSecond(), String.format("%.2f", HttpBench.median(memoryRatio)),
+                d.requestsPerSecond(), String.format("%.2f", HttpBench.median(durableRatio)), d.p50Micros() / 1e3,
+                d.p99Micros() / 1e3, (double) d.p99Micros() / d.p50Micros());
+        String limit = large ? "the lower of the bare and hashing handlers" : "the bare handler";
+        return String.format("%s at %d: memory %.2f of %s (target 0.85: %s); durable %.2f of its target (%s; %s);"
+                        + " durable p99 %.1fx p50 (target 5x: %s)", label(size), c, HttpBench.median(memoryRatio), limit,
+                HttpBench.median(memoryRatio) >= 0.85 ? "met" : "missed", HttpBench.median(durableRatio),
+                large ? "0.85 of hashing or 0.9 of the disk, the lower" : "0.8 of bare",
+                HttpBench.median(durableRatio) >= 1 ? "met" : "missed", (double) d.p99Micros() / d.p50Micros(),
+                d.p99Micros() <= 5 * d.p50Micros() ? "met" : "missed");
+    }
+
+    /**
+     * 100 B durable appends at 64 connections against Redis Streams (XADD of a 100 B field) with {@code
+     * appendonly yes, appendfsync always}, Debian's redis-server in its own scratch directory under the
+     * data directory, redis-benchmark with 64 clients; alternating, three rounds.
+     */
+    private void redis() throws Exception {
+        Path scratch = dataDir.resolve("redis");
+        Path log = dataDir.resolve("sweep-redis");
+        EngineBench.deleteTree(scratch);
+        EngineBench.deleteTree(log);
+        Files.createDirectories(scratch);
+        int port = freePort();
+        Process redis = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--dir", scratch.toString(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+                "--daemonize", "no").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process afterme = null;
+        try {
+            waitForRedis(port);
+            afterme = Servers.aftermeAsShipped(jar, log);
+            URI uri = Servers.url(afterme);
+            byte[] body = HttpBench.payload(100);
+            double[] ratios = new double[ROUNDS];
+            List<String> rounds = new ArrayList<>();
+            for (int r = 0; r < ROUNDS; r++) {
+                double[] x = redisBenchmark(port);
+                Wrk.Result a = load(uri.resolve("/v1/records?ack=durable"), body, 64);
+                ratios[r] = a.requestsPerSecond() / x[0];
+                rounds.add(String.format("redis %.0f/s (p99 %.1f ms), afterme %.0f/s (p99 %.1f ms): %.2fx", x[0], x[1],
+                        a.requestsPerSecond(), a.p99Micros() / 1e3, ratios[r]));
+            }
+            rounds.forEach(s -> out.println("100 B durable, 64 clients: " + s));
+            double ratio = HttpBench.median(ratios);
+            out.printf("100 B durable appends: %.2fx Redis Streams with appendfsync always (target 1.5x: %s)%n", ratio,
+                    ratio >= 1.5 ? "met" : "missed");
+        } finally {
+            Servers.stop(Arrays.asList(afterme, redis));
+            EngineBench.deleteTree(scratch);
+            EngineBench.deleteTree(log);
+        }
+    }
+
+    /** XADD of a 100-byte field for 3 s worth of requests; {requests/s, p99 ms}. */
+    private static double[] redisBenchmark(int port) throws Exception {
+        String value = "x".repeat(100);
+        Process p = new ProcessBuilder("redis-benchmark", "-h", "127.0.0.1", "-p", String.valueOf(port), "-c", "64",
+                "-n", "60000", "--csv", "XADD", "afterme-bench", "*", "f", value).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IOException("redis-benchmark failed:\n" + text);
+        }
+        // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms",...
+        for (String line : text.split("\n")) {
+            if (line.startsWith("\"XADD")) {
+                String[] f = line.replace("\"", "").split(",");
+                return new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[6])};
+            }
+        }
+        throw new IOException("no XADD line in redis-benchmark's output:\n" + text);
+    }
+
+    private static void waitForRedis(int port) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        throw new IOException("redis-server did not start on port " + port);
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private Wrk.Result load(URI uri, byte[] body, int connections) throws Exception {
+        return new Wrk(dataDir).load(uri, body, connections, 1, "1s", "3s");
+    }
+
+    private static Wrk.Result median(List<Wrk.Result> rounds) {
+        List<Wrk.Result> sorted = new ArrayList<>(rounds);
+        sorted.sort(Comparator.comparingDouble(Wrk.Result::requestsPerSecond));
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static String label(int size) {
+        return size >= 1 << 20 ? (size >> 20) + " MiB" : size >= 1024 ? (size >> 10) + " KiB" : size + " B";
+    }
+
+    /** The daemon's used heap from /metrics and its resident set from /proc, sampled every 100 ms. */
+    private static final class MemoryWatch implements AutoCloseable {
+        private final AtomicLong heap = new AtomicLong();
+        private final AtomicLong resident = new AtomicLong();
+        private final Thread thread;
+        private volatile boolean stop;
+
+        MemoryWatch(HttpClient client, URI metrics, long pid) {
+            Pattern used = Pattern.compile("(?m)^afterme_jvm_heap_used_bytes (\\d+)");
+            Pattern rss = Pattern.compile("(?m)^VmRSS:\\s+(\\d+) kB");
+            Path status = Path.of("/proc", String.valueOf(pid), "status");
+            thread = new Thread(() -> {
+                while (!stop) {
+                    try {
+                        Matcher m = used.matcher(client.GET(metrics).getContentAsString());
+                        if (m.find()) {
+                            heap.accumulateAndGet(Long.parseLong(m.group(1)), Math::max);
+                        }
+                        Matcher r = rss.matcher(Files.readString(status));
+                        if (r.find()) {
+                            resident.accumulateAndGet(Long.parseLong(r.group(1)) << 10, Math::max);
+                        }
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception e) {
+                        // a missed sample; the next one comes in 100 ms
+                    }
+                }
+            });
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        long heapPeak() {
+            return heap.get();
+        }
+
+        long residentPeak() {
+            return resident.get();
+        }
+
+        @Override
+        public void close() {
+            stop = true;
+        }
+    }
+}
