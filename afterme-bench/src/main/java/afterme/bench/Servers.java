@@ -32,7 +32,7 @@ final class Servers {
                 file.toString()));
     }
 
-    /** {@code afterme serve} from {@code jar} with a 256 MiB heap, on an ephemeral port. */
+    /** {@code afterme serve} from {@code jar} with the heap bin/afterme gives it (256 MiB), on an ephemeral port. */
     static Process afterme(Path jar, Path data) throws IOException {
         return afterme(jar, data, List.of());
     }
@@ -43,12 +43,6 @@ final class Servers {
                 data.toString(), "--listen", "127.0.0.1:0"));
         command.addAll(extra);
         return start(command);
-    }
-
-    /** {@code afterme serve} from {@code jar} as shipped: the JVM's defaults, no heap limit of our own. */
-    static Process aftermeAsShipped(Path jar, Path data) throws IOException {
-        return start(List.of(java(), "-jar", jar.toString(), "serve", "--data", data.toString(), "--listen",
-                "127.0.0.1:0"));
     }
 
     /** The URL the server printed on stderr; its later output is drained so that it never blocks. */

@@ -16,11 +16,11 @@ import org.eclipse.jetty.client.HttpClient;
 
 /**
  * Every payload size from 100 B to 1 MiB, memory and durable, at 64 connections (and 8 from 256 KiB),
- * each beside the bare Jetty handler with the same body, and from 64 KiB beside the hashing handler and
- * the disk's own append+fdatasync bandwidth, in alternating rounds; then 100 B durable appends beside
- * Redis Streams with {@code appendfsync always} under the same kind of load. afterme runs as shipped
- * ({@code java -jar afterme.jar serve}, the JVM's default heap), and its heap (from /metrics) and resident
- * memory (from /proc) are sampled every 100 ms through the whole sweep.
+ * each beside the bare Jetty handler and the hashing handler with the same body (the targets take the
+ * hashing handler and the disk's own append+fdatasync bandwidth from 64 KiB), in alternating rounds; then 100 B durable appends beside
+ * Redis Streams with {@code appendfsync always} under the same kind of load. afterme runs with the
+ * options bin/afterme gives it, and its heap (from /metrics) and resident memory (from /proc) are sampled
+ * every 100 ms through the whole sweep.
  */
 final class SizeSweep {
     private static final int ROUNDS = 3;
@@ -53,12 +53,15 @@ final class SizeSweep {
             hashing = Servers.hashing(hashingFile);
             URI bareUri = Servers.url(bare);
             URI hashingUri = Servers.url(hashing);
+            out.println("memory ratio: of the bare handler up to 16 KiB, of the lower of bare and hashing from 64 KiB"
+                    + " (of hashing alone in brackets); durable ratio: of its target (0.8 of bare up to 16 KiB, from 64"
+                    + " KiB the lower of 0.85 of hashing and 0.9 of the disk), 1.00 = met");
             out.println("payload  conns |  bare/s  hashing/s |  memory/s  ratio        | durable/s  ratio        "
                     + "p50 ms  p99 ms  p99/p50");
             List<String> verdicts = new ArrayList<>();
             for (int size : SIZES) {
                 // A daemon and a log for each size, so that the disk holds what one size writes (up to 20 GB).
-                Process afterme = Servers.aftermeAsShipped(jar, log);
+                Process afterme = Servers.afterme(jar, log);
                 URI uri = Servers.url(afterme);
                 try (MemoryWatch memory = new MemoryWatch(client, uri.resolve("/metrics"), afterme.pid())) {
                     for (int c : size >= 256 << 10 ? new int[] {64, 8} : new int[] {64}) {
@@ -94,28 +97,29 @@ final class SizeSweep {
         byte[] body = HttpBench.payload(size);
         for (int round = 0; round < ROUNDS; round++) {
             bare.add(load(bareUri.resolve("/"), body, c));
-            if (large) {
-                hashing.add(load(hashingUri.resolve("/"), body, c));
-            }
+            hashing.add(load(hashingUri.resolve("/"), body, c));
             memory.add(load(uri.resolve("/v1/records?ack=memory"), body, c));
             durable.add(load(uri.resolve("/v1/records?ack=durable"), body, c));
         }
         // Each round's afterme figure over the lower of its limits in the same round.
         double[] memoryRatio = new double[ROUNDS];
         double[] durableRatio = new double[ROUNDS];
+        double[] memoryOfHashing = new double[ROUNDS];
         for (int r = 0; r < ROUNDS; r++) {
             double bareRps = bare.get(r).requestsPerSecond();
-            double hashingRps = large ? hashing.get(r).requestsPerSecond() : Double.MAX_VALUE;
+            double hashingRps = hashing.get(r).requestsPerSecond();
+            memoryOfHashing[r] = memory.get(r).requestsPerSecond() / hashingRps;
             double diskRps = diskMBps * 1e6 / size;
-            memoryRatio[r] = memory.get(r).requestsPerSecond() / Math.min(bareRps, hashingRps);
+            memoryRatio[r] = memory.get(r).requestsPerSecond() / (large ? Math.min(bareRps, hashingRps) : bareRps);
             durableRatio[r] = large
                     ? durable.get(r).requestsPerSecond() / Math.min(0.85 * hashingRps, 0.9 * diskRps)
                     : durable.get(r).requestsPerSecond() / (0.8 * bareRps);
         }
         Wrk.Result d = median(durable);
-        out.printf("%-8s %5d | %7.0f  %9s | %8.0f  %-12s | %8.0f  %-12s %6.2f  %6.2f  %7.1f%n", label(size), c,
-                median(bare).requestsPerSecond(), large ? String.format("%.0f", median(hashing).requestsPerSecond())
-                        : "-", median(memory).requestsPerSecond(), String.format("%.2f", HttpBench.median(memoryRatio)),
+        out.printf("%-8s %5d | %7.0f  %9.0f | %8.0f  %-12s | %8.0f  %-12s %6.2f  %6.2f  %7.1f%n", label(size), c,
+                median(bare).requestsPerSecond(), median(hashing).requestsPerSecond(),
+                median(memory).requestsPerSecond(), String.format("%.2f (%.2f)", HttpBench.median(memoryRatio),
+                        HttpBench.median(memoryOfHashing)),
                 d.requestsPerSecond(), String.format("%.2f", HttpBench.median(durableRatio)), d.p50Micros() / 1e3,
                 d.p99Micros() / 1e3, (double) d.p99Micros() / d.p50Micros());
         String limit = large ? "the lower of the bare and hashing handlers" : "the bare handler";
@@ -145,7 +149,7 @@ final class SizeSweep {
         Process afterme = null;
         try {
             waitForRedis(port);
-            afterme = Servers.aftermeAsShipped(jar, log);
+            afterme = Servers.afterme(jar, log);
             URI uri = Servers.url(afterme);
             byte[] body = HttpBench.payload(100);
             double[] ratios = new double[ROUNDS];
