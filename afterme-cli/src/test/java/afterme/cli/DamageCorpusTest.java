@@ -268,6 +268,10 @@ class DamageCorpusTest {
         cases.add(new Case("a page of synced records zeroed", d -> zeroPage(d, l, syncedPage),
                 new Expect(ProblemKind.BAD_CHECKSUM, l, sl.offset(syncedAt), sl.seq(syncedAt), sl.seq(syncedAt) - 1,
                         StartUp.REFUSES)));
+        cases.add(new Case("a page of synced records overwritten with another segment's bytes",
+                d -> copyPage(d, 1, l, syncedPage),
+                new Expect(ProblemKind.BAD_CHECKSUM, l, sl.offset(syncedAt), sl.seq(syncedAt), sl.seq(syncedAt) - 1,
+                        StartUp.REFUSES)));
         cases.add(new Case("a bit flipped in the last group's records", d -> flipRecord(d, l, group + 1, 150),
                 new Expect(ProblemKind.BAD_CHECKSUM, l, sl.offset(group + 1), sl.seq(group + 1), sl.seq(group + 1) - 1,
                         StartUp.REFUSES)));
