@@ -11,9 +11,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.client.HttpClient;
 
@@ -62,14 +59,14 @@ final class HttpBench {
         Process bareServer = Servers.bare();
         Process hashingServer = null;
         Process afterme = null;
-        HeapWatch heap = null;
+        MemoryWatch heap = null;
         try {
             hashingServer = Servers.hashing(hashingFile);
             afterme = Servers.afterme(jar, dataDir.resolve("http"));
             URI bareUri = Servers.url(bareServer);
             URI hashingUri = Servers.url(hashingServer);
             URI uri = Servers.url(afterme);
-            heap = new HeapWatch(client, uri.resolve("/metrics"));
+            heap = new MemoryWatch(client, uri.resolve("/metrics"), afterme.pid());
             out.println("server        payload  ack      conns   req/s  records/s     MB/s  p50 us  p99 us  ratio");
             for (int size : sizes) {
                 for (int c : connections) {
@@ -85,7 +82,7 @@ final class HttpBench {
                 }
             }
             out.printf("afterme heap: peak %d MiB used of a 256 MiB limit (sampled from /metrics every 100 ms)%n",
-                    heap.peak() >> 20);
+                    heap.heapPeak() >> 20);
         } finally {
             if (heap != null) {
                 heap.close();
@@ -152,7 +149,7 @@ final class HttpBench {
     }
 
     /** The round with the median requests/s, whole, so that its latencies belong to its throughput. */
-    private static Wrk.Result median(List<Wrk.Result> rounds) {
+    static Wrk.Result median(List<Wrk.Result> rounds) {
         List<Wrk.Result> sorted = new ArrayList<>(rounds);
         sorted.sort(Comparator.comparingDouble(Wrk.Result::requestsPerSecond));
         return sorted.get(sorted.size() / 2);
@@ -195,44 +192,7 @@ final class HttpBench {
         return s.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String label(int size) {
+    static String label(int size) {
         return size >= 1 << 20 ? (size >> 20) + " MiB" : size >= 1024 ? (size >> 10) + " KiB" : size + " B";
-    }
-
-    /** Samples the daemon's heap from /metrics. */
-    private static final class HeapWatch implements AutoCloseable {
-        private final AtomicLong peak = new AtomicLong();
-        private final Thread thread;
-        private volatile boolean stop;
-
-        HeapWatch(HttpClient client, URI metrics) {
-            thread = new Thread(() -> {
-                Pattern used = Pattern.compile("(?m)^afterme_jvm_heap_used_bytes (\\d+)");
-                while (!stop) {
-                    try {
-                        Matcher m = used.matcher(client.GET(metrics).getContentAsString());
-                        if (m.find()) {
-                            peak.accumulateAndGet(Long.parseLong(m.group(1)), Math::max);
-                        }
-                        Thread.sleep(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    } catch (Exception e) {
-                        // a missed sample; the next one comes in 100 ms
-                    }
-                }
-            });
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        long peak() {
-            return peak.get();
-        }
-
-        @Override
-        public void close() {
-            stop = true;
-        }
     }
 }

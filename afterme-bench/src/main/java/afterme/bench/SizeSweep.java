@@ -7,11 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.eclipse.jetty.client.HttpClient;
 
 /**
@@ -115,16 +111,16 @@ final class SizeSweep {
                     ? durable.get(r).requestsPerSecond() / Math.min(0.85 * hashingRps, 0.9 * diskRps)
                     : durable.get(r).requestsPerSecond() / (0.8 * bareRps);
         }
-        Wrk.Result d = median(durable);
-        out.printf("%-8s %5d | %7.0f  %9.0f | %8.0f  %-12s | %8.0f  %-12s %6.2f  %6.2f  %7.1f%n", label(size), c,
-                median(bare).requestsPerSecond(), median(hashing).requestsPerSecond(),
-                median(memory).requestsPerSecond(), String.format("%.2f (%.2f)", HttpBench.median(memoryRatio),
+        Wrk.Result d = HttpBench.median(durable);
+        out.printf("%-8s %5d | %7.0f  %9.0f | %8.0f  %-12s | %8.0f  %-12s %6.2f  %6.2f  %7.1f%n", HttpBench.label(size), c,
+                HttpBench.median(bare).requestsPerSecond(), HttpBench.median(hashing).requestsPerSecond(),
+                HttpBench.median(memory).requestsPerSecond(), String.format("%.2f (%.2f)", HttpBench.median(memoryRatio),
                         HttpBench.median(memoryOfHashing)),
                 d.requestsPerSecond(), String.format("%.2f", HttpBench.median(durableRatio)), d.p50Micros() / 1e3,
                 d.p99Micros() / 1e3, (double) d.p99Micros() / d.p50Micros());
         String limit = large ? "the lower of the bare and hashing handlers" : "the bare handler";
         return String.format("%s at %d: memory %.2f of %s (target 0.85: %s); durable %.2f of its target (%s; %s);"
-                        + " durable p99 %.1fx p50 (target 5x: %s)", label(size), c, HttpBench.median(memoryRatio), limit,
+                        + " durable p99 %.1fx p50 (target 5x: %s)", HttpBench.label(size), c, HttpBench.median(memoryRatio), limit,
                 HttpBench.median(memoryRatio) >= 0.85 ? "met" : "missed", HttpBench.median(durableRatio),
                 large ? "0.85 of hashing or 0.9 of the disk, the lower" : "0.8 of bare",
                 HttpBench.median(durableRatio) >= 1 ? "met" : "missed", (double) d.p99Micros() / d.p50Micros(),
@@ -214,61 +210,5 @@ final class SizeSweep {
         return new Wrk(dataDir).load(uri, body, connections, 1, "1s", "3s");
     }
 
-    private static Wrk.Result median(List<Wrk.Result> rounds) {
-        List<Wrk.Result> sorted = new ArrayList<>(rounds);
-        sorted.sort(Comparator.comparingDouble(Wrk.Result::requestsPerSecond));
-        return sorted.get(sorted.size() / 2);
-    }
 
-    private static String label(int size) {
-        return size >= 1 << 20 ? (size >> 20) + " MiB" : size >= 1024 ? (size >> 10) + " KiB" : size + " B";
-    }
-
-    /** The daemon's used heap from /metrics and its resident set from /proc, sampled every 100 ms. */
-    private static final class MemoryWatch implements AutoCloseable {
-        private final AtomicLong heap = new AtomicLong();
-        private final AtomicLong resident = new AtomicLong();
-        private final Thread thread;
-        private volatile boolean stop;
-
-        MemoryWatch(HttpClient client, URI metrics, long pid) {
-            Pattern used = Pattern.compile("(?m)^afterme_jvm_heap_used_bytes (\\d+)");
-            Pattern rss = Pattern.compile("(?m)^VmRSS:\\s+(\\d+) kB");
-            Path status = Path.of("/proc", String.valueOf(pid), "status");
-            thread = new Thread(() -> {
-                while (!stop) {
-                    try {
-                        Matcher m = used.matcher(client.GET(metrics).getContentAsString());
-                        if (m.find()) {
-                            heap.accumulateAndGet(Long.parseLong(m.group(1)), Math::max);
-                        }
-                        Matcher r = rss.matcher(Files.readString(status));
-                        if (r.find()) {
-                            resident.accumulateAndGet(Long.parseLong(r.group(1)) << 10, Math::max);
-                        }
-                        Thread.sleep(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    } catch (Exception e) {
-                        // a missed sample; the next one comes in 100 ms
-                    }
-                }
-            });
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        long heapPeak() {
-            return heap.get();
-        }
-
-        long residentPeak() {
-            return resident.get();
-        }
-
-        @Override
-        public void close() {
-            stop = true;
-        }
-    }
 }
