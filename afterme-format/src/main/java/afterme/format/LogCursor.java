@@ -340,11 +340,13 @@ public final class LogCursor implements Closeable {
                     + " length " + t.dataLength() + "; the records end at seq " + (nextSeq - 1) + ", offset " + pos);
         }
         Path next = dir.resolve(SegmentNames.name(nextSeq));
-        if (!Files.exists(next)) {
-            List<Path> later = Segments.list(dir).stream().filter(s -> SegmentNames.firstSeq(s) > nextSeq).toList();
-            if (later.isEmpty()) {
-                return false;
-            }
+        // Listed after the look: the writer may have created the next segment, and more after it, in between.
+        List<Path> later = Files.exists(next) ? List.of(next)
+                : Segments.list(dir).stream().filter(s -> SegmentNames.firstSeq(s) >= nextSeq).toList();
+        if (later.isEmpty()) {
+            return false;
+        }
+        if (!later.get(0).getFileName().equals(next.getFileName())) {
             Path found = later.get(0);
             SegmentHeader h;
             try (FileChannel ch = FileChannel.open(found, StandardOpenOption.READ)) {
