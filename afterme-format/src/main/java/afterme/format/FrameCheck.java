@@ -165,16 +165,16 @@ final class FrameCheck {
     /**
      * Evidence that a frame failing its checks is a write the writer did not finish (etcd's isTornEntry):
      * it runs past the end of the file, or it is not a frame at all (its length or magic never written),
-     * or zeros stand where its bytes should be: its last byte is zero (a write fills a frame from its
-     * start) or a whole sector of it is. A frame the file holds whole without such zeros is damage, even
-     * when its magic alone is wrong, which its CRC32C does not cover.
+     * or zeros stand where its bytes should be: a byte of its magic is zero, its last byte is zero (a
+     * write fills a frame from its start) or a whole sector of it is. A frame the file holds whole without
+     * such zeros is damage, even when its magic alone is wrong, which its CRC32C does not cover.
      */
     boolean tornWrite(long pos, long size, FrameVerdict verdict) throws IOException {
         switch (verdict) {
             case PAST_END, BAD_LENGTH, FILL:
                 return true;
             case BAD_MAGIC:
-                return !wholeWithoutMagic(pos, size);
+                return magicPartlyZero(pos, size) || !wholeWithoutMagic(pos, size);
             default:
                 break;
         }
@@ -191,6 +191,23 @@ final class FrameCheck {
             long from = Math.max(pos, sector);
             long to = Math.min(pos + length, sector + SECTOR);
             if (zeros(b, at + (int) (from - pos), (int) (to - from))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A magic with a zero byte, which no magic has: the start of a frame whose first bytes were never
+     * written, as when a power loss kept the page holding the rest of the frame and lost the one before
+     * (the frame's CRC32C, which does not cover the magic, then holds).
+     */
+    private boolean magicPartlyZero(long pos, long size) throws IOException {
+        int avail = window.load(pos, 4, size);
+        ByteBuffer b = window.buffer();
+        int at = window.index(pos);
+        for (int i = 0; i < Math.min(4, avail); i++) {
+            if (b.get(at + i) == 0) {
                 return true;
             }
         }

@@ -244,6 +244,20 @@ class SegmentScannerTest {
     }
 
     @Test
+    void aLastRecordWhoseFirstBytesAreZeroIsTornThoughItsCrcHolds() throws IOException {
+        // The page before it lost, the page holding the rest of it kept: the CRC32C, which does not cover
+        // the magic, holds over bytes that all lie in the kept page.
+        SegmentBuilder b = lastGroupUnsynced(3);
+        byte[] bytes = b.bytes();
+        int last = (int) (long) b.offsets.get(b.offsets.size() - 1);
+        bytes[last] = 0;
+        bytes[last + 1] = 0;
+        SegmentScan s = SegmentScanner.scan(write(bytes), true);
+        assertEquals(SegmentScan.End.TORN_TAIL, s.end(), s.problems().toString());
+        assertEquals(last, s.validEnd());
+    }
+
+    @Test
     void aZeroPageBeforeARecordThatSaysItWasSyncedIsDamage() throws IOException {
         SegmentBuilder b = lastGroupUnsynced(3);
         b.syncedUpTo(15).addText("sixteen");
