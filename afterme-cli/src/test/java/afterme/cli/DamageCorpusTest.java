@@ -359,6 +359,10 @@ class DamageCorpusTest {
         assertEquals(where, verify(dir), "verify");
         assertEquals(where + ", records to seq " + e.lastValid(), dump(dir) , "dump");
         assertEquals(where, cursor(dir, e), "cursor");
+        if (READER != null) {
+            assertEquals(where + ", records to seq " + e.lastValid(), independentReader(dir),
+                    "contrib/afterme-read.py, a reader that relies on FORMAT.md alone");
+        }
         assertEquals(recoverAnswer(e, dir), recoverDryRun(dir), "recover --dry-run");
         assertEquals(startUpAnswer(e, where), startUp(dir), "start-up");
     }
@@ -417,6 +421,44 @@ class DamageCorpusTest {
         String first = m.find() ? m.group(4) + " in " + m.group(1) + " at offset " + m.group(2) + " seq "
                 + (m.group(3) == null ? "0" : m.group(3)) : "clean";
         assertEquals(first.equals("clean") ? 0 : 1, exit, "dump's exit code: " + err);
+        return first + ", records to seq " + seq;
+    }
+
+    /**
+     * The reader in another language that relies on FORMAT.md alone, run by python3 when the machine has
+     * one: the format's documentation must be precise enough for it to tell the same story.
+     */
+    private static final Path READER = python3() ? Path.of("..", "contrib", "afterme-read.py").toAbsolutePath() : null;
+
+    private static boolean python3() {
+        try {
+            return new ProcessBuilder("python3", "--version").redirectErrorStream(true).start().waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** What the independent reader says: its first problem and the last record it printed before it. */
+    private static String independentReader(Path dir) throws Exception {
+        Process p = new ProcessBuilder("python3", READER.toString(), dir.toString()).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = p.waitFor();
+        long seq = 0;
+        for (String line : out.split("\n")) {
+            if (!line.isEmpty()) {
+                long s = JSON.readTree(line).get("seq").asLong();
+                assertEquals(seq + 1, s, "the reader prints records in order, none skipped");
+                seq = s;
+            }
+        }
+        Matcher m = PROBLEM.matcher(err);
+        String first = m.find() ? m.group(4) + " in " + m.group(1) + " at offset " + m.group(2) + " seq "
+                + (m.group(3) == null ? "0" : m.group(3)) : "clean";
+        assertEquals(first.equals("clean") ? 0 : 1, exit, "the reader's exit code: " + err);
         return first + ", records to seq " + seq;
     }
 
