@@ -15,7 +15,8 @@ import java.util.zip.CRC32C;
  * A sparse index of one segment: the seq, time and offset of the first record at or after every
  * {@link #SPACING_BYTES} of data. Derived data (FORMAT.md, "Index files"): rebuilt from the segment when
  * missing or stale, and an offset it gives is only a place to start reading, checked by the record found
- * there. Immutable.
+ * there. Immutable: its first {@code count} entries of arrays that a {@link Builder} only ever appends to
+ * beyond them, so that the writer publishes the index of the active segment as it grows without copying it.
  *
  * <pre>
  * file = "AFI1" | u32 version 1 | u64 segment size | u32 entry count | entries | u32 CRC32C of all before
@@ -32,12 +33,14 @@ public final class SparseIndex {
     private final long[] seqs;
     private final long[] nanos;
     private final long[] offsets;
+    private final int count;
 
-    private SparseIndex(long segmentSize, long[] seqs, long[] nanos, long[] offsets) {
+    private SparseIndex(long segmentSize, long[] seqs, long[] nanos, long[] offsets, int count) {
         this.segmentSize = segmentSize;
         this.seqs = seqs;
         this.nanos = nanos;
         this.offsets = offsets;
+        this.count = count;
     }
 
     /** Builds the index from a walk of the segment (frames only, no payload hashing). */
@@ -76,7 +79,7 @@ public final class SparseIndex {
             nanos[i] = b.getLong(at + 8);
             offsets[i] = b.getLong(at + 16);
         }
-        return new SparseIndex(b.getLong(8), seqs, nanos, offsets);
+        return new SparseIndex(b.getLong(8), seqs, nanos, offsets, count);
     }
 
     /** The stored index when valid, else one built now (and not stored: readers never write). */
@@ -87,9 +90,9 @@ public final class SparseIndex {
 
     /** Writes the index beside its segment, atomically (temp file, fsync, rename). */
     public void store(Path segment) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(HEAD + seqs.length * ENTRY + 4);
-        b.putInt(MAGIC).putInt(1).putLong(segmentSize).putInt(seqs.length);
-        for (int i = 0; i < seqs.length; i++) {
+        ByteBuffer b = ByteBuffer.allocate(HEAD + count * ENTRY + 4);
+        b.putInt(MAGIC).putInt(1).putLong(segmentSize).putInt(count);
+        for (int i = 0; i < count; i++) {
             b.putLong(seqs[i]).putLong(nanos[i]).putLong(offsets[i]);
         }
         CRC32C crc = new CRC32C();
@@ -109,7 +112,7 @@ public final class SparseIndex {
 
     /** The offset of the last indexed record with seq at most {@code seq}, or the first record's offset. */
     public long offsetForSeq(long seq) {
-        int i = Arrays.binarySearch(seqs, seq);
+        int i = Arrays.binarySearch(seqs, 0, count, seq);
         i = i >= 0 ? i : -i - 2;
         return i < 0 ? SegmentHeader.LENGTH : offsets[i];
     }
@@ -117,7 +120,7 @@ public final class SparseIndex {
     /** The seq of the last indexed record strictly before {@code epochNanos}, or 0 when there is none. */
     public long seqBeforeTime(long epochNanos) {
         int lo = 0;
-        int hi = nanos.length - 1;
+        int hi = count - 1;
         int found = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
@@ -132,7 +135,7 @@ public final class SparseIndex {
     }
 
     public int entries() {
-        return seqs.length;
+        return count;
     }
 
     /** Collects an entry every {@link #SPACING_BYTES}; fed by a scan or, live, by the writer. */
@@ -160,10 +163,20 @@ public final class SparseIndex {
             nextAt = offset + SPACING_BYTES;
         }
 
-        /** Forgets entries at or after {@code offset}: records there were cut away. */
+        /**
+         * Forgets entries at or after {@code offset}: records there were cut away. The entries are copied
+         * first: indexes already published share these arrays and must not see new entries where theirs were.
+         */
         public void dropFrom(long offset) {
-            while (count > 0 && offsets[count - 1] >= offset) {
-                count--;
+            int keep = count;
+            while (keep > 0 && offsets[keep - 1] >= offset) {
+                keep--;
+            }
+            if (keep < count) {
+                seqs = Arrays.copyOf(seqs, seqs.length);
+                nanos = Arrays.copyOf(nanos, nanos.length);
+                offsets = Arrays.copyOf(offsets, offsets.length);
+                count = keep;
             }
             nextAt = count == 0 ? 0 : offsets[count - 1] + SPACING_BYTES;
         }
@@ -172,9 +185,9 @@ public final class SparseIndex {
             return count;
         }
 
+        /** The index so far, sharing the entries: later ones are appended beyond its count, or to new arrays. */
         public SparseIndex finish(long segmentSize) {
-            return new SparseIndex(segmentSize, Arrays.copyOf(seqs, count), Arrays.copyOf(nanos, count),
-                    Arrays.copyOf(offsets, count));
+            return new SparseIndex(segmentSize, seqs, nanos, offsets, count);
         }
     }
 }

@@ -138,4 +138,29 @@ class IndexAndSeekTest {
         assertEquals(1, TimeSeek.firstSeqAtOrAfter(dir, Instant.parse("1000-01-01T00:00:00Z")));
     }
 
+    /**
+     * The writer publishes the active segment's index as it grows, sharing the builder's entries: a view
+     * already published keeps its entries through growth and through a cut (dropFrom) followed by new ones.
+     */
+    @Test
+    void aPublishedIndexKeepsItsEntriesWhileTheBuilderGoesOn() {
+        SparseIndex.Builder builder = new SparseIndex.Builder();
+        long spacing = SparseIndex.SPACING_BYTES;
+        for (int i = 0; i < 3; i++) {
+            builder.frame(10 + i, 1000 + i, 128 + i * spacing, 100);
+        }
+        SparseIndex view = builder.finish(1 << 30);
+        builder.dropFrom(128 + spacing);
+        builder.frame(99, 5000, 128 + spacing, 100);
+        for (int i = 0; i < 40; i++) {
+            builder.frame(100 + i, 6000 + i, 128 + (2 + i) * spacing, 100);
+        }
+        assertEquals(3, view.entries());
+        assertEquals(128 + spacing, view.offsetForSeq(11));
+        assertEquals(128 + 2 * spacing, view.offsetForSeq(50));
+        assertEquals(11, view.seqBeforeTime(1002));
+        SparseIndex now = builder.finish(1 << 30);
+        assertEquals(42, now.entries());
+        assertEquals(128 + spacing, now.offsetForSeq(99));
+    }
 }
