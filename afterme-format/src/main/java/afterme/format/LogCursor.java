@@ -155,9 +155,8 @@ public final class LogCursor implements Closeable {
         }
         ByteBuffer b = window.buffer();
         int at = window.index(pos);
-        int payloadLength = RecordCodec.payloadSizeAt(b, at);
         sink.accept(RecordCodec.seqAt(b, at), RecordCodec.epochNanosAt(b, at), b.array(),
-                b.arrayOffset() + at + length - payloadLength, payloadLength);
+                b.arrayOffset() + RecordCodec.payloadAt(b, at), RecordCodec.payloadSizeAt(b, at));
         step(length, RecordCodec.storedChain(b, at));
         return true;
     }
@@ -250,8 +249,9 @@ public final class LogCursor implements Closeable {
             // A torn read, or a record finished and its segment sealed since: read afresh, all checks again.
             return Step.LOOK_AGAIN;
         }
-        FrameCheck.Stop stop = check.stop(pos, size, verdict, posSeq > 0 ? posSeq : nextSeq, isLastSegment());
-        if (stop.torn() && isLastSegment()) {
+        boolean last = isLastSegment();
+        FrameCheck.Stop stop = check.stop(pos, size, verdict, posSeq > 0 ? posSeq : nextSeq, last);
+        if (stop.torn() && last) {
             checkNotAbandoned();
             return Step.NONE_YET;
         }
@@ -311,12 +311,13 @@ public final class LogCursor implements Closeable {
             return null;
         }
         boolean cleanEnd = verdict == FrameVerdict.END || (verdict == FrameVerdict.FILL && window.zerosToEnd(pos, size));
-        FrameCheck.Stop stop = cleanEnd ? null : check.stop(pos, size, verdict, nextSeq, isLastSegment());
+        boolean last = isLastSegment();
+        FrameCheck.Stop stop = cleanEnd ? null : check.stop(pos, size, verdict, nextSeq, last);
         String name = segment.getFileName().toString();
         if (stop != null && !stop.torn()) {
             return new Problem(stop.kind(), name, pos, nextSeq, stop.why());
         }
-        if (!isLastSegment()) {
+        if (!last) {
             return new Problem(ProblemKind.MISSING_TRAILER, name, pos, nextSeq,
                     "segment ends without a trailer but a later segment follows it");
         }

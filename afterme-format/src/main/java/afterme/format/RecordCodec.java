@@ -176,7 +176,6 @@ public final class RecordCodec {
     public static LogRecord decode(ByteBuffer b, int pos, String segment, long offset) {
         int length = b.getInt(pos + 8);
         int payloadSize = b.getInt(pos + 12);
-        byte type = b.get(pos + 36);
         int zoneLength = Byte.toUnsignedInt(b.get(pos + 37));
         int ctLength = Byte.toUnsignedInt(b.get(pos + 38));
         int keyLength = Byte.toUnsignedInt(b.get(pos + 39));
@@ -192,7 +191,7 @@ public final class RecordCodec {
         byte[] chain = new byte[Hashes.SHA256_BYTES];
         b.get(at, chain);
         byte[] payload = new byte[payloadSize];
-        b.get(at + Hashes.SHA256_BYTES + markLength(type), payload);
+        b.get(payloadAt(b, pos), payload);
         return new LogRecord(b.getLong(pos + 16), b.getLong(pos + 24), b.getInt(pos + 32), zone, ct, key, sha,
                 b.getInt(pos + 4), chain, payload, segment, offset, length);
     }
@@ -229,7 +228,7 @@ public final class RecordCodec {
     }
 
     /** Where the payload of the valid frame at {@code pos} starts: its length from the end, whatever its type. */
-    public static int payloadAt(ByteBuffer b, int pos) {
+    static int payloadAt(ByteBuffer b, int pos) {
         return pos + b.getInt(pos + 8) - payloadSizeAt(b, pos);
     }
 
