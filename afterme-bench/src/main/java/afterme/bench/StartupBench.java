@@ -62,13 +62,14 @@ final class StartupBench {
                 seconds[c][r] = time(commands.get(c));
             }
         }
-        double hello0 = median(seconds[0]);
+        double hello0 = HttpBench.median(seconds[0]);
         out.printf("%s; median of %d rounds, each command in turn%n", javaVersion(), ROUNDS);
         out.printf("  %-26s %6.3f s (%.3f-%.3f)%n", "hello world", hello0, min(seconds[0]), max(seconds[0]));
         String[] names = {null, "afterme --version", "afterme tail -n 1"};
         for (int c = 1; c < commands.size(); c++) {
-            out.printf("  %-26s %6.3f s (%.3f-%.3f)  %.2fx hello world%n", names[c], median(seconds[c]),
-                    min(seconds[c]), max(seconds[c]), median(seconds[c]) / hello0);
+            double median = HttpBench.median(seconds[c]);
+            out.printf("  %-26s %6.3f s (%.3f-%.3f)  %.2fx hello world%n", names[c], median, min(seconds[c]),
+                    max(seconds[c]), median / hello0);
         }
         EngineBench.deleteTree(dir);
     }
@@ -92,11 +93,6 @@ final class StartupBench {
         return first;
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
-    }
 
     private static double min(double[] v) {
         return Arrays.stream(v).min().orElse(0);
