@@ -4,6 +4,7 @@ import afterme.daemon.log.Ack;
 import afterme.daemon.log.Append;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -13,12 +14,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 
 /**
  * Start-up as scripts meet it: {@code afterme --version} and {@code afterme tail -n 1} on a log of three
  * records, through the launcher, beside a JVM that prints hello world (the same {@code java}, the
  * launcher's options for tools), in turn, {@value #ROUNDS} rounds; medians and their ratio to hello world.
- * The JVM is the first {@code java} on the PATH, for the launcher and for hello world alike.
+ * Beside them the floor of any tool in this jar: a Picocli command of one option that prints hello world,
+ * run from the runnable jar with a class-data archive (or ahead-of-time cache) made the way the launcher
+ * makes the tools'. The JVM is the first {@code java} on the PATH, for all of them.
  */
 final class StartupBench {
     private static final int ROUNDS = 11;
@@ -45,17 +50,24 @@ final class StartupBench {
         Path classes = dir.resolve("hello");
         Path hello = classes.resolve("afterme/bench/Hello.class");
         Files.createDirectories(hello.getParent());
-        try (InputStream in = StartupBench.class.getResourceAsStream("Hello.class")) {
-            Files.write(hello, in.readAllBytes());
+        Files.write(hello, classBytes("Hello"));
+        // A jar, not a directory: a class-data archive takes only jars on its class path.
+        Path picocliHello = dir.resolve("picocli-hello.jar");
+        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(picocliHello))) {
+            jar.putNextEntry(new JarEntry("afterme/bench/PicocliHello.class"));
+            jar.write(classBytes("PicocliHello"));
         }
+        String picocliPath = picocliHello + File.pathSeparator + launcher.toAbsolutePath().getParent().resolveSibling(
+                "afterme-cli/target/afterme.jar");
+        List<String> version = List.of(launcher.toString(), "--version");
+        List<String> tail = List.of(launcher.toString(), "tail", "-n", "1", log.toString());
+        // Once untimed, and before the floor's archive is made of the jar: the launcher builds the jar and
+        // its class-data archive on a first run.
+        time(version);
+        time(tail);
         List<List<String>> commands = List.of(
                 List.of("java", "-XX:+UseSerialGC", "-Xmn16m", "-cp", classes.toString(), "afterme.bench.Hello"),
-                List.of(launcher.toString(), "--version"),
-                List.of(launcher.toString(), "tail", "-n", "1", log.toString()));
-        for (List<String> c : commands) {
-            // Once untimed: the launcher builds the jar and its class-data archive on a first run.
-            time(c);
-        }
+                picocliFloor(dir, picocliPath, log), version, tail);
         double[][] seconds = new double[commands.size()][ROUNDS];
         for (int r = 0; r < ROUNDS; r++) {
             for (int c = 0; c < commands.size(); c++) {
@@ -65,13 +77,49 @@ final class StartupBench {
         double hello0 = HttpBench.median(seconds[0]);
         out.printf("%s; median of %d rounds, each command in turn%n", javaVersion(), ROUNDS);
         out.printf("  %-26s %6.3f s (%.3f-%.3f)%n", "hello world", hello0, min(seconds[0]), max(seconds[0]));
-        String[] names = {null, "afterme --version", "afterme tail -n 1"};
+        String[] names = {null, "picocli hello (the floor)", "afterme --version", "afterme tail -n 1"};
         for (int c = 1; c < commands.size(); c++) {
             double median = HttpBench.median(seconds[c]);
             out.printf("  %-26s %6.3f s (%.3f-%.3f)  %.2fx hello world%n", names[c], median, min(seconds[c]),
                     max(seconds[c]), median / hello0);
         }
         EngineBench.deleteTree(dir);
+    }
+
+    /**
+     * The Picocli floor's command line, with its archive made first: on JDK 25 an ahead-of-time cache from
+     * a training run, before that a class-data archive from the classes a run loads.
+     */
+    private static List<String> picocliFloor(Path dir, String classPath, Path log) throws Exception {
+        List<String> run = List.of("-XX:+UseSerialGC", "-Xmn16m", "-cp", classPath, "afterme.bench.PicocliHello", "-n",
+                "1", log.toString());
+        List<String> command = new ArrayList<>(List.of("java"));
+        if (Runtime.version().feature() >= 25) {
+            Path cache = dir.resolve("picocli.aot");
+            time(concat(List.of("java", "-XX:AOTCacheOutput=" + cache), run));
+            // AOTMode=on and -Xshare:on: the floor fails rather than run without its archive.
+            command.addAll(List.of("-XX:AOTMode=on", "-XX:AOTCache=" + cache));
+        } else {
+            Path list = dir.resolve("picocli.classes");
+            Path archive = dir.resolve("picocli.jsa");
+            time(concat(List.of("java", "-XX:DumpLoadedClassList=" + list), run));
+            time(List.of("java", "-Xshare:dump", "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + archive,
+                    "-cp", classPath));
+            command.addAll(List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive));
+        }
+        return concat(command, run);
+    }
+
+    private static byte[] classBytes(String name) throws IOException {
+        try (InputStream in = StartupBench.class.getResourceAsStream(name + ".class")) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static double time(List<String> command) throws Exception {

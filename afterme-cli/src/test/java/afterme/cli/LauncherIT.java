@@ -1,6 +1,7 @@
 package afterme.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -26,11 +28,9 @@ class LauncherIT {
 
     @Test
     void makesTheArchiveOnceUsesItAndIgnoresABrokenOne() throws IOException {
-        Path launcher = Files.createDirectories(root.resolve("bin")).resolve("afterme");
-        Files.copy(Path.of("..", "bin", "afterme"), launcher);
-        assertTrue(launcher.toFile().setExecutable(true));
-        Path target = Files.createDirectories(root.resolve("afterme-cli/target"));
-        Path jar = Files.copy(Proc.JAR, target.resolve("afterme.jar"));
+        Path launcher = checkout();
+        Path target = root.resolve("afterme-cli/target");
+        Path jar = target.resolve("afterme.jar");
         String version = Proc.run("--version").out();
 
         Proc.Result first = launch(launcher, "");
@@ -63,10 +63,63 @@ class LauncherIT {
         assertEquals(archive, archive(target));
     }
 
-    private static Proc.Result launch(Path launcher, String javaOpts) {
+    @Test
+    void rebuildsWhenASourceDeepInAModuleIsNewerButNotForTargetOrOtherFiles() throws IOException {
+        Path launcher = checkout();
+        Path jar = root.resolve("afterme-cli/target/afterme.jar");
+        FileTime newer = FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000);
+        for (String ignored : List.of("afterme-x/target/classes/a/b/c/d/e/f/Old.java", "afterme-x/src/main/java/a/notes.txt",
+                "afterme-x/Loose.java")) {
+            Path file = root.resolve(ignored);
+            Files.createDirectories(file.getParent());
+            Files.setLastModifiedTime(Files.writeString(file, "x"), newer);
+        }
+        Proc.Result quiet = launch(launcher, "");
+        assertEquals(0, quiet.exit(), quiet.toString());
+        assertFalse(quiet.stderr().contains("building"), quiet.stderr());
+
+        Path deep = Files.createDirectories(root.resolve("afterme-x/src/main/java/a/b/c/d/e/f/g")).resolve("New.java");
+        Files.setLastModifiedTime(Files.writeString(deep, "class New {}"), newer);
+        // The copy has no pom, so the build the launcher starts fails: its message is what is looked for.
+        Proc.Result stale = launch(launcher, "");
+        assertTrue(stale.stderr().contains("building"), stale.stderr());
+    }
+
+    @Test
+    void passesItsArgumentsOnWholeAndMakesANewArchiveForAnotherJvmBehindTheSameName() throws IOException {
+        Path launcher = checkout();
+        Proc.Result spaced = launch(launcher, "", "tail", "a dir with spaces");
+        assertEquals(3, spaced.exit(), spaced.toString());
+        assertTrue(spaced.stderr().contains("a dir with spaces does not exist"), spaced.stderr());
+        Path archive = archive(root.resolve("afterme-cli/target"));
+        Path link = archive.resolveSibling(archive.getFileName().toString().replaceFirst("\\.(jsa|aot)$", ".java"));
+        assertTrue(Files.isSymbolicLink(link), link.toString());
+        // As when /usr/bin/java is switched to another JDK: the link no longer names the java on the PATH.
+        Files.delete(link);
+        Files.createSymbolicLink(link, launcher);
+        Proc.Result switched = launch(launcher, "");
+        assertTrue(switched.stderr().contains("class-data archive"), "another JVM gets a new archive");
+        assertEquals("", ownStderr(launch(launcher, "")), "made once");
+    }
+
+    /** A copy of the checkout with only the launcher and the built jar. */
+    private Path checkout() throws IOException {
+        Path launcher = Files.createDirectories(root.resolve("bin")).resolve("afterme");
+        Files.copy(Path.of("..", "bin", "afterme"), launcher);
+        assertTrue(launcher.toFile().setExecutable(true));
+        Files.copy(Proc.JAR, Files.createDirectories(root.resolve("afterme-cli/target")).resolve("afterme.jar"));
+        return launcher;
+    }
+
+    private static Proc.Result launch(Path launcher, String javaOpts, String... args) {
         String path = Path.of(Proc.javaBin()).getParent() + ":" + System.getenv("PATH");
-        return Proc.runCommand(List.of(launcher.toString(), "--version"), null,
-                Map.of("PATH", path, "AFTERME_JAVA_OPTS", javaOpts));
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        command.addAll(List.of(args));
+        return Proc.runCommand(command, null, Map.of("PATH", path, "AFTERME_JAVA_OPTS", javaOpts));
+    }
+
+    private static Proc.Result launch(Path launcher, String javaOpts) {
+        return launch(launcher, javaOpts, "--version");
     }
 
     /** stderr without the JVM's notices of options taken from the environment (JAVA_TOOL_OPTIONS, ...). */
