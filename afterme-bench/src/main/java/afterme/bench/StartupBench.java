@@ -13,17 +13,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 
 /**
  * Start-up as scripts meet it: {@code afterme --version} and {@code afterme tail -n 1} on a log of three
  * records, through the launcher, beside a JVM that prints hello world (the same {@code java}, the
  * launcher's options for tools), in turn, {@value #ROUNDS} rounds; medians and their ratio to hello world.
- * Beside them the floor of any tool in this jar: a Picocli command of one option that prints hello world,
- * run from the runnable jar with a class-data archive (or ahead-of-time cache) made the way the launcher
- * makes the tools'. The JVM is the first {@code java} on the PATH, for all of them.
+ * Beside them the floor of a tool: a Picocli command of one option that prints hello world, from a jar
+ * of its own with Picocli's classes and from the runnable jar, each with a class-data archive (or
+ * ahead-of-time cache) made the way the launcher makes the tools'. The JVM is the first {@code java} on
+ * the PATH, for all of them.
  */
 final class StartupBench {
     private static final int ROUNDS = 11;
@@ -51,13 +55,29 @@ final class StartupBench {
         Path hello = classes.resolve("afterme/bench/Hello.class");
         Files.createDirectories(hello.getParent());
         Files.write(hello, classBytes("Hello"));
-        // A jar, not a directory: a class-data archive takes only jars on its class path.
-        Path picocliHello = dir.resolve("picocli-hello.jar");
-        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(picocliHello))) {
-            jar.putNextEntry(new JarEntry("afterme/bench/PicocliHello.class"));
-            jar.write(classBytes("PicocliHello"));
+        // Jars, not a directory: a class-data archive takes only jars on its class path. One holds the
+        // command with Picocli's own classes (taken from this benchmark's jar), the other the command alone,
+        // for the class path of the runnable jar.
+        Path alone = dir.resolve("picocli-alone.jar");
+        Path beside = dir.resolve("picocli-hello.jar");
+        try (JarOutputStream a = new JarOutputStream(Files.newOutputStream(alone));
+                JarOutputStream b = new JarOutputStream(Files.newOutputStream(beside));
+                ZipFile own = new ZipFile(new File(StartupBench.class.getProtectionDomain().getCodeSource().getLocation()
+                        .toURI()))) {
+            for (JarOutputStream jar : List.of(a, b)) {
+                jar.putNextEntry(new JarEntry("afterme/bench/PicocliHello.class"));
+                jar.write(classBytes("PicocliHello"));
+            }
+            for (ZipEntry e : Collections.list(own.entries())) {
+                if (e.getName().startsWith("picocli/") && !e.isDirectory()) {
+                    a.putNextEntry(new JarEntry(e.getName()));
+                    try (InputStream in = own.getInputStream(e)) {
+                        in.transferTo(a);
+                    }
+                }
+            }
         }
-        String picocliPath = picocliHello + File.pathSeparator + launcher.toAbsolutePath().getParent().resolveSibling(
+        String runnableJar = beside + File.pathSeparator + launcher.toAbsolutePath().getParent().resolveSibling(
                 "afterme-cli/target/afterme.jar");
         List<String> version = List.of(launcher.toString(), "--version");
         List<String> tail = List.of(launcher.toString(), "tail", "-n", "1", log.toString());
@@ -67,7 +87,8 @@ final class StartupBench {
         time(tail);
         List<List<String>> commands = List.of(
                 List.of("java", "-XX:+UseSerialGC", "-Xmn16m", "-cp", classes.toString(), "afterme.bench.Hello"),
-                picocliFloor(dir, picocliPath, log), version, tail);
+                picocliFloor(dir.resolve("alone"), alone.toString(), log),
+                picocliFloor(dir.resolve("beside"), runnableJar, log), version, tail);
         double[][] seconds = new double[commands.size()][ROUNDS];
         for (int r = 0; r < ROUNDS; r++) {
             for (int c = 0; c < commands.size(); c++) {
@@ -77,7 +98,8 @@ final class StartupBench {
         double hello0 = HttpBench.median(seconds[0]);
         out.printf("%s; median of %d rounds, each command in turn%n", javaVersion(), ROUNDS);
         out.printf("  %-26s %6.3f s (%.3f-%.3f)%n", "hello world", hello0, min(seconds[0]), max(seconds[0]));
-        String[] names = {null, "picocli hello (the floor)", "afterme --version", "afterme tail -n 1"};
+        String[] names = {null, "picocli hello, own jar", "picocli hello, afterme.jar", "afterme --version",
+            "afterme tail -n 1"};
         for (int c = 1; c < commands.size(); c++) {
             double median = HttpBench.median(seconds[c]);
             out.printf("  %-26s %6.3f s (%.3f-%.3f)  %.2fx hello world%n", names[c], median, min(seconds[c]),
@@ -90,18 +112,18 @@ final class StartupBench {
      * The Picocli floor's command line, with its archive made first: on JDK 25 an ahead-of-time cache from
      * a training run, before that a class-data archive from the classes a run loads.
      */
-    private static List<String> picocliFloor(Path dir, String classPath, Path log) throws Exception {
+    private static List<String> picocliFloor(Path name, String classPath, Path log) throws Exception {
         List<String> run = List.of("-XX:+UseSerialGC", "-Xmn16m", "-cp", classPath, "afterme.bench.PicocliHello", "-n",
                 "1", log.toString());
         List<String> command = new ArrayList<>(List.of("java"));
         if (Runtime.version().feature() >= 25) {
-            Path cache = dir.resolve("picocli.aot");
+            Path cache = Path.of(name + ".aot");
             time(concat(List.of("java", "-XX:AOTCacheOutput=" + cache), run));
             // AOTMode=on and -Xshare:on: the floor fails rather than run without its archive.
             command.addAll(List.of("-XX:AOTMode=on", "-XX:AOTCache=" + cache));
         } else {
-            Path list = dir.resolve("picocli.classes");
-            Path archive = dir.resolve("picocli.jsa");
+            Path list = Path.of(name + ".classes");
+            Path archive = Path.of(name + ".jsa");
             time(concat(List.of("java", "-XX:DumpLoadedClassList=" + list), run));
             time(List.of("java", "-Xshare:dump", "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + archive,
                     "-cp", classPath));
