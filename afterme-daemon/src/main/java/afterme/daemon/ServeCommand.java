@@ -179,7 +179,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** The start line: a new log and its id, or the log opened, where it stands, and what start-up cut. */
     private String opened(Log log) throws IOException {
-        Path dir = data.toAbsolutePath();
+        Path dir = data.toAbsolutePath().normalize();
         if (log.created()) {
             return "created a new log " + log.logId() + " in " + dir;
         }
