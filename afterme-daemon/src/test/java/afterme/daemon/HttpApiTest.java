@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.daemon.http.Limits;
 import afterme.daemon.log.Ack;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -69,6 +72,33 @@ class HttpApiTest {
         assertEquals(404, get("/v1/records/2").statusCode());
         assertTrue(get("/v1/log").body().contains("\"last_seq\":1"));
         assertTrue(get("/v1/records?from=1").body().contains("\"payload\":{\"type\":\"OrderPlaced\"}"));
+    }
+
+    @Test
+    void theAppendRepliesCarryExactlySpecFieldsAsJson() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        byte[] sha = MessageDigest.getInstance("SHA-256").digest("hello".getBytes(StandardCharsets.UTF_8));
+        JsonNode one = json.readTree(post("/v1/records?ack=durable", "hello", "Idempotency-Key", "k").body());
+        assertEquals(List.of("seq", "time", "size", "sha256", "durable"), fieldNames(one));
+        assertEquals(1, one.get("seq").asLong());
+        assertEquals(daemon.log().read(1).time(), Instant.parse(one.get("time").asText()));
+        assertEquals(5, one.get("size").asInt());
+        assertEquals(HexFormat.of().formatHex(sha), one.get("sha256").asText());
+        assertTrue(one.get("durable").isBoolean() && one.get("durable").asBoolean(), one.toString());
+        JsonNode again = json.readTree(post("/v1/records", "hello", "Idempotency-Key", "k").body());
+        assertEquals(List.of("seq", "time", "size", "sha256", "durable", "duplicate"), fieldNames(again));
+        assertTrue(again.get("duplicate").asBoolean());
+        JsonNode batch = json.readTree(post("/v1/records/batch", "{\"a\":1}\n{\"b\":2}\n").body());
+        assertEquals(List.of("first_seq", "last_seq", "count", "durable"), fieldNames(batch));
+        assertEquals(List.of(2L, 3L, 2L), List.of(batch.get("first_seq").asLong(), batch.get("last_seq").asLong(),
+                batch.get("count").asLong()));
+        assertTrue(batch.get("durable").isBoolean(), batch.toString());
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test

@@ -5,7 +5,6 @@ import afterme.daemon.log.Append;
 import afterme.daemon.log.AppendException;
 import afterme.daemon.log.AppendResult;
 import afterme.daemon.log.Log;
-import afterme.format.Hashes;
 import afterme.format.RecordJson;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -152,23 +151,8 @@ final class AppendHandler {
             }
             return;
         }
-        Map<String, Object> f = Replies.object();
-        if (append.batch()) {
-            f.put("first_seq", r.firstSeq());
-            f.put("last_seq", r.lastSeq());
-            f.put("count", r.count());
-        } else {
-            f.put("seq", r.firstSeq());
-            f.put("time", RecordJson.formatTime(r.time().getEpochSecond(), r.time().getNano()));
-            f.put("size", append.size(0));
-            f.put("sha256", Hashes.hex(append.sha256(0)));
-        }
-        f.put("durable", log.durableSeq() >= r.lastSeq());
-        if (r.duplicate()) {
-            f.put("duplicate", true);
-        }
         response.getHeaders().put(HttpHeader.LOCATION, "/v1/records/" + r.firstSeq());
-        Replies.send(response, callback, 200, f);
+        Replies.sendBytes(response, callback, 200, AppendReply.render(append, r, log.durableSeq() >= r.lastSeq()));
     }
 
     private Ack ack(String value) {
@@ -224,10 +208,19 @@ final class AppendHandler {
         if (value == null || value.isBlank()) {
             return null;
         }
-        if (value.length() > 255 || !StandardCharsets.US_ASCII.newEncoder().canEncode(value)) {
+        if (value.length() > 255 || !isAscii(value)) {
             throw new HttpError(400, "bad_content_type", "Content-Type must be ASCII and at most 255 bytes");
         }
         return value;
+    }
+
+    private static boolean isAscii(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** RFC 9530: when a sha-256 digest is given it must match the body. */
