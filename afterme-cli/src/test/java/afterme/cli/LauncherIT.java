@@ -102,6 +102,17 @@ class LauncherIT {
         assertEquals("", ownStderr(launch(launcher, "")), "made once");
     }
 
+    @Test
+    void runsThroughASymbolicLinkFromElsewhere() throws IOException {
+        Path launcher = checkout();
+        Path installed = Files.createDirectories(root.resolve("usr/local/bin")).resolve("afterme");
+        Files.createSymbolicLink(installed, root.resolve("usr/local/bin").relativize(launcher));
+        Proc.Result r = launch(installed, "");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(Proc.run("--version").out(), r.out());
+        assertFalse(r.stderr().contains("building"), r.stderr());
+    }
+
     /** A copy of the checkout with only the launcher and the built jar. */
     private Path checkout() throws IOException {
         Path launcher = Files.createDirectories(root.resolve("bin")).resolve("afterme");
