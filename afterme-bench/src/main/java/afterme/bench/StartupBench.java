@@ -112,18 +112,18 @@ final class StartupBench {
      * The Picocli floor's command line, with its archive made first: on JDK 25 an ahead-of-time cache from
      * a training run, before that a class-data archive from the classes a run loads.
      */
-    private static List<String> picocliFloor(Path name, String classPath, Path log) throws Exception {
+    private static List<String> picocliFloor(Path prefix, String classPath, Path log) throws Exception {
         List<String> run = List.of("-XX:+UseSerialGC", "-Xmn16m", "-cp", classPath, "afterme.bench.PicocliHello", "-n",
                 "1", log.toString());
         List<String> command = new ArrayList<>(List.of("java"));
         if (Runtime.version().feature() >= 25) {
-            Path cache = Path.of(name + ".aot");
+            Path cache = Path.of(prefix + ".aot");
             time(concat(List.of("java", "-XX:AOTCacheOutput=" + cache), run));
             // AOTMode=on and -Xshare:on: the floor fails rather than run without its archive.
             command.addAll(List.of("-XX:AOTMode=on", "-XX:AOTCache=" + cache));
         } else {
-            Path list = Path.of(name + ".classes");
-            Path archive = Path.of(name + ".jsa");
+            Path list = Path.of(prefix + ".classes");
+            Path archive = Path.of(prefix + ".jsa");
             time(concat(List.of("java", "-XX:DumpLoadedClassList=" + list), run));
             time(List.of("java", "-Xshare:dump", "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + archive,
                     "-cp", classPath));
