@@ -99,15 +99,23 @@ public final class SparseIndex {
         crc.update(b.array(), 0, b.position());
         b.putInt((int) crc.getValue()).flip();
         Path target = SegmentNames.indexFor(segment);
-        Path temp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (b.hasRemaining()) {
-                ch.write(b);
+        // A temporary file of each process's thread: readers that find a sealed segment's index missing
+        // store it at the same moment, and with one name for all, one renamed it away under another. Not
+        // Files.createTempFile, whose owner-only permissions would keep other users' tools from the index.
+        Path temp = target.resolveSibling(target.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + Thread.currentThread().getId() + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
             }
-            ch.force(true);
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
         }
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** The offset of the last indexed record with seq at most {@code seq}, or the first record's offset. */

@@ -19,6 +19,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -67,6 +71,34 @@ class IndexAndSeekTest {
         Files.write(segment, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
         assertNull(SparseIndex.load(segment), "an index made for another size of the segment is stale");
         assertEquals(4, SparseIndex.loadOrBuild(segment).entries(), "rebuilt from the segment itself");
+    }
+
+    /** Readers that find a sealed segment's index missing store it at once (forwarders starting together). */
+    @Test
+    void storesOfOneIndexAtOnceAllSucceedAndLeaveNoTemporaryFile() throws Exception {
+        writeLog(1_700_000_000L);
+        Path segment = dir.resolve(SegmentNames.name(1));
+        SparseIndex built = SparseIndex.build(segment);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> stores = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                stores.add(pool.submit(() -> {
+                    built.store(segment);
+                    return null;
+                }));
+            }
+            for (Future<?> store : stores) {
+                store.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(built.entries(), SparseIndex.load(segment).entries());
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(SegmentNames.indexFor(segment).getFileName().toString(), SegmentNames.name(1),
+                    SegmentNames.name(2001)), files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
     }
 
     /** The three ways of reading a record agree on every record, across the rotation, from any seq. */
