@@ -58,20 +58,32 @@ public final class Afterme implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
     }
 
-    /** Not a command: what bin/afterme runs, once per build, to record the classes the tools load (see there). */
+    /**
+     * Not a command: what bin/afterme runs, once per build, to record the classes a start loads (see there):
+     * {@code --train-class-data DIR tools} for the tools, {@code --train-class-data DIR version} for
+     * {@code --version} alone.
+     */
     static final String TRAIN = "--train-class-data";
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 2 && args[0].equals(TRAIN)) {
-            train(Path.of(args[1]));
+        if (args.length == 3 && args[0].equals(TRAIN)) {
+            if (args[2].equals("version")) {
+                printVersion();
+            } else {
+                train(Path.of(args[1]));
+            }
             return;
         }
         if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
-            // Scripts ask this in loops: answered without building a command line at all.
-            System.out.println(new Version().getVersion()[0]);
+            printVersion();
             return;
         }
         System.exit(run(args));
+    }
+
+    /** Scripts ask this in loops: answered without building a command line at all. */
+    private static void printVersion() {
+        System.out.println(new Version().getVersion()[0]);
     }
 
     private static int run(String[] args) {

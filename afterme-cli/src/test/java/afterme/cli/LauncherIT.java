@@ -103,8 +103,13 @@ class LauncherIT {
         // As when /usr/bin/java is switched to another JDK: the link no longer names the java on the PATH.
         Files.delete(link);
         Files.createSymbolicLink(link, launcher);
-        Proc.Result switched = launch(launcher, "");
+        Proc.Result switched = launch(launcher, "", "tail", "a dir with spaces");
         assertTrue(switched.stderr().contains("class-data archive"), "another JVM gets a new archive");
+        assertEquals(archive, archive(root.resolve("afterme-cli/target")));
+        Proc.Result again = launch(launcher, "", "tail", "a dir with spaces");
+        assertFalse(again.stderr().contains("class-data archive"), "made once: " + again.stderr());
+        // --version has one of its own, made from --version alone.
+        assertTrue(launch(launcher, "").stderr().contains("class-data archive"));
         assertEquals("", ownStderr(launch(launcher, "")), "made once");
     }
 
