@@ -243,8 +243,8 @@ final class ActiveSegment implements AutoCloseable {
         filledTo = size;
     }
 
-    void storeIndex() throws IOException {
-        index.finish(size + Trailer.LENGTH).store(file);
+    void storeIndex() {
+        IndexFiles.store(index.finish(size + Trailer.LENGTH), file);
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {

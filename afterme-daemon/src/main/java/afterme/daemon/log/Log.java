@@ -22,8 +22,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * a bounded queue; reads go straight to the files. Thread-safe.
  */
 public final class Log implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Log.class.getName());
-
     private final LogConfig config;
     private final DataDirLock lock;
     private final BlockingQueue<Append> queue;
@@ -179,23 +177,13 @@ public final class Log implements AutoCloseable {
         if (index == null) {
             index = SparseIndex.build(segment);
             if (sealed) {
-                storeQuietly(index, segment);
+                IndexFiles.store(index, segment);
             }
         }
         if (sealed) {
             sealedIndexes.put(segment, index);
         }
         return index;
-    }
-
-    /** An index is derived data: one that cannot be stored is rebuilt by the next reader, never a reader's failure. */
-    private static void storeQuietly(SparseIndex index, Path segment) {
-        try {
-            index.store(segment);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not store the index of " + segment
-                    + "; readers will rebuild it", e);
-        }
     }
 
     /** Stops accepting appends, lets the writer finish and fsync what it accepted, and unlocks. */

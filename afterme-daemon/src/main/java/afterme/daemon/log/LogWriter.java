@@ -440,11 +440,7 @@ final class LogWriter implements Runnable {
             throw e;
         }
         sync.markAllDurable(active, written.seq());
-        try {
-            active.storeIndex();
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "could not store the index of " + active.file + "; readers will rebuild it", e);
-        }
+        active.storeIndex();
         ActiveSegment next;
         try {
             next = ActiveSegment.create(config.storage(), config.dataDir(), logId, written.seq() + 1, written.chain(),
