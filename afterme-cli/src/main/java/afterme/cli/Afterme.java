@@ -11,13 +11,9 @@ import afterme.forward.ForwardCommand;
 import afterme.recover.RecoverCommand;
 import afterme.tail.TailCommand;
 import afterme.verify.VerifyCommand;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Properties;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
@@ -128,17 +124,11 @@ public final class Afterme implements Runnable {
         return CommandLines.configure(cl);
     }
 
-    /** The version Maven built, read from a filtered resource. */
+    /** The version Maven built. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            Properties p = new Properties();
-            try (InputStream in = Afterme.class.getResourceAsStream("version.properties")) {
-                p.load(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return new String[] {"afterme " + p.getProperty("version")};
+            return new String[] {"afterme " + BuildVersion.VERSION};
         }
     }
 }
