@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * The least a tool of this jar can do (StartupBench): a Picocli command with one option and one
- * positional, parsed and run, that prints hello world.
+ * positional, parsed and run, that prints hello world, started the way afterme's tools start.
  */
 @Command(name = "hello")
 final class PicocliHello implements Callable<Integer> {
@@ -26,6 +26,7 @@ final class PicocliHello implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        System.setProperty("picocli.disable.closures", "true"); // as afterme's main does
         System.exit(new CommandLine(new PicocliHello()).execute(args));
     }
 }
