@@ -73,6 +73,9 @@ public final class AppendCommand implements Callable<Integer> {
         if (ack != null && !ack.equals("memory") && !ack.equals("durable")) {
             throw new CommandLine.ParameterException(cl, "--ack must be memory or durable, not '" + ack + "'");
         }
+        if (timeoutSeconds < 1) {
+            throw new CommandLine.ParameterException(cl, "--timeout must be at least 1 second, not " + timeoutSeconds);
+        }
         URI target = target(cl);
         byte[] body = readBody(cl);
         String token = token(cl);
@@ -83,7 +86,7 @@ public final class AppendCommand implements Callable<Integer> {
         // where this takes a tenth of it, and scripts append in loops.
         HttpURLConnection c = (HttpURLConnection) target.toURL().openConnection();
         c.setConnectTimeout(5_000);
-        c.setReadTimeout(timeoutSeconds * 1_000);
+        c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, timeoutSeconds * 1_000L));
         c.setInstanceFollowRedirects(false);
         c.setRequestMethod("POST");
         c.setDoOutput(true);

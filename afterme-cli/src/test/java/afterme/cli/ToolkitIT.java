@@ -180,9 +180,12 @@ class ToolkitIT {
             assertEquals(4, conflict.exit(), conflict.toString());
             assertTrue(conflict.stderr().contains("409"), conflict.stderr());
 
-            Proc.Result refused = Proc.runWithInput(new byte[4096], "append", url);
+            // Far over the limit, so that the daemon refuses it before the body is all sent.
+            Proc.Result refused = Proc.runWithInput(new byte[8 << 20], "append", url);
             assertEquals(1, refused.exit(), refused.toString());
             assertTrue(refused.stderr().contains("413"), refused.stderr());
+            Proc.Result noTimeout = Proc.run("append", url, "--timeout", "0", file.toString());
+            assertEquals(2, noTimeout.exit(), noTimeout.toString());
 
             Proc.Result batch = Proc.runWithInput("{\"a\":1}\n{\"a\":2}\n".getBytes(StandardCharsets.UTF_8), "append",
                     url, "--batch");
