@@ -52,7 +52,8 @@ public final class RecordJson {
 
     /**
      * {@code uuuu-MM-dd'T'HH:mm:ss} in UTC, for the years 0 to 9999 a clock gives, written by hand: a
-     * DateTimeFormatter's first use loads the locale providers, 5-10 ms of a tool's start.
+     * DateTimeFormatter's first use loads the locale providers, which with String.format's took 16 ms of
+     * {@code afterme tail -n 1} (BENCHMARKS.md).
      */
     private static String secondsUtc(long epochSecond) {
         LocalDateTime t = LocalDateTime.ofEpochSecond(epochSecond, 0, ZoneOffset.UTC);

@@ -19,7 +19,8 @@ public final class SegmentNames {
         if (firstSeq < 1) {
             throw new IllegalArgumentException("first seq must be >= 1, got " + firstSeq);
         }
-        // Not String.format: its first call loads the locale providers, 5-10 ms of a tool's start.
+        // Not String.format, whose first call loads the locale providers: with DateTimeFormatter's first use
+        // (RecordJson) they took 16 ms of `afterme tail -n 1` (BENCHMARKS.md).
         String digits = Long.toString(firstSeq);
         return "0".repeat(20 - digits.length()) + digits + EXTENSION;
     }
