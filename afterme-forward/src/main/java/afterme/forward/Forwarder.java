@@ -38,11 +38,11 @@ import java.util.function.LongConsumer;
  * <p>One thread of its own does everything: it reads records from the files (never from a queue, so a dead
  * broker costs no memory), sends up to a window of them unconfirmed, and when confirms arrive, in order,
  * advances and hands the checkpoint to its {@link CheckpointWriter}. A broker that fails or goes quiet is
- * reconnected with capped, jittered backoff, and sending starts again after the last confirmed record: the
- * only duplicates are records sent and not confirmed before the failure, and, after a crash, those
- * confirmed since the last checkpoint write. A record the broker refuses stops the forwarder or is
- * dead-lettered ({@link OnReject}); a record that fails its checks, or a checkpoint that does not match the
- * log, stops it: it never skips.
+ * reconnected with capped, jittered backoff (as is a start that meets an I/O error), and sending starts again
+ * after the last confirmed record: the only duplicates are records sent and not confirmed before the
+ * failure, and, after a crash, those confirmed since the last checkpoint write. A record the broker refuses
+ * stops the forwarder or is dead-lettered ({@link OnReject}); a record that fails its checks, or a checkpoint
+ * that does not match the log, stops it: it never skips.
  *
  * <p>Thread-safe: {@link #status}, {@link #wake} and {@link #close} may be called from any thread.
  */
@@ -159,12 +159,12 @@ public final class Forwarder implements AutoCloseable {
     private void run() {
         String stopped = null;
         try {
-            begin();
+            startRetrying();
             loop();
         } catch (Halt h) {
             stopped = h.getMessage();
             LOG.log(Level.ERROR, "forwarder {0} stopped: {1}", config.name(), h.getMessage());
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             stopped = "cannot start: " + e.getMessage();
             LOG.log(Level.ERROR, "forwarder {0} cannot start: {1}", config.name(), e.toString());
         } finally {
@@ -177,12 +177,38 @@ public final class Forwarder implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #begin}, again with backoff after an I/O error, as a broker's errors are: what the start reads
+     * may fail for a moment (a full disk, a file of the log being replaced), and a forwarder that stopped for
+     * it would wait for a restart of the daemon. A record that fails its checks stops it, as it does later.
+     */
+    private void startRetrying() throws Halt {
+        long backoff = BACKOFF_MIN_NANOS;
+        while (!closing) {
+            try {
+                begin();
+                return;
+            } catch (LogFormatException e) {
+                throw damaged(e);
+            } catch (IOException e) {
+                lastError = "cannot start: " + (e.getMessage() != null ? e.getMessage() : e.toString());
+                state = State.RETRYING;
+                retries.incrementAndGet();
+                LOG.log(Level.WARNING, "forwarder {0}: {1}; trying again", config.name(), lastError);
+                sleep(ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
+                backoff = Math.min(config.backoffMax().toNanos(), backoff * 2);
+            }
+        }
+    }
+
     /** Finds where to start: after the checkpoint, proven to be this log's, or where a new forwarder was told. */
     private void begin() throws IOException, Halt {
         logId = source.logId();
         logIdText = logId.toString();
         lock();
-        checkpoints = new CheckpointWriter(checkpointFile, config.name());
+        if (checkpoints == null) {
+            checkpoints = new CheckpointWriter(checkpointFile, config.name());
+        }
         Checkpoint cp;
         try {
             cp = Checkpoint.read(checkpointFile);
@@ -218,6 +244,9 @@ public final class Forwarder implements AutoCloseable {
 
     /** One forwarder of a name at a time, in the daemon or on its own: two would race on one checkpoint. */
     private void lock() throws IOException, Halt {
+        if (lock != null) {
+            return; // taken by a start that then failed and is tried again
+        }
         Path file = checkpointFile.resolveSibling(config.name() + ".lock");
         Files.createDirectories(file.getParent());
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -436,12 +465,15 @@ public final class Forwarder implements AutoCloseable {
             sink.flush();
         }
         if (damage != null) {
-            Problem p = damage.problem();
-            throw new Halt("the log is damaged at seq " + p.seq() + " (segment " + p.segment() + " offset " + p.offset()
-                    + ": " + p.kind().code() + ": " + p.message() + "); forwarding stopped before it. Run 'afterme verify "
-                    + source.dataDir() + "'.");
+            throw damaged(damage);
         }
         return !batch.isEmpty();
+    }
+
+    private Halt damaged(LogFormatException damage) {
+        Problem p = damage.problem();
+        return new Halt("the log is damaged: " + p.describe() + "; forwarding stopped before it. Run 'afterme verify "
+                + source.dataDir() + "'.");
     }
 
     /** @return false when the sink failed the record at once */

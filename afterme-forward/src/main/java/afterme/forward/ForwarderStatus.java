@@ -10,7 +10,10 @@ import java.util.Locale;
  */
 public record ForwarderStatus(String name, String sink, State state, long forwardedSeq, String lastError,
                               long retries, long deadLettered, long duplicates) {
-    /** A forwarder's state; {@link #STOPPED} waits for an operator, {@link #RETRYING} for the broker. */
+    /**
+     * A forwarder's state; {@link #STOPPED} waits for an operator, {@link #RETRYING} for the broker (or, at
+     * start, for the log's files to be read).
+     */
     public enum State {
         STARTING, RUNNING, RETRYING, STOPPED, CLOSED;
 

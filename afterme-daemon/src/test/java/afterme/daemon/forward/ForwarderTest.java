@@ -16,6 +16,7 @@ import afterme.format.LogCursor;
 import afterme.format.LogRecord;
 import afterme.forward.Checkpoint;
 import afterme.forward.FileLogSource;
+import afterme.forward.LogSource;
 import afterme.forward.Forwarder;
 import afterme.forward.ForwarderConfig;
 import afterme.forward.ForwarderStatus.State;
@@ -24,6 +25,7 @@ import afterme.forward.OnReject;
 import afterme.forward.SinkTarget;
 import afterme.forward.Sinks;
 import afterme.forward.StartAt;
+import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +34,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -234,6 +238,89 @@ class ForwarderTest {
         assertTrue(f.status().lastError().contains("offset " + sixth.offset()), f.status().lastError());
         assertEquals(LongStream.rangeClosed(1, 5).boxed().toList(), MemorySinkProvider.broker(broker).distinctSeqs());
         assertEquals(5, checkpointSeq("f"));
+    }
+
+    @Test
+    void aStartThatMeetsAnIoErrorIsTriedAgainAndThenForwardsEverything() throws Exception {
+        try (Log log = Log.open(LogConfig.defaults(dir))) {
+            Logs.appendSmall(log, 10);
+        }
+        String broker = unique();
+        AtomicInteger failures = new AtomicInteger(2);
+        LogSource files = new FileLogSource(dir);
+        LogSource flaky = new LogSource() {
+            @Override
+            public UUID logId() throws IOException {
+                if (failures.getAndDecrement() > 0) {
+                    throw new IOException("the first segment is busy");
+                }
+                return files.logId();
+            }
+
+            @Override
+            public long readableSeq() throws IOException {
+                return files.readableSeq();
+            }
+
+            @Override
+            public long lastSeq() throws IOException {
+                return files.lastSeq();
+            }
+
+            @Override
+            public LogCursor cursor(long fromSeq) {
+                return files.cursor(fromSeq);
+            }
+
+            @Override
+            public void makeDurable(Set<Path> segments) throws IOException {
+                files.makeDurable(segments);
+            }
+
+            @Override
+            public Path dataDir() {
+                return files.dataDir();
+            }
+        };
+        try (Forwarder f = new Forwarder(config("f", broker, StartAt.START, OnReject.STOP), flaky, n -> { }).start()) {
+            await(() -> f.status().retries() >= 1, "a retry");
+            assertEquals(State.RETRYING, f.status().state());
+            assertTrue(f.status().lastError().contains("cannot start: the first segment is busy"), f.status().lastError());
+            await(() -> f.status().forwardedSeq() == 10, "all forwarded");
+            assertEquals(State.RUNNING, f.status().state());
+            assertEquals(2, f.status().retries());
+            assertEquals(LongStream.rangeClosed(1, 10).boxed().toList(), MemorySinkProvider.broker(broker).distinctSeqs());
+        }
+    }
+
+    @Test
+    void damageFoundAtStartStopsTheForwarderWithoutATry() throws Exception {
+        String broker = unique();
+        LogRecord last;
+        try (Log log = Log.open(LogConfig.defaults(dir))) {
+            Logs.appendSmall(log, 10);
+            last = log.read(10);
+        }
+        try (Forwarder f = new Forwarder(config("f", broker, StartAt.START, OnReject.STOP), new FileLogSource(dir),
+                n -> { }).start()) {
+            await(() -> checkpointSeq("f") == 10, "checkpoint written");
+        }
+        // The record the checkpoint names, which the next start reads to prove the checkpoint is this log's.
+        try (FileChannel ch = FileChannel.open(dir.resolve(last.segment()), StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            long at = last.offset() + last.length() - 1;
+            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            ch.read(one, at);
+            one.put(0, (byte) (one.get(0) ^ 1)).rewind();
+            ch.write(one, at);
+        }
+        Forwarder f = new Forwarder(config("f", broker, StartAt.START, OnReject.STOP), new FileLogSource(dir), n -> { })
+                .start();
+        f.await();
+        assertEquals(State.STOPPED, f.status().state());
+        assertEquals(0, f.status().retries());
+        assertTrue(f.status().lastError().contains("damaged"), f.status().lastError());
+        assertTrue(f.status().lastError().contains("seq 10"), f.status().lastError());
     }
 
     @Test
