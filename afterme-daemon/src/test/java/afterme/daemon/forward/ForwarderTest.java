@@ -221,14 +221,7 @@ class ForwarderTest {
             Logs.appendSmall(log, 10);
             sixth = log.read(6);
         }
-        Path segment = dir.resolve(sixth.segment());
-        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            long at = sixth.offset() + sixth.length() - 1;
-            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
-            ch.read(one, at);
-            one.put(0, (byte) (one.get(0) ^ 1)).rewind();
-            ch.write(one, at);
-        }
+        flipLastByte(sixth);
         Forwarder f = new Forwarder(config("f", broker, StartAt.START, OnReject.STOP), new FileLogSource(dir), n -> { })
                 .start();
         f.await();
@@ -238,6 +231,18 @@ class ForwarderTest {
         assertTrue(f.status().lastError().contains("offset " + sixth.offset()), f.status().lastError());
         assertEquals(LongStream.rangeClosed(1, 5).boxed().toList(), MemorySinkProvider.broker(broker).distinctSeqs());
         assertEquals(5, checkpointSeq("f"));
+    }
+
+    /** Flips a bit in the last byte of {@code r}'s payload, which its CRC32C covers. */
+    private void flipLastByte(LogRecord r) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir.resolve(r.segment()), StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            long at = r.offset() + r.length() - 1;
+            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            ch.read(one, at);
+            one.put(0, (byte) (one.get(0) ^ 1)).rewind();
+            ch.write(one, at);
+        }
     }
 
     @Test
@@ -306,14 +311,7 @@ class ForwarderTest {
             await(() -> checkpointSeq("f") == 10, "checkpoint written");
         }
         // The record the checkpoint names, which the next start reads to prove the checkpoint is this log's.
-        try (FileChannel ch = FileChannel.open(dir.resolve(last.segment()), StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
-            long at = last.offset() + last.length() - 1;
-            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
-            ch.read(one, at);
-            one.put(0, (byte) (one.get(0) ^ 1)).rewind();
-            ch.write(one, at);
-        }
+        flipLastByte(last);
         Forwarder f = new Forwarder(config("f", broker, StartAt.START, OnReject.STOP), new FileLogSource(dir), n -> { })
                 .start();
         f.await();
