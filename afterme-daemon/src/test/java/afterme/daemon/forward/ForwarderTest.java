@@ -216,11 +216,7 @@ class ForwarderTest {
     @Test
     void aDamagedRecordStopsTheForwarderWithItsSeqAndOffset() throws Exception {
         String broker = unique();
-        LogRecord sixth;
-        try (Log log = Log.open(LogConfig.defaults(dir))) {
-            Logs.appendSmall(log, 10);
-            sixth = log.read(6);
-        }
+        LogRecord sixth = appendTenAndRead(6);
         flipLastByte(sixth);
         Forwarder f = new Forwarder(config("f", broker, StartAt.START, OnReject.STOP), new FileLogSource(dir), n -> { })
                 .start();
@@ -231,6 +227,14 @@ class ForwarderTest {
         assertTrue(f.status().lastError().contains("offset " + sixth.offset()), f.status().lastError());
         assertEquals(LongStream.rangeClosed(1, 5).boxed().toList(), MemorySinkProvider.broker(broker).distinctSeqs());
         assertEquals(5, checkpointSeq("f"));
+    }
+
+    /** Writes ten small records into the log in {@code dir} and returns record {@code seq} as the log read it. */
+    private LogRecord appendTenAndRead(long seq) throws Exception {
+        try (Log log = Log.open(LogConfig.defaults(dir))) {
+            Logs.appendSmall(log, 10);
+            return log.read(seq);
+        }
     }
 
     /** Flips a bit in the last byte of {@code r}'s payload, which its CRC32C covers. */
@@ -301,11 +305,7 @@ class ForwarderTest {
     @Test
     void damageFoundAtStartStopsTheForwarderWithoutATry() throws Exception {
         String broker = unique();
-        LogRecord last;
-        try (Log log = Log.open(LogConfig.defaults(dir))) {
-            Logs.appendSmall(log, 10);
-            last = log.read(10);
-        }
+        LogRecord last = appendTenAndRead(10);
         try (Forwarder f = new Forwarder(config("f", broker, StartAt.START, OnReject.STOP), new FileLogSource(dir),
                 n -> { }).start()) {
             await(() -> checkpointSeq("f") == 10, "checkpoint written");
