@@ -336,13 +336,15 @@ final class LogWriter implements Runnable {
         return total;
     }
 
-    private boolean anyStagedDurable() {
+    /** Below what size the staged write keeps a fill ahead ({@link ActiveSegment#append}). */
+    private int fillBelow() {
         for (Staged s : staged) {
             if (s.append().durableAck) {
-                return true;
+                return staged.size() == 1 && sync.writingAlone() ? ActiveSegment.SMALL_WRITE_ALONE
+                        : ActiveSegment.SMALL_WRITE_SHARED;
             }
         }
-        return false;
+        return 0;
     }
 
     /** Writes what is staged and completes the memory acks; on failure rolls everything staged back. */
@@ -354,7 +356,7 @@ final class LogWriter implements Runnable {
         int bytes = buffer.remaining();
         try {
             if (bytes > 0) {
-                active.append(buffer, anyStagedDurable());
+                active.append(buffer, fillBelow());
             }
         } catch (IOException e) {
             stats.writeErrors.increment();

@@ -9,7 +9,9 @@ import afterme.format.LogVerifier;
 import afterme.format.SegmentScan;
 import afterme.format.SegmentScanner;
 import afterme.format.Segments;
+import afterme.format.Storage;
 import afterme.format.Trailer;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +54,7 @@ class FillTest {
             long size = Files.size(segment);
             SegmentScan s = SegmentScanner.scan(segment, true);
             assertEquals(SegmentScan.End.CLEAN, s.end());
-            assertTrue(s.fillBytes() > ActiveSegment.SMALL_WRITE, "a fill follows the first record: " + s.fillBytes());
+            assertTrue(s.fillBytes() > ActiveSegment.SMALL_WRITE_ALONE, "a fill follows the first record: " + s.fillBytes());
             for (int i = 0; i < 100; i++) {
                 append(log, new byte[1000]);
             }
@@ -84,6 +87,35 @@ class FillTest {
             assertEquals(0, s.fillBytes());
             assertEquals(s.dataEnd(), s.fileSize());
             assertEquals(4, s.recordCount());
+        }
+    }
+
+    @Test
+    void aClientWritingAloneKeepsAFillUnderItsWritesOf64KiB() throws Exception {
+        try (Log log = Log.open(config(LogConfig.DEFAULT_SEGMENT_SIZE))) {
+            for (int i = 0; i < 20; i++) {
+                append(log, new byte[64 << 10]);
+                SegmentScan s = scanLast(dir);
+                assertTrue(s.fillBytes() > 0, "a fill follows append " + (i + 1));
+            }
+        }
+    }
+
+    /** Written as the writer writes a group that many appends share, and as it writes one client's alone. */
+    @Test
+    void aGroupOfManyAppendsKeepsAFillOnlyUnder32KiB() throws Exception {
+        try (ActiveSegment shared = ActiveSegment.create(Storage.DEFAULT, Files.createDirectory(dir.resolve("shared")),
+                UUID.randomUUID(), 1, new byte[32], 1L << 30);
+             ActiveSegment alone = ActiveSegment.create(Storage.DEFAULT, Files.createDirectory(dir.resolve("alone")),
+                     UUID.randomUUID(), 1, new byte[32], 1L << 30)) {
+            shared.append(ByteBuffer.wrap(new byte[40 << 10]), ActiveSegment.SMALL_WRITE_SHARED);
+            assertEquals(shared.size(), Files.size(shared.file), "a group of 40 KiB is written past any fill");
+            shared.append(ByteBuffer.wrap(new byte[8 << 10]), ActiveSegment.SMALL_WRITE_SHARED);
+            assertEquals(shared.size() + ActiveSegment.FILL_BYTES, Files.size(shared.file),
+                    "a group of 8 KiB keeps a fill ahead");
+            alone.append(ByteBuffer.wrap(new byte[40 << 10]), ActiveSegment.SMALL_WRITE_ALONE);
+            assertEquals(alone.size() + ActiveSegment.FILL_BYTES, Files.size(alone.file),
+                    "one client's write of 40 KiB keeps a fill ahead");
         }
     }
 

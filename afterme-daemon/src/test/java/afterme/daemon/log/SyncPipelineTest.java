@@ -66,7 +66,7 @@ class SyncPipelineTest {
     /** An append of 4 KiB waiting durable, written to the segment as the writer writes it. */
     private static Append written(SyncPipeline sync, ActiveSegment active, long seq) throws Exception {
         Append a = Append.of("x".repeat(4096).getBytes(StandardCharsets.UTF_8), Ack.DURABLE);
-        active.append(ByteBuffer.wrap(new byte[4096]), true);
+        active.append(ByteBuffer.wrap(new byte[4096]), ActiveSegment.SMALL_WRITE_ALONE);
         sync.wrote(4096);
         sync.written(new Staged(a, new AppendResult(seq, seq, Instant.EPOCH, false)));
         return a;
