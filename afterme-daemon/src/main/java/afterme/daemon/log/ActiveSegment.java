@@ -41,10 +41,10 @@ final class ActiveSegment implements AutoCloseable {
      */
     static final int SMALL_WRITE_ALONE = 256 << 10;
     /**
-     * The same when many appends share each fsync. At 64 connections, durable appends of 4 KiB and 16 KiB
-     * (written in groups of 32 KiB and more) went 6% and 11% further with this bound than with the one for a
-     * client alone, 16 KiB from 8 connections 4%, and 1 KiB and 100 B stayed level (http-ab); a bound of 8
-     * KiB gained nothing more.
+     * The same when many appends share each fsync. At 64 connections, durable appends of 16 KiB and 4 KiB
+     * (written in groups of 32 KiB and more) went 5% and 3% further with this bound than with the one for a
+     * client alone (http-ab, faster in 12 and 9 rounds of 12), 16 KiB from 8 connections 4%, and 1 KiB and
+     * 100 B stayed level; a bound of 8 KiB gained nothing more.
      */
     static final int SMALL_WRITE_SHARED = 32 << 10;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(FILL_BYTES).asReadOnlyBuffer();
