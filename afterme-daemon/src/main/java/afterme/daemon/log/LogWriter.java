@@ -25,10 +25,11 @@ import java.util.zip.CRC32C;
 /**
  * The single writer: the only thread that assigns seqs and touches the active segment.
  *
- * <p>Group commit in the Disruptor's manner: each turn drains every append waiting (without waiting
- * for more), encodes them into one buffer, writes it with one call, then fsyncs if anyone waits durable,
- * after yielding the CPU a few times to let in appends that are on their way (never blocking for them);
- * under load batches grow by themselves, when idle a record goes alone. What it owns is split by kind:
+ * <p>Group commit in the Disruptor's manner: each turn drains every append waiting, encodes them into
+ * one buffer, writes it with one call, then fsyncs if anyone waits durable. Before the write when only
+ * memory acks wait, and before the fsync when durable ones do, it yields the CPU a few times to let in
+ * appends that are on their way, but never blocks for them: under load batches grow by themselves, when
+ * idle a record goes alone. What it owns is split by kind:
  * the head of the log ({@link LogHead}), whether an append may be written ({@link Admission}), what is
  * written and not yet synced ({@link SyncPipeline}), and the one failure state ({@link WriterFailure}).
  *
@@ -53,6 +54,16 @@ final class LogWriter implements Runnable {
      * cover one append each: a lone client's append would wait the yields out for nothing.
      */
     private static final int YIELDS_BEFORE_FSYNC = 5;
+    /**
+     * How often the writer yields its CPU before a write that only memory acks wait for, to let in the
+     * appends the HTTP threads are about to submit, so that one write carries several. Without it, under
+     * load at 64 connections, the writer wrote 1.2-1.6 appends per write (a system call and a page cache
+     * update each) while 9.5-10.4 went into each durable one; with it, memory-acked appends of 1 KiB went
+     * 5% and 10% further in two runs and 4 KiB 3% and 6%, while 100 B, 64 KiB and a lone client stayed
+     * level (http-ab), and 6 yields gained nothing more. Not before a durable write, which yields before
+     * its fsync instead: there it cost 1 KiB durable appends 6%.
+     */
+    private static final int YIELDS_BEFORE_WRITE = 3;
     private static final int BUFFER_BYTES = 4 << 20;
 
     /** Not an append: put in the queue only to wake the writer so that it sees {@link #stopping}. */
@@ -215,6 +226,11 @@ final class LogWriter implements Runnable {
     /** Takes {@code first} and whatever is queued behind it, writes them with one call, completes the memory acks. */
     private void write(Append first) {
         batch.add(first);
+        if (!first.durableAck) {
+            for (int i = 0; i < YIELDS_BEFORE_WRITE; i++) {
+                Thread.yield();
+            }
+        }
         queue.drainTo(batch, MAX_DRAIN);
         stats.batches.increment();
         int records = 0;
