@@ -29,9 +29,10 @@ import java.util.zip.CRC32C;
  * one buffer, writes it with one call, then fsyncs if anyone waits durable, after yielding the CPU a few
  * times to let in appends that are on their way (never blocking for them); under load batches grow by
  * themselves, when idle a record goes alone. A write that only memory acks wait for is preceded by a few
- * yields too, which spare the writer a parking and a wake-up per append or two. What it owns is split by kind:
- * the head of the log ({@link LogHead}), whether an append may be written ({@link Admission}), what is
- * written and not yet synced ({@link SyncPipeline}), and the one failure state ({@link WriterFailure}).
+ * yields too, which under load spare the writer most of its parkings and the wake-ups they need. What it
+ * owns is split by kind: the head of the log ({@link LogHead}), whether an append may be written
+ * ({@link Admission}), what is written and not yet synced ({@link SyncPipeline}), and the one failure
+ * state ({@link WriterFailure}).
  *
  * <p>Every field is touched by the writer thread only; the volatile ones are published for readers.
  */
