@@ -57,10 +57,11 @@ final class LogWriter implements Runnable {
     private static final int YIELDS_BEFORE_FSYNC = 5;
     /**
      * How often the writer yields its CPU before a write that only memory acks wait for. Under load its
-     * turn, a few yields longer, more often ends with the next append already queued, where it used to find
-     * the queue empty, park and be woken by the HTTP thread that submitted it: at 64 connections of 1 KiB
-     * memory-acked appends, context switches went from 0.40-0.45 to 0.28-0.30 per append (the writer's own
-     * parkings from 0.10-0.14 to 0.02-0.04), though its writes carry no more appends (1.7 against 2.0).
+     * turn, a few yields longer, more often ends with the next append already queued, where without them it
+     * finds the queue empty, parks and is woken by the HTTP thread that submits the next: at 64 connections
+     * of 1 KiB memory-acked appends, the yields took context switches from 0.40-0.45 to 0.28-0.30 per append
+     * (the writer's own parkings from 0.10-0.14 to 0.02-0.04), though its writes carry no more appends (1.7
+     * against 2.0).
      * Memory-acked appends of 1 KiB went 5% and 10% further in two runs and 4 KiB 3% and 6%, while 100 B,
      * 64 KiB and a lone client stayed level (http-ab), and 6 yields gained nothing more. Not before a
      * durable write, which yields before its fsync instead: there it cost 1 KiB durable appends 6%.
