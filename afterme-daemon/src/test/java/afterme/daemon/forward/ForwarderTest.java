@@ -51,6 +51,14 @@ class ForwarderTest {
     @TempDir
     Path dir;
 
+    /** Forwarder "f" from the start of this directory's log, stopping on a rejection, run until it stops by itself. */
+    private Forwarder runUntilItStops(String broker) throws Exception {
+        Forwarder f = new Forwarder(config("f", broker, StartAt.START, OnReject.STOP), new FileLogSource(dir), n -> { })
+                .start();
+        f.await();
+        return f;
+    }
+
     private static ForwarderConfig config(String name, String broker, StartAt startAt, OnReject onReject) throws Exception {
         return ForwarderConfig.of(name, SinkTarget.parse("memory://" + broker, null), startAt, onReject,
                 Duration.ofMillis(20)).withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofSeconds(1));
@@ -218,9 +226,7 @@ class ForwarderTest {
         String broker = unique();
         LogRecord sixth = appendTenAndRead(6);
         flipLastByte(sixth);
-        Forwarder f = new Forwarder(config("f", broker, StartAt.START, OnReject.STOP), new FileLogSource(dir), n -> { })
-                .start();
-        f.await();
+        Forwarder f = runUntilItStops(broker);
         assertEquals(State.STOPPED, f.status().state());
         assertEquals(5, f.status().forwardedSeq());
         assertTrue(f.status().lastError().contains("seq 6"), f.status().lastError());
@@ -312,9 +318,7 @@ class ForwarderTest {
         }
         // The record the checkpoint names, which the next start reads to prove the checkpoint is this log's.
         flipLastByte(last);
-        Forwarder f = new Forwarder(config("f", broker, StartAt.START, OnReject.STOP), new FileLogSource(dir), n -> { })
-                .start();
-        f.await();
+        Forwarder f = runUntilItStops(broker);
         assertEquals(State.STOPPED, f.status().state());
         assertEquals(0, f.status().retries());
         assertTrue(f.status().lastError().contains("damaged"), f.status().lastError());
@@ -349,9 +353,7 @@ class ForwarderTest {
             Files.createDirectories(file.getParent());
             Files.write(file, c[1].getBytes(StandardCharsets.UTF_8));
             String b = unique();
-            Forwarder f = new Forwarder(config("f", b, StartAt.START, OnReject.STOP), new FileLogSource(dir), n -> { })
-                    .start();
-            f.await();
+            Forwarder f = runUntilItStops(b);
             assertEquals(State.STOPPED, f.status().state(), c[0]);
             assertTrue(f.status().lastError().contains(c[2]), c[0] + ": " + f.status().lastError());
             assertTrue(f.status().lastError().contains("--from"), c[0] + ": " + f.status().lastError());
