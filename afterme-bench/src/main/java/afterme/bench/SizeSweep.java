@@ -23,6 +23,14 @@ import org.eclipse.jetty.client.HttpClient;
 final class SizeSweep {
     private static final int ROUNDS = 3;
     private static final int[] SIZES = {100, 1024, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20};
+    /**
+     * How long each new process is loaded before it is measured: the bare and hashing handlers once, each
+     * size's daemon before its size (half memory-acked, half durable, with the size's own body), as http-ab
+     * warms its daemons. Unwarmed, a new daemon answered 1 KiB memory-acked appends at 13,000 requests/s in
+     * its first 3 s, 36,000 in the next 3 and 55,000-61,000 from its seventh second on (interpreted code,
+     * then C2 compiling on the cores that wrk and the daemon share).
+     */
+    private static final int WARM_UP_SECONDS = 10;
 
     private final Path dataDir;
     private final Path jar;
@@ -51,6 +59,10 @@ final class SizeSweep {
             hashing = Servers.hashing(hashingFile);
             URI bareUri = Servers.url(bare);
             URI hashingUri = Servers.url(hashing);
+            for (URI handler : List.of(bareUri, hashingUri)) {
+                new Wrk(dataDir).load(handler.resolve("/"), HttpBench.payload(SIZES[0]), 64, 1, null,
+                        WARM_UP_SECONDS + "s");
+            }
             out.println("memory ratio: of the bare handler up to 16 KiB, of the lower of bare and hashing from 64 KiB"
                     + " (of hashing alone in brackets); durable ratio: of its target (0.8 of bare up to 16 KiB, from 64"
                     + " KiB the lower of 0.85 of hashing and 0.9 of the disk), 1.00 = met");
@@ -61,6 +73,7 @@ final class SizeSweep {
                 // A daemon and a log for each size, so that the disk holds what one size writes (up to 20 GB).
                 Process afterme = Servers.afterme(jar, log);
                 URI uri = Servers.url(afterme);
+                warm(uri, size);
                 try (MemoryWatch memory = new MemoryWatch(client, uri.resolve("/metrics"), afterme.pid())) {
                     for (int c : size >= 256 << 10 ? new int[] {64, 8} : new int[] {64}) {
                         verdicts.add(cell(bareUri, hashingUri, uri, size, c, disk.best()));
@@ -84,6 +97,13 @@ final class SizeSweep {
             Files.deleteIfExists(hashingFile);
         }
         redis();
+    }
+
+    private void warm(URI uri, int size) throws Exception {
+        for (String ack : List.of("memory", "durable")) {
+            new Wrk(dataDir).load(uri.resolve("/v1/records?ack=" + ack), HttpBench.payload(size), 64, 1, null,
+                    WARM_UP_SECONDS / 2 + "s");
+        }
     }
 
     /** One size at one connection count; returns its verdicts against the targets. */
