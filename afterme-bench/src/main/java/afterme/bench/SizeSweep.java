@@ -24,13 +24,12 @@ final class SizeSweep {
     private static final int ROUNDS = 3;
     private static final int[] SIZES = {100, 1024, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20};
     /**
-     * How long each new process is loaded before it is measured: the bare and hashing handlers once, each
-     * size's daemon before its size (half memory-acked, half durable, with the size's own body), as http-ab
-     * warms its daemons. Unwarmed, a new daemon answered 1 KiB memory-acked appends at 13,000 requests/s in
-     * its first 3 s, 36,000 in the next 3 and 55,000-61,000 from its seventh second on (interpreted code,
-     * then C2 compiling on the cores that wrk and the daemon share).
+     * Each load that warms a new process before it is measured: the bare and hashing handlers once, each
+     * size's daemon before its size ({@link #warm}), as http-ab warms its daemons. Unwarmed, a new daemon answered 1 KiB
+     * memory-acked appends at 13,000 requests/s in its first 3 s, 36,000 in the next 3 and 55,000-61,000 from
+     * its seventh second on (interpreted code, then C2 compiling on the cores that wrk and the daemon share).
      */
-    private static final int WARM_UP_SECONDS = 10;
+    private static final String WARM_UP = "5s";
 
     private final Path dataDir;
     private final Path jar;
@@ -60,8 +59,7 @@ final class SizeSweep {
             URI bareUri = Servers.url(bare);
             URI hashingUri = Servers.url(hashing);
             for (URI handler : List.of(bareUri, hashingUri)) {
-                new Wrk(dataDir).load(handler.resolve("/"), HttpBench.payload(SIZES[0]), 64, 1, null,
-                        WARM_UP_SECONDS + "s");
+                new Wrk(dataDir).load(handler.resolve("/"), HttpBench.payload(SIZES[0]), 64, 1, null, WARM_UP);
             }
             out.println("memory ratio: of the bare handler up to 16 KiB, of the lower of bare and hashing from 64 KiB"
                     + " (of hashing alone in brackets); durable ratio: of its target (0.8 of bare up to 16 KiB, from 64"
@@ -99,10 +97,18 @@ final class SizeSweep {
         redis();
     }
 
+    /**
+     * Memory-acked and durable appends of 100 B, then of the size's own bodies. The small bodies come by
+     * tens of thousands a second and have what every size runs (HTTP parsing, the writer's turn) compiled
+     * within seconds; 1 MiB bodies alone, 500 a second, kept C2 busy for a fifth of its time through their
+     * first 20 s, where after the small ones it had nothing left to compile.
+     */
     private void warm(URI uri, int size) throws Exception {
-        for (String ack : List.of("memory", "durable")) {
-            new Wrk(dataDir).load(uri.resolve("/v1/records?ack=" + ack), HttpBench.payload(size), 64, 1, null,
-                    WARM_UP_SECONDS / 2 + "s");
+        for (int bytes : new int[] {SIZES[0], size}) {
+            for (String ack : List.of("memory", "durable")) {
+                new Wrk(dataDir).load(uri.resolve("/v1/records?ack=" + ack), HttpBench.payload(bytes), 64, 1, null,
+                        WARM_UP);
+            }
         }
     }
 
