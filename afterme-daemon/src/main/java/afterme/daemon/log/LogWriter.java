@@ -67,7 +67,18 @@ final class LogWriter implements Runnable {
      * durable write, which yields before its fsync instead: there it cost 1 KiB durable appends 6%.
      */
     private static final int YIELDS_BEFORE_WRITE = 3;
-    private static final int BUFFER_BYTES = 4 << 20;
+    /**
+     * What one write holds at most, unless a single append is larger: then it goes alone, in a buffer grown
+     * to fit it. The kernel copies a write into the page cache straight after the writer has encoded it
+     * into this buffer, and while the buffer fits in a core's L2 cache (1 MiB on the machine of
+     * BENCHMARKS.md) that copy reads it from there. At 4 MiB, batches of large appends spread over more than
+     * L2 holds: with 1 MiB memory-acked appends from 64 connections the kernel's copy was 19-24% of the
+     * daemon's CPU samples (about 1.6 GB/s), and 4% with this buffer. In alternating runs (http-ab) 1 MiB
+     * appends went 6-24% further memory-acked (three runs) and 16% durable, 256 KiB memory-acked ones 10-12%
+     * (two), while 1 KiB durable, 16 KiB durable, 64 KiB memory-acked and 256 KiB durable from 8 connections
+     * stayed level; 512 KiB gained nothing more.
+     */
+    static final int BUFFER_BYTES = 1 << 20;
 
     /** Not an append: put in the queue only to wake the writer so that it sees {@link #stopping}. */
     private static final Append WAKE = Append.of(new byte[0], Ack.MEMORY);
@@ -311,11 +322,11 @@ final class LogWriter implements Runnable {
             lengths = encodedLengths(a);
             total = sum(lengths);
         }
-        if (buffer.remaining() < total) {
+        if (buffer.position() > 0 && buffer.position() + total > BUFFER_BYTES) {
             flush();
-            if (buffer.capacity() < total) {
-                buffer = ByteBuffer.allocateDirect(total);
-            }
+        }
+        if (buffer.capacity() < total) {
+            buffer = ByteBuffer.allocateDirect(total);
         }
         long nanos = head.nextTime(config.clock().instant());
         Instant time = LogHead.instant(nanos);

@@ -1,0 +1,119 @@
+package afterme.daemon.log;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import afterme.format.LogCursor;
+import afterme.format.LogRecord;
+import afterme.format.Storage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How the writer cuts what it has drained into writes ({@link LogWriter#BUFFER_BYTES}). */
+class WriteBufferTest {
+    private static final int PAYLOAD = 300 << 10;
+
+    @TempDir
+    Path dir;
+
+    /** Records the size of every large write, and holds the first one until it is let go. */
+    private static final class RecordingStorage implements Storage {
+        final ConcurrentLinkedQueue<Integer> largeWrites = new ConcurrentLinkedQueue<>();
+        final CountDownLatch firstLargeWrite = new CountDownLatch(1);
+        final CountDownLatch letGo = new CountDownLatch(1);
+
+        @Override
+        public FileChannel open(Path file, OpenOption... options) throws IOException {
+            return new DelegatingFileChannel(FileChannel.open(file, options)) {
+                @Override
+                public int write(ByteBuffer src, long position) throws IOException {
+                    if (src.remaining() >= PAYLOAD) {
+                        largeWrites.add(src.remaining());
+                        firstLargeWrite.countDown();
+                        try {
+                            letGo.await();
+                        } catch (InterruptedException e) {
+                            throw new IOException(e);
+                        }
+                    }
+                    return inner.write(src, position);
+                }
+            };
+        }
+
+        @Override
+        public void syncDirectory(Path d) throws IOException {
+            Storage.DEFAULT.syncDirectory(d);
+        }
+
+        @Override
+        public void delete(Path file) throws IOException {
+            Storage.DEFAULT.delete(file);
+        }
+    }
+
+    private static byte[] payload(int n) {
+        byte[] b = new byte[PAYLOAD];
+        Arrays.fill(b, (byte) n);
+        return b;
+    }
+
+    @Test
+    void appendsDrainedTogetherAreCutIntoWritesOfTheBufferSizeAndALargerAppendGoesAlone() throws Exception {
+        RecordingStorage storage = new RecordingStorage();
+        List<byte[]> expected = new ArrayList<>();
+        try (Log log = Log.open(LogConfig.defaults(dir).withFlush(Duration.ofMillis(5), 1 << 20)
+                .withStorage(storage))) {
+            // One append of 8 records, 2.4 MiB: larger than the buffer, so it is written alone, in a buffer
+            // grown to fit it. Its write is held while six more appends queue up behind it.
+            List<byte[]> big = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                big.add(payload(i));
+            }
+            expected.addAll(big);
+            Append first = log.submit(Append.of(big, null, null, -1, Ack.MEMORY));
+            assertTrue(storage.firstLargeWrite.await(10, TimeUnit.SECONDS));
+            List<Append> queued = new ArrayList<>();
+            for (int i = 8; i < 14; i++) {
+                expected.add(payload(i));
+                queued.add(log.submit(Append.of(payload(i), Ack.MEMORY)));
+            }
+            storage.letGo.countDown();
+            assertEquals(8, first.written.get(10, TimeUnit.SECONDS).lastSeq());
+            for (int i = 0; i < queued.size(); i++) {
+                assertEquals(9 + i, queued.get(i).written.get(10, TimeUnit.SECONDS).firstSeq());
+            }
+        }
+
+        List<Integer> writes = new ArrayList<>(storage.largeWrites);
+        assertTrue(writes.get(0) > 8 * PAYLOAD, "the 8-record append went alone: " + writes);
+        List<Integer> rest = writes.subList(1, writes.size());
+        // Drained together, the six 1.8 MiB are cut where the next would pass the buffer: three a write.
+        assertTrue(rest.size() >= 2, "cut into writes of at most the buffer: " + writes);
+        for (int w : rest) {
+            assertTrue(w <= LogWriter.BUFFER_BYTES, "a write of " + w + " bytes holds more than one append and"
+                    + " more than the buffer's " + LogWriter.BUFFER_BYTES + ": " + writes);
+        }
+
+        try (LogCursor c = new LogCursor(dir, 1, true)) {
+            for (byte[] want : expected) {
+                LogRecord r = c.next();
+                assertArrayEquals(want, r.payload(), "seq " + r.seq());
+            }
+            assertEquals(null, c.next());
+        }
+    }
+}
