@@ -25,9 +25,10 @@ final class SizeSweep {
     private static final int[] SIZES = {100, 1024, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20};
     /**
      * Each load that warms a new process before it is measured: the bare and hashing handlers once, each
-     * size's daemon before its size ({@link #warm}), as http-ab warms its daemons. Unwarmed, a new daemon answered 1 KiB
-     * memory-acked appends at 13,000 requests/s in its first 3 s, 36,000 in the next 3 and 55,000-61,000 from
-     * its seventh second on (interpreted code, then C2 compiling on the cores that wrk and the daemon share).
+     * size's daemon before its size ({@link #warm}), as http-ab warms its daemons. Unwarmed, a new daemon
+     * answered 1 KiB memory-acked appends at 13,000 requests/s in its first 3 s, 36,000 in the next 3 and
+     * 55,000-61,000 from its seventh second on (interpreted code, then C2 compiling on the cores that wrk
+     * and the daemon share).
      */
     private static final String WARM_UP = "5s";
 

@@ -1,16 +1,13 @@
 package afterme.daemon.log;
 
-import afterme.format.Storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.OpenOption;
-import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 
 /** Storage whose fsyncs of segment data wait for a permit; the header's fsync at creation passes. */
-public final class GatedStorage implements Storage {
+public final class GatedStorage extends ChannelWrappingStorage {
     public final Semaphore permits = new Semaphore(0);
     public final CountDownLatch blocked = new CountDownLatch(1);
     volatile boolean gated = true;
@@ -30,8 +27,8 @@ public final class GatedStorage implements Storage {
     }
 
     @Override
-    public FileChannel open(Path file, OpenOption... options) throws IOException {
-        return new DelegatingFileChannel(FileChannel.open(file, options)) {
+    protected FileChannel wrap(FileChannel channel) {
+        return new DelegatingFileChannel(channel) {
             @Override
             public int write(ByteBuffer src, long position) throws IOException {
                 return inner.write(src, position);
@@ -50,15 +47,5 @@ public final class GatedStorage implements Storage {
                 inner.force(metaData);
             }
         };
-    }
-
-    @Override
-    public void syncDirectory(Path d) throws IOException {
-        Storage.DEFAULT.syncDirectory(d);
-    }
-
-    @Override
-    public void delete(Path file) throws IOException {
-        Storage.DEFAULT.delete(file);
     }
 }

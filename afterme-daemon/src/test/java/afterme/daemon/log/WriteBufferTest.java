@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.format.LogCursor;
 import afterme.format.LogRecord;
-import afterme.format.Storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,14 +28,14 @@ class WriteBufferTest {
     Path dir;
 
     /** Records the size of every large write, and holds the first one until it is let go. */
-    private static final class RecordingStorage implements Storage {
+    private static final class RecordingStorage extends ChannelWrappingStorage {
         final ConcurrentLinkedQueue<Integer> largeWrites = new ConcurrentLinkedQueue<>();
         final CountDownLatch firstLargeWrite = new CountDownLatch(1);
         final CountDownLatch letGo = new CountDownLatch(1);
 
         @Override
-        public FileChannel open(Path file, OpenOption... options) throws IOException {
-            return new DelegatingFileChannel(FileChannel.open(file, options)) {
+        protected FileChannel wrap(FileChannel channel) {
+            return new DelegatingFileChannel(channel) {
                 @Override
                 public int write(ByteBuffer src, long position) throws IOException {
                     if (src.remaining() >= PAYLOAD) {
@@ -52,16 +50,6 @@ class WriteBufferTest {
                     return inner.write(src, position);
                 }
             };
-        }
-
-        @Override
-        public void syncDirectory(Path d) throws IOException {
-            Storage.DEFAULT.syncDirectory(d);
-        }
-
-        @Override
-        public void delete(Path file) throws IOException {
-            Storage.DEFAULT.delete(file);
         }
     }
 
