@@ -26,13 +26,13 @@ import java.util.zip.CRC32C;
  * The single writer: the only thread that assigns seqs and touches the active segment.
  *
  * <p>Group commit in the Disruptor's manner: each turn drains every append waiting, encodes them into
- * one buffer, writes it with one call, then fsyncs if anyone waits durable, after yielding the CPU a few
- * times to let in appends that are on their way (never blocking for them); under load batches grow by
- * themselves, when idle a record goes alone. A write that only memory acks wait for is preceded by a few
- * yields too, which under load spare the writer most of its parkings and the wake-ups they need. What it
- * owns is split by kind: the head of the log ({@link LogHead}), whether an append may be written
- * ({@link Admission}), what is written and not yet synced ({@link SyncPipeline}), and the one failure
- * state ({@link WriterFailure}).
+ * one buffer, writes it with one call per {@link #BUFFER_BYTES} at most, then fsyncs if anyone waits
+ * durable, after yielding the CPU a few times to let in appends that are on their way (never blocking for
+ * them); under load batches grow by themselves, when idle a record goes alone. A write that only memory
+ * acks wait for is preceded by a few yields too, which under load spare the writer most of its parkings
+ * and the wake-ups they need. What it owns is split by kind: the head of the log ({@link LogHead}),
+ * whether an append may be written ({@link Admission}), what is written and not yet synced
+ * ({@link SyncPipeline}), and the one failure state ({@link WriterFailure}).
  *
  * <p>Every field is touched by the writer thread only; the volatile ones are published for readers.
  */
@@ -237,7 +237,10 @@ final class LogWriter implements Runnable {
         }
     }
 
-    /** Takes {@code first} and whatever is queued behind it, writes them with one call, completes the memory acks. */
+    /**
+     * Takes {@code first} and whatever is queued behind it, writes them with one call per {@link #BUFFER_BYTES}
+     * at most, completes the memory acks.
+     */
     private void write(Append first) {
         batch.add(first);
         if (!first.durableAck) {
