@@ -1,6 +1,9 @@
 package afterme.bench;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,11 +41,34 @@ final class Wrk {
         }
         String out = run(threads, connections, duration, script, uri);
         if (out.contains("Non-2xx") || out.contains("Socket errors")) {
-            throw new IllegalStateException("errors against " + uri + ":\n" + out);
+            throw new IllegalStateException("errors against " + uri + ":\n" + out + "one more request answered: "
+                    + answer(uri, body));
         }
         double rps = number(out, "Requests/sec:\\s+([0-9.]+)");
         return new Result(rps, rps * recordsPerRequest, rps * body.length / 1e6, micros(out, "50%"),
                 micros(out, "99%"));
+    }
+
+    /**
+     * The status and reply of one POST of {@code body}: wrk counts refusals but never says what they were
+     * (a full disk, 507, looks like any other).
+     */
+    private static String answer(URI uri, byte[] body) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+            c.setRequestMethod("POST");
+            c.setDoOutput(true);
+            c.setFixedLengthStreamingMode(body.length);
+            c.setRequestProperty("Content-Type", "application/x-ndjson");
+            try (OutputStream o = c.getOutputStream()) {
+                o.write(body);
+            }
+            InputStream reply = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream();
+            String text = reply == null ? "" : new String(reply.readAllBytes(), StandardCharsets.UTF_8).strip();
+            return c.getResponseCode() + " " + text;
+        } catch (IOException e) {
+            return "no answer (" + e + ")";
+        }
     }
 
     private static String run(int threads, int connections, String duration, Path script, URI uri)
