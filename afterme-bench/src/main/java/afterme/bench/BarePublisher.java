@@ -8,6 +8,9 @@ import io.nats.client.JetStream;
 import io.nats.client.Nats;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentNavigableMap;
@@ -15,6 +18,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.LongConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -29,7 +33,7 @@ interface BarePublisher extends AutoCloseable {
 
     /** The headers a forwarded record carries, for message {@code n}. */
     static Map<String, String> headers(long n) {
-        Map<String, String> h = new java.util.LinkedHashMap<>();
+        Map<String, String> h = new LinkedHashMap<>();
         h.put("afterme-log-id", LOG_ID);
         h.put("afterme-seq", Long.toString(n));
         h.put("afterme-time", java.time.Instant.now().toString());
@@ -61,7 +65,7 @@ interface BarePublisher extends AutoCloseable {
                 outstanding.put(ch.getNextPublishSeqNo(), new Object[] {n, confirmed});
                 ch.basicPublish("amq.direct", routingKey, true, new AMQP.BasicProperties.Builder().deliveryMode(2)
                         .messageId(LOG_ID + ":" + n).contentType("application/octet-stream")
-                        .headers(new java.util.HashMap<>(headers(n))).build(), body);
+                        .headers(new HashMap<>(headers(n))).build(), body);
             }
 
             @Override
@@ -102,10 +106,9 @@ interface BarePublisher extends AutoCloseable {
         return new BarePublisher() {
             @Override
             public void publish(long n, byte[] body, LongConsumer confirmed) {
-                org.apache.kafka.common.header.internals.RecordHeaders h =
-                        new org.apache.kafka.common.header.internals.RecordHeaders();
-                headers(n).forEach((k, v) -> h.add(k, v.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-                h.add("content-type", "application/octet-stream".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                RecordHeaders h = new RecordHeaders();
+                headers(n).forEach((k, v) -> h.add(k, v.getBytes(StandardCharsets.UTF_8)));
+                h.add("content-type", "application/octet-stream".getBytes(StandardCharsets.UTF_8));
                 producer.send(new ProducerRecord<>(topic, 0, System.currentTimeMillis(), null, body, h), (md, e) -> {
                     if (e == null) {
                         confirmed.accept(n);

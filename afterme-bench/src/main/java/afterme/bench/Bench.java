@@ -1,7 +1,9 @@
 package afterme.bench;
 
 import afterme.daemon.log.Ack;
+import afterme.forward.ForwarderConfig;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -35,8 +37,8 @@ public final class Bench {
                         own.size() > 6 ? Integer.parseInt(own.get(6)) : 1024);
             }
             case "forward" -> {
-                List<String> brokers = new java.util.ArrayList<>(List.of(args).subList(2, args.length));
-                int window = afterme.forward.ForwarderConfig.DEFAULT_WINDOW_RECORDS;
+                List<String> brokers = new ArrayList<>(List.of(args).subList(2, args.length));
+                int window = ForwarderConfig.DEFAULT_WINDOW_RECORDS;
                 if (!brokers.isEmpty() && brokers.get(0).startsWith("window=")) {
                     window = Integer.parseInt(brokers.remove(0).substring("window=".length()));
                 }

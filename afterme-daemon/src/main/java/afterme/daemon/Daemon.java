@@ -1,19 +1,20 @@
 package afterme.daemon;
 
+import afterme.daemon.forward.Forwarders;
 import afterme.daemon.http.ApiHandler;
 import afterme.daemon.http.AuthHandler;
 import afterme.daemon.http.ConnectionRateLimit;
-import afterme.daemon.subscribe.WebSocketSubscribe;
 import afterme.daemon.http.Limits;
 import afterme.daemon.http.Tokens;
 import afterme.daemon.log.Log;
 import afterme.daemon.subscribe.Subscriptions;
+import afterme.daemon.subscribe.WebSocketSubscribe;
 import afterme.daemon.webhook.Webhooks;
-import afterme.daemon.forward.Forwarders;
 import afterme.forward.ForwarderConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.eclipse.jetty.server.Handler;
@@ -52,7 +53,7 @@ public final class Daemon implements AutoCloseable {
         QueuedThreadPool pool = front.pool;
         this.subscriptions = new Subscriptions(log, MAX_SUBSCRIBERS, Duration.ofSeconds(15));
         this.webhooks = new Webhooks(log, options.webhooks());
-        this.forwarders = new Forwarders(log, options.forwards(), java.time.Clock.systemUTC());
+        this.forwarders = new Forwarders(log, options.forwards(), Clock.systemUTC());
         Handler api = new ApiHandler(log, options.limits(), subscriptions, webhooks, forwarders, pool,
                 server.getScheduler());
         Handler withWebSocket = WebSocketSubscribe.upgradeHandler(server, subscriptions, api);

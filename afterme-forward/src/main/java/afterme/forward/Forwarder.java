@@ -12,6 +12,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -23,6 +24,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -256,7 +258,7 @@ public final class Forwarder implements AutoCloseable {
                 throw new Halt("forwarder " + config.name() + " already runs on " + source.dataDir()
                         + " (another process holds " + file + ")");
             }
-        } catch (java.nio.channels.OverlappingFileLockException e) {
+        } catch (OverlappingFileLockException e) {
             ch.close();
             throw new Halt("forwarder " + config.name() + " already runs in this process");
         }
@@ -371,7 +373,7 @@ public final class Forwarder implements AutoCloseable {
                     duplicates.incrementAndGet();
                 }
                 confirmNanos.accept(p.doneNanos - p.sentNanos);
-            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            } catch (CompletionException | CancellationException e) {
                 Throwable cause = e.getCause() != null ? e.getCause() : e;
                 if (!(cause instanceof RejectedException rejected)) {
                     throw new IOException("the broker did not take seq " + p.record.seq() + ": " + cause.getMessage(),

@@ -3,10 +3,12 @@ package afterme.forward;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -36,7 +38,7 @@ public final class SinkTarget {
         URI uri;
         try {
             uri = new URI(text);
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new IllegalArgumentException("'" + text + "' is not a URI: " + e.getReason());
         }
         if (uri.getScheme() == null || uri.getHost() == null) {
@@ -108,7 +110,7 @@ public final class SinkTarget {
     /** Refuses a query parameter the sink does not know: a typo must not silently change where records go. */
     public void allowOnly(String... names) {
         for (String key : params.keySet()) {
-            if (!java.util.Arrays.asList(names).contains(key)) {
+            if (!Arrays.asList(names).contains(key)) {
                 throw new IllegalArgumentException("unknown parameter '" + key + "' in " + uri + "; "
                         + uri.getScheme() + " takes " + String.join(", ", names));
             }

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.LongFunction;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 
@@ -133,7 +134,7 @@ public final class Tty implements AutoCloseable {
     }
 
     /** The same, with {@code done} and {@code total} written by {@code unit} (records, say, rather than bytes). */
-    public void progress(String what, long done, long total, java.util.function.LongFunction<String> unit) {
+    public void progress(String what, long done, long total, LongFunction<String> unit) {
         long now = System.nanoTime();
         if (total <= 0 || now - started < BAR_AFTER_NANOS || terminal() == null || (streaming && sharedWithStdout())) {
             return;

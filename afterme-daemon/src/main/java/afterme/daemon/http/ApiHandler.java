@@ -5,9 +5,16 @@ import afterme.daemon.log.Log;
 import afterme.daemon.subscribe.RecordsMode;
 import afterme.daemon.subscribe.SseSink;
 import afterme.daemon.subscribe.Subscriptions;
+import afterme.daemon.webhook.Webhooks;
 import afterme.format.LogFormatException;
+import afterme.format.RecordJson;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -41,7 +48,7 @@ public final class ApiHandler extends Handler.Abstract {
             "GET", "/", "this list");
     private final HttpStats stats = new HttpStats();
 
-    public ApiHandler(Log log, Limits limits, Subscriptions subscriptions, afterme.daemon.webhook.Webhooks webhooks,
+    public ApiHandler(Log log, Limits limits, Subscriptions subscriptions, Webhooks webhooks,
                       Forwarders forwarders, Executor executor, Scheduler scheduler) {
         this.log = log;
         this.appends = new AppendHandler(log, limits, executor, scheduler);
@@ -141,8 +148,8 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     private static byte[] endpoints(String... methodPathDoes) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(1024);
-        try (com.fasterxml.jackson.core.JsonGenerator g = afterme.format.RecordJson.FACTORY.createGenerator(out)) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        try (JsonGenerator g = RecordJson.FACTORY.createGenerator(out)) {
             g.writeStartArray();
             for (int i = 0; i < methodPathDoes.length; i += 3) {
                 g.writeStartObject();
@@ -152,15 +159,15 @@ public final class ApiHandler extends Handler.Abstract {
                 g.writeEndObject();
             }
             g.writeEndArray();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         out.write('\n');
         return out.toByteArray();
     }
 
     /** What each endpoint takes; an unknown path takes none, and is answered 404 after this check. */
-    private static java.util.List<String> parametersOf(String path, boolean post) {
+    private static List<String> parametersOf(String path, boolean post) {
         return switch (path) {
             case "/v1/records" -> post ? QueryParameters.APPEND : QueryParameters.RANGE;
             case "/v1/records/batch" -> QueryParameters.APPEND;

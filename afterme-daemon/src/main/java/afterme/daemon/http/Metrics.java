@@ -2,12 +2,14 @@ package afterme.daemon.http;
 
 import afterme.daemon.forward.Forwarders;
 import afterme.daemon.log.Histogram;
-import afterme.forward.ForwarderStatus;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.WriterStats;
 import afterme.daemon.subscribe.Subscriptions;
 import afterme.daemon.webhook.Webhooks;
+import afterme.forward.ForwarderStatus;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Locale;
@@ -55,8 +57,8 @@ final class Metrics {
         gauge(b, "afterme_segments", "Segment files.", log.segments().size());
         gauge(b, "afterme_subscribers", "Open subscriptions (WebSocket and SSE).", subscriptions.count());
         gauge(b, "afterme_writable", "1 when appends are accepted.", log.writable() ? 1 : 0);
-        java.lang.management.MemoryUsage heap =
-                java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        MemoryUsage heap =
+                ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         gauge(b, "afterme_jvm_heap_used_bytes", "Java heap in use.", heap.getUsed());
         gauge(b, "afterme_jvm_heap_max_bytes", "Java heap limit (-Xmx).", heap.getMax());
         counter(b, "afterme_webhook_deliveries_total", "Webhook notifications delivered.", webhooks.delivered());
