@@ -56,6 +56,30 @@ class SyncPipelineTest {
         }
     }
 
+    @Test
+    void theWriterSyncsSmallAppendsItselfAndLeavesLargeOnesToTheSyncerThread() throws Exception {
+        SyncPipeline sync = new SyncPipeline(LogConfig.defaults(dir), new WriterStats(), List.of());
+        ActiveSegment active = ActiveSegment.create(Storage.DEFAULT, dir, UUID.randomUUID(), 1, new byte[32], 0);
+        try {
+            sync.adopt(active.size(), 0);
+            int small = (int) SyncPipeline.LARGE_APPEND_BYTES / 4;
+            for (long seq = 1; seq <= 3; seq++) {
+                written(sync, active, seq, small);
+            }
+            assertTrue(sync.writerSyncs(), "three appends of 64 KiB wait durable: the writer syncs them");
+            sync.syncOnWriter(active, 3);
+            written(sync, active, 4, (int) SyncPipeline.LARGE_APPEND_BYTES);
+            assertFalse(sync.writerSyncs(), "one append of 256 KiB waits durable: the syncer thread syncs it");
+            assertTrue(sync.backgroundDue());
+            written(sync, active, 5, small);
+            assertTrue(sync.writerSyncs(), "a large and a small append wait, 160 KiB each on average");
+        } finally {
+            sync.settle();
+            sync.shutdown();
+            active.close();
+        }
+    }
+
     private static void awaitReturned(SyncPipeline sync) throws InterruptedException {
         for (int i = 0; i < 500 && !sync.backgroundDone(); i++) {
             Thread.sleep(10);
@@ -65,9 +89,13 @@ class SyncPipelineTest {
 
     /** An append of 4 KiB waiting durable, written to the segment as the writer writes it. */
     private static Append written(SyncPipeline sync, ActiveSegment active, long seq) throws Exception {
-        Append a = Append.of("x".repeat(4096).getBytes(StandardCharsets.UTF_8), Ack.DURABLE);
-        active.append(ByteBuffer.wrap(new byte[4096]), ActiveSegment.SMALL_WRITE_ALONE);
-        sync.wrote(4096);
+        return written(sync, active, seq, 4096);
+    }
+
+    private static Append written(SyncPipeline sync, ActiveSegment active, long seq, int bytes) throws Exception {
+        Append a = Append.of("x".repeat(bytes).getBytes(StandardCharsets.UTF_8), Ack.DURABLE);
+        active.append(ByteBuffer.wrap(new byte[bytes]), ActiveSegment.SMALL_WRITE_ALONE);
+        sync.wrote(bytes);
         sync.written(new Staged(a, new AppendResult(seq, seq, Instant.EPOCH, false)));
         return a;
     }
