@@ -20,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -253,7 +254,7 @@ class ForwardIT {
                 awaitCount(nats, stream, 60);
                 forward.destroy();
                 assertTrue(forward.waitFor(30, TimeUnit.SECONDS));
-                assertEquals(0, forward.exitValue(), java.nio.file.Files.readString(tmp.resolve("forward.err")));
+                assertEquals(0, forward.exitValue(), Files.readString(tmp.resolve("forward.err")));
 
                 Proc.Result status = Proc.run("forward", "--status", dir.toString());
                 assertEquals(0, status.exit(), status.toString());
@@ -271,7 +272,7 @@ class ForwardIT {
         assertEquals(2, secret.exit(), secret.toString());
         assertFalse(secret.stderr().contains("hunter2"), secret.stderr());
         assertTrue(secret.stderr().contains("--credentials-file"), secret.stderr());
-        Path nothing = java.nio.file.Files.createDirectories(tmp.resolve("nothing"));
+        Path nothing = Files.createDirectories(tmp.resolve("nothing"));
         Proc.Result nowhere = Proc.run("forward", nothing.toString(), "--to", "nats://127.0.0.1:4222?subject=x");
         assertEquals(3, nowhere.exit(), nowhere.toString());
         assertTrue(nowhere.stderr().contains("no afterme log in"), nowhere.stderr());

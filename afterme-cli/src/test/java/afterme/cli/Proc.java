@@ -1,8 +1,10 @@
 package afterme.cli;
 
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -55,7 +57,7 @@ final class Proc {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().putAll(env);
             if (stdin == null) {
-                pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             }
             Process p = pb.start();
             if (stdin != null) {
@@ -81,7 +83,7 @@ final class Proc {
         }
     }
 
-    static Thread pump(InputStream in, java.io.OutputStream out) {
+    static Thread pump(InputStream in, OutputStream out) {
         Thread t = new Thread(() -> {
             try {
                 in.transferTo(out);

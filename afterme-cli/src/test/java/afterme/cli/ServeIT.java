@@ -11,6 +11,8 @@ import afterme.format.Segments;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -199,7 +202,7 @@ class ServeIT {
                     for (String l = r.readLine(); l != null; l = r.readLine()) {
                         lines.add(l);
                     }
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     lines.add("error: " + e);
                 }
             });
@@ -228,7 +231,7 @@ class ServeIT {
         Path dir = tmp.resolve("data");
         ToolsIT.writeLog(dir, 12, 1 << 20);
         Path segment = Segments.list(dir).get(0);
-        Files.write(segment, new byte[] {0x41, 0x46, 0x52, 0x31, 0, 0, 0}, java.nio.file.StandardOpenOption.APPEND);
+        Files.write(segment, new byte[] {0x41, 0x46, 0x52, 0x31, 0, 0, 0}, StandardOpenOption.APPEND);
         assertEquals(1, Proc.run("verify", dir.toString()).exit());
         assertEquals(0, Proc.run("recover", dir.toString(), "--yes").exit());
         assertEquals(0, Proc.run("verify", dir.toString()).exit());
@@ -278,7 +281,7 @@ class ServeIT {
         // script(1) gives the command a pseudo-terminal; we answer its prompt on stdin.
         Process p = new ProcessBuilder("script", "-qec", cmd, "/dev/null").redirectErrorStream(true).start();
         StringBuilder seen = new StringBuilder();
-        java.io.InputStream in = p.getInputStream();
+        InputStream in = p.getInputStream();
         // Answer only once asked: a terminal drops what was typed before the program reads it.
         while (!seen.toString().contains("[y/N]")) {
             int c = in.read();

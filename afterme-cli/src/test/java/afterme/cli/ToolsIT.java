@@ -15,8 +15,11 @@ import afterme.format.SegmentScanner;
 import afterme.format.Segments;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.RandomAccessFile;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -121,7 +124,7 @@ class ToolsIT {
         assertEquals(new String(payloads.get(1), StandardCharsets.UTF_8) + "\n", text.out());
         assertEquals(payloads.size(), Proc.run("tail", dir.toString(), "--since", "2000-01-01").lines().size());
         assertEquals(0, Proc.run("tail", dir.toString(), "--since", "2999-01-01T00:00:00Z").lines().size());
-        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
         for (byte[] p : payloads) {
             all.write(p);
         }
@@ -262,7 +265,7 @@ class ToolsIT {
         Path original = tmp.resolve("original");
         writeLog(original, 30, 2048);
         Random random = new Random(5);
-        java.io.StringWriter sink = new java.io.StringWriter();
+        StringWriter sink = new StringWriter();
         for (int m = 0; m < 60; m++) {
             Path dir = tmp.resolve("hostile" + m);
             Files.createDirectories(dir);
@@ -282,8 +285,8 @@ class ToolsIT {
             for (String[] args : List.of(new String[] {"dump", dir.toString()}, new String[] {"verify", dir.toString()},
                     new String[] {"recover", dir.toString(), "--yes"})) {
                 picocli.CommandLine cl = Afterme.commandLine();
-                cl.setOut(new java.io.PrintWriter(sink));
-                cl.setErr(new java.io.PrintWriter(sink));
+                cl.setOut(new PrintWriter(sink));
+                cl.setErr(new PrintWriter(sink));
                 int exit = cl.execute(args);
                 assertTrue(exit == 0 || exit == 1, String.join(" ", args) + " exited " + exit + ": " + sink);
                 if (args[0].equals("recover") && exit == 0) {

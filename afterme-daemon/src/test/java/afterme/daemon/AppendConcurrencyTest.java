@@ -3,7 +3,12 @@ package afterme.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -80,11 +85,11 @@ class AppendConcurrencyTest {
      * answer and close before the body is all sent; the write side then fails, which is expected.
      */
     static String rawChunkedPost(Daemon d, String path, int bytes) throws Exception {
-        try (java.net.Socket s = new java.net.Socket(d.uri().getHost(), d.uri().getPort())) {
+        try (Socket s = new Socket(d.uri().getHost(), d.uri().getPort())) {
             s.setSoTimeout(30_000);
             Thread writer = new Thread(() -> {
                 try {
-                    java.io.OutputStream out = s.getOutputStream();
+                    OutputStream out = s.getOutputStream();
                     out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes());
                     byte[] line = "{\"a\":1}\n".repeat(1000).getBytes();
                     for (int sent = 0; sent < bytes; sent += line.length) {
@@ -93,12 +98,12 @@ class AppendConcurrencyTest {
                         out.write("\r\n".getBytes());
                     }
                     out.write("0\r\n\r\n".getBytes());
-                } catch (java.io.IOException expected) {
+                } catch (IOException expected) {
                     // the daemon refused the body and closed the connection
                 }
             });
             writer.start();
-            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream()));
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream()));
             String status = in.readLine();
             writer.join(30_000);
             return status;

@@ -3,11 +3,13 @@ package afterme.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import afterme.daemon.forward.MemorySinkProvider;
 import afterme.forward.ForwardSpec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -33,9 +35,9 @@ class ForwardersHttpTest {
     void forwardersAreListedAndMeasuredWithoutSecrets() throws Exception {
         String broker = "b" + UUID.randomUUID().toString().replace("-", "");
         String down = "b" + UUID.randomUUID().toString().replace("-", "");
-        afterme.daemon.forward.MemorySinkProvider.down(down);
+        MemorySinkProvider.down(down);
         Path credentials = dir.resolveSibling(dir.getFileName() + ".credentials");
-        java.nio.file.Files.writeString(credentials, "password=hunter2\n");
+        Files.writeString(credentials, "password=hunter2\n");
         try (Daemon d = TestDaemon.startForwarding(dir, List.of(
                 ForwardSpec.parse("up=memory://" + broker + "?on_reject=dead-letter", Duration.ofSeconds(1)),
                 ForwardSpec.parse("down=memory://" + down + "?from=end&credentials_file=" + credentials,

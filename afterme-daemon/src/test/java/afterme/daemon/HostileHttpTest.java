@@ -5,15 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.daemon.http.Limits;
 import afterme.daemon.log.Ack;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -59,7 +63,7 @@ class HostileHttpTest {
             InputStream in = s.getInputStream();
             byte[] reply = in.readNBytes(4096);
             return new String(reply, StandardCharsets.ISO_8859_1);
-        } catch (java.net.SocketException e) {
+        } catch (SocketException e) {
             return "closed: " + e.getMessage();
         }
     }
@@ -143,7 +147,7 @@ class HostileHttpTest {
                 }
             });
             writer.start();
-            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
                     StandardCharsets.ISO_8859_1));
             int limited = 0;
             int answered = 0;
@@ -230,7 +234,7 @@ class HostileHttpTest {
     }
 
     private static byte[] concat(byte[]... parts) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);
         }

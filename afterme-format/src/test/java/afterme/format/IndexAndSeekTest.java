@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,7 +69,7 @@ class IndexAndSeekTest {
         Files.write(index, bytes);
         assertNull(SparseIndex.load(segment), "a damaged index is ignored");
         built.store(segment);
-        Files.write(segment, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
+        Files.write(segment, new byte[] {1}, StandardOpenOption.APPEND);
         assertNull(SparseIndex.load(segment), "an index made for another size of the segment is stale");
         assertEquals(4, SparseIndex.loadOrBuild(segment).entries(), "rebuilt from the segment itself");
     }

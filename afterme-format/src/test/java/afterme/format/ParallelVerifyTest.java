@@ -12,7 +12,11 @@ import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.UUID;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 
@@ -63,7 +67,7 @@ class ParallelVerifyTest {
      */
     @Test
     void framesInsidePayloadsDoNotFoolThePieces() throws IOException {
-        SegmentBuilder inner = new SegmentBuilder(new java.util.UUID(3, 4), 1, new byte[32]);
+        SegmentBuilder inner = new SegmentBuilder(new UUID(3, 4), 1, new byte[32]);
         for (int i = 0; i < 40; i++) {
             inner.add(new byte[100 + i]);
         }
@@ -87,14 +91,14 @@ class ParallelVerifyTest {
 
     /** The first, last and middle records, and those on each side of where the three pieces start. */
     private static int[] damageAt(SegmentBuilder b, long size, int n) {
-        java.util.SortedSet<Integer> records = new java.util.TreeSet<>(java.util.List.of(0, 1, n / 2, n - 2, n - 1));
+        SortedSet<Integer> records = new TreeSet<>(List.of(0, 1, n / 2, n - 2, n - 1));
         for (int piece = 1; piece < 3; piece++) {
             long from = size / 3 * piece;
             int r = 0;
             while (b.offsets.get(r) < from) {
                 r++;
             }
-            records.addAll(java.util.List.of(r - 1, r, r + 1));
+            records.addAll(List.of(r - 1, r, r + 1));
         }
         return records.stream().mapToInt(Integer::intValue).toArray();
     }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -148,7 +149,7 @@ class SegmentScannerTest {
         int length = ByteBuffer.wrap(bytes).getInt(at + 8);
         bytes[at + length - 1] ^= 1;
         // Re-seal the CRC, as LevelDB's FixChecksum does, to reach the checks behind it.
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        CRC32C crc = new CRC32C();
         crc.update(bytes, at + 8, length - 8);
         ByteBuffer.wrap(bytes).putInt(at + 4, (int) crc.getValue());
         SegmentScan full = SegmentScanner.scan(write(bytes), true);
@@ -166,7 +167,7 @@ class SegmentScannerTest {
         int at = b.offsets.get(1).intValue();
         int length = ByteBuffer.wrap(bytes).getInt(at + 8);
         bytes[at + 30] ^= 1; // a bit of the time field
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        CRC32C crc = new CRC32C();
         crc.update(bytes, at + 8, length - 8);
         ByteBuffer.wrap(bytes).putInt(at + 4, (int) crc.getValue());
         SegmentScan s = SegmentScanner.scan(write(bytes), false);

@@ -1,11 +1,13 @@
 package afterme.daemon.forward;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 
@@ -89,11 +91,11 @@ public final class Brokers {
      * same port out twice (it did, to Kafka's broker and controller listeners).
      */
     static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> held = new java.util.ArrayList<>();
+        List<ServerSocket> held = new ArrayList<>();
         try {
             int[] ports = new int[n];
             for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 held.add(s);
                 ports[i] = s.getLocalPort();
             }

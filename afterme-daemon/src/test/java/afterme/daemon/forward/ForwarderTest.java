@@ -14,18 +14,23 @@ import afterme.daemon.log.LogConfig;
 import afterme.format.Hashes;
 import afterme.format.LogCursor;
 import afterme.format.LogRecord;
+import afterme.format.RecordJson;
+import afterme.format.SegmentScanner;
+import afterme.format.Segments;
 import afterme.forward.Checkpoint;
 import afterme.forward.FileLogSource;
-import afterme.forward.LogSource;
 import afterme.forward.Forwarder;
 import afterme.forward.ForwarderConfig;
 import afterme.forward.ForwarderStatus.State;
+import afterme.forward.LogSource;
 import afterme.forward.Message;
 import afterme.forward.OnReject;
 import afterme.forward.SinkTarget;
 import afterme.forward.Sinks;
 import afterme.forward.StartAt;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,6 +41,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -103,7 +109,7 @@ class ForwarderTest {
                     assertEquals(log.logId() + ":" + (i + 1), m.id());
                     assertEquals(log.logId().toString(), m.headers().get(Message.LOG_ID));
                     assertEquals(Long.toString(i + 1), m.headers().get(Message.SEQ));
-                    assertEquals(afterme.format.RecordJson.formatTime(r.epochSecond(), r.nanos()), m.headers().get(Message.TIME));
+                    assertEquals(RecordJson.formatTime(r.epochSecond(), r.nanos()), m.headers().get(Message.TIME));
                     assertEquals(Hashes.hex(Hashes.sha256(samples.get(i).payload())), m.headers().get(Message.SHA256));
                 }
                 await(() -> checkpointSeq("f") == samples.size(), "checkpoint written");
@@ -118,8 +124,8 @@ class ForwarderTest {
         try {
             Checkpoint cp = Checkpoint.read(Checkpoint.file(dir, name));
             return cp == null ? -1 : cp.seq();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -132,7 +138,7 @@ class ForwarderTest {
                     Clock.systemUTC())) {
                 Append a = log.submit(Append.of("held".getBytes(StandardCharsets.UTF_8), Ack.MEMORY));
                 assertEquals(1, a.written.get().firstSeq());
-                assertTrue(storage.blocked.await(5, java.util.concurrent.TimeUnit.SECONDS), "its fsync is held back");
+                assertTrue(storage.blocked.await(5, TimeUnit.SECONDS), "its fsync is held back");
                 Thread.sleep(300);
                 assertEquals(List.of(), MemorySinkProvider.broker(broker).received(), "written, not durable, not sent");
                 storage.openGate();
@@ -197,8 +203,8 @@ class ForwarderTest {
     private static Forwarders.View view(Forwarders f) {
         try {
             return f.views().get(0);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -248,7 +254,7 @@ class ForwarderTest {
         try (FileChannel ch = FileChannel.open(dir.resolve(r.segment()), StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
             long at = r.offset() + r.length() - 1;
-            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            ByteBuffer one = ByteBuffer.allocate(1);
             ch.read(one, at);
             one.put(0, (byte) (one.get(0) ^ 1)).rewind();
             ch.write(one, at);
@@ -366,8 +372,8 @@ class ForwarderTest {
     private byte[] replaceChain(byte[] otherLogs) throws Exception {
         Checkpoint o = Checkpoint.read(writeTo(dir.resolveSibling("tmp.checkpoint"), otherLogs));
         UUID id;
-        try (FileChannel ch = FileChannel.open(afterme.format.Segments.list(dir).get(0))) {
-            id = afterme.format.SegmentScanner.readHeader(ch, "first").logId();
+        try (FileChannel ch = FileChannel.open(Segments.list(dir).get(0))) {
+            id = SegmentScanner.readHeader(ch, "first").logId();
         }
         Path file = dir.resolveSibling("mine.checkpoint");
         new Checkpoint("f", id, 10, o.chain(), o.sink()).write(file);

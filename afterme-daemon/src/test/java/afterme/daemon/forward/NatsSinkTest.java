@@ -12,6 +12,7 @@ import afterme.format.Hashes;
 import afterme.format.LogRecord;
 import afterme.format.RecordJson;
 import afterme.forward.Checkpoint;
+import afterme.forward.FileLogSource;
 import afterme.forward.Forwarder;
 import afterme.forward.ForwarderConfig;
 import afterme.forward.ForwarderStatus.State;
@@ -21,8 +22,8 @@ import afterme.forward.StartAt;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
-import io.nats.client.PushSubscribeOptions;
 import io.nats.client.Nats;
+import io.nats.client.PushSubscribeOptions;
 import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
@@ -122,14 +123,14 @@ class NatsSinkTest {
             Logs.appendSmall(log, 2);
             Logs.append(log, List.of(new Logs.Sample(new byte[1 << 20], null)));
             Logs.appendSmall(log, 1);
-            Forwarder stop = new Forwarder(config(url, s, OnReject.STOP), new afterme.forward.FileLogSource(dir), n -> { })
+            Forwarder stop = new Forwarder(config(url, s, OnReject.STOP), new FileLogSource(dir), n -> { })
                     .start();
             stop.await();
             assertEquals(State.STOPPED, stop.status().state());
             assertEquals(2, stop.status().forwardedSeq());
             assertTrue(stop.status().lastError().contains("max_payload"), stop.status().lastError());
             assertEquals(2, s.count());
-            Forwarder dead = new Forwarder(config(url, s, OnReject.DEAD_LETTER), new afterme.forward.FileLogSource(dir),
+            Forwarder dead = new Forwarder(config(url, s, OnReject.DEAD_LETTER), new FileLogSource(dir),
                     n -> { }).start();
             ForwarderTest.await(() -> dead.status().forwardedSeq() == 4, "past the refused record");
             dead.close();

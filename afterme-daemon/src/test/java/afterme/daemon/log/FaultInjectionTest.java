@@ -8,10 +8,12 @@ import afterme.format.LogCursor;
 import afterme.format.LogRecord;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
+import java.io.IOException;
 import java.nio.file.FileSystem;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +46,7 @@ class FaultInjectionTest {
         Log opened;
         try {
             opened = Log.open(config);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // A fault while creating the log: opening again, the way an operator restarts, must work.
             failures++;
             opened = Log.open(config);
@@ -108,7 +110,7 @@ class FaultInjectionTest {
         }
         assertTrue(injected > 50, "faults that failed an append: " + injected);
         System.out.println("fault injection: " + injected + " faults failed an append or an open; call sites: "
-                + java.util.Arrays.stream(FaultyStorage.Op.values()).map(op -> op + "=" + counting.calls(op)).toList());
+                + Arrays.stream(FaultyStorage.Op.values()).map(op -> op + "=" + counting.calls(op)).toList());
     }
 
     @Test

@@ -1,11 +1,11 @@
 package afterme.daemon.log;
 
-import afterme.format.DataDirLock;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import afterme.format.DataDirLock;
 import afterme.format.LogCursor;
 import afterme.format.LogFormatException;
 import afterme.format.LogRecord;
@@ -19,6 +19,7 @@ import afterme.format.Trailer;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
@@ -30,6 +31,8 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
@@ -206,9 +209,9 @@ class LogTest {
         // Flipped, not overwritten: the byte there is a hash's, and writing a constant would leave it as it
         // was one time in 256.
         try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            ByteBuffer one = ByteBuffer.allocate(1);
             ch.read(one, SegmentHeader.LENGTH + 90);
-            ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) ~one.get(0)}), SegmentHeader.LENGTH + 90);
+            ch.write(ByteBuffer.wrap(new byte[] {(byte) ~one.get(0)}), SegmentHeader.LENGTH + 90);
         }
         LogFormatException e = assertThrows(LogFormatException.class, () -> Log.open(config()));
         assertTrue(e.getMessage().contains("afterme verify") && e.getMessage().contains("afterme recover"),
@@ -304,7 +307,7 @@ class LogTest {
         assertEquals((long) threads * each, order.get(order.size() - 1));
     }
 
-    private final java.util.Map<Append, byte[]> expectedPayloads = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Append, byte[]> expectedPayloads = new ConcurrentHashMap<>();
 
     private void check(Log log, List<Append> pending) throws Exception {
         for (Append a : pending) {
