@@ -63,9 +63,10 @@ final class Wrk {
             try (OutputStream o = c.getOutputStream()) {
                 o.write(body);
             }
-            InputStream reply = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream();
+            int status = c.getResponseCode();
+            InputStream reply = status < 400 ? c.getInputStream() : c.getErrorStream();
             String text = reply == null ? "" : new String(reply.readAllBytes(), StandardCharsets.UTF_8).strip();
-            return c.getResponseCode() + " " + text;
+            return status + " " + text;
         } catch (IOException e) {
             return "no answer (" + e + ")";
         }

@@ -57,8 +57,7 @@ final class Metrics {
         gauge(b, "afterme_segments", "Segment files.", log.segments().size());
         gauge(b, "afterme_subscribers", "Open subscriptions (WebSocket and SSE).", subscriptions.count());
         gauge(b, "afterme_writable", "1 when appends are accepted.", log.writable() ? 1 : 0);
-        MemoryUsage heap =
-                ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         gauge(b, "afterme_jvm_heap_used_bytes", "Java heap in use.", heap.getUsed());
         gauge(b, "afterme_jvm_heap_max_bytes", "Java heap limit (-Xmx).", heap.getMax());
         counter(b, "afterme_webhook_deliveries_total", "Webhook notifications delivered.", webhooks.delivered());
