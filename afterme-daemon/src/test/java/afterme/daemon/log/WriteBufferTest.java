@@ -89,11 +89,12 @@ class WriteBufferTest {
         List<Integer> writes = new ArrayList<>(storage.largeWrites);
         assertTrue(writes.get(0) > 8 * PAYLOAD, "the 8-record append went alone: " + writes);
         List<Integer> rest = writes.subList(1, writes.size());
-        // Drained together, the six 1.8 MiB are cut where the next would pass the buffer: three a write.
-        assertTrue(rest.size() >= 2, "cut into writes of at most the buffer: " + writes);
+        // All six were queued before the first write returned, so they are drained together and cut where
+        // the next would pass the buffer: three a write.
+        assertEquals(2, rest.size(), "the six 1.8 MiB cut into two writes: " + writes);
         for (int w : rest) {
-            assertTrue(w <= LogWriter.BUFFER_BYTES, "a write of " + w + " bytes holds more than one append and"
-                    + " more than the buffer's " + LogWriter.BUFFER_BYTES + ": " + writes);
+            assertTrue(w > 3 * PAYLOAD && w <= LogWriter.BUFFER_BYTES, "a write of " + w + " bytes, not three"
+                    + " appends within the buffer's " + LogWriter.BUFFER_BYTES + ": " + writes);
         }
 
         try (LogCursor c = new LogCursor(dir, 1, true)) {
