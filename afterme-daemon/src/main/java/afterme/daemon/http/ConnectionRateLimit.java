@@ -1,5 +1,6 @@
 package afterme.daemon.http;
 
+import afterme.daemon.log.Ticker;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -22,23 +23,36 @@ public final class ConnectionRateLimit extends Handler.Wrapper {
         this.burst = burst;
     }
 
-    /** One connection's tokens. A connection handles one request at a time, but guard anyway. */
-    private static final class Bucket {
-        private double tokens;
-        private long refilledAt = System.nanoTime();
+    /**
+     * One connection's tokens: {@code burst} at first, one more every {@code 1 / perSecond} seconds up to
+     * {@code burst}, one taken per request. Kept as the time at which the bucket is full again, in whole
+     * nanoseconds (the generic cell rate algorithm), so that refills add up exactly; in fractions of a
+     * token, 9 ms and then 1 ms at 100 requests/s add up to 0.9999999 of one. A connection handles one
+     * request at a time, but guard anyway.
+     */
+    static final class Bucket {
+        private final long nanosPerToken;
+        private final long burstNanos;
+        private final Ticker ticker;
+        /** When the bucket is full again if no request takes a token before. */
+        private long fullAt;
 
-        Bucket(double burst) {
-            tokens = burst;
+        Bucket(double perSecond, double burst, Ticker ticker) {
+            this.nanosPerToken = Math.max(1, Math.round(1e9 / perSecond));
+            this.burstNanos = Math.round(burst * nanosPerToken);
+            this.ticker = ticker;
+            this.fullAt = ticker.nanos();
         }
 
-        synchronized boolean take(double perSecond, double burst) {
-            long now = System.nanoTime();
-            tokens = Math.min(burst, tokens + (now - refilledAt) / 1e9 * perSecond);
-            refilledAt = now;
-            if (tokens < 1) {
+        /** Takes a token; false when none is left. */
+        synchronized boolean take() {
+            long now = ticker.nanos();
+            // Compared by difference: the ticker's origin is arbitrary, so its values may wrap around.
+            long next = (fullAt - now > 0 ? fullAt : now) + nanosPerToken;
+            if (next - now > burstNanos) {
                 return false;
             }
-            tokens -= 1;
+            fullAt = next;
             return true;
         }
     }
@@ -48,10 +62,10 @@ public final class ConnectionRateLimit extends Handler.Wrapper {
         var connection = request.getConnectionMetaData();
         Bucket bucket = (Bucket) connection.getAttribute(ATTRIBUTE);
         if (bucket == null) {
-            bucket = new Bucket(burst);
+            bucket = new Bucket(perSecond, burst, Ticker.SYSTEM);
             connection.setAttribute(ATTRIBUTE, bucket);
         }
-        if (!bucket.take(perSecond, burst)) {
+        if (!bucket.take()) {
             response.getHeaders().put("Retry-After", "1");
             Replies.refuse(request, response, callback, 429, "too_many_requests",
                     "more than " + (long) perSecond + " requests/s on one connection; slow down or open another");
