@@ -1,5 +1,6 @@
 package afterme.format;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -41,8 +42,28 @@ public final class SegmentScanner {
     private SegmentScanner() {
     }
 
+    /** A walk of the whole segment; of the live one, see {@link #againIfSealed}. */
     public static SegmentScan scan(Path file, boolean verifyHashes) throws IOException {
-        return scan(file, verifyHashes, null, null);
+        return againIfSealed(() -> scan(file, verifyHashes, null, null));
+    }
+
+    /** A walk that hands no record on, so that it can start over. */
+    @FunctionalInterface
+    private interface Rewalk {
+        SegmentScan walk() throws IOException;
+    }
+
+    /**
+     * Sealing cuts the active segment's fill off (FORMAT.md, "Sealing"): a walk of the last segment of a
+     * live log can find the file shorter than it was when the walk began. It walks the sealed file again,
+     * which no seal shrinks twice.
+     */
+    private static SegmentScan againIfSealed(Rewalk rewalk) throws IOException {
+        try {
+            return rewalk.walk();
+        } catch (EOFException e) {
+            return rewalk.walk();
+        }
     }
 
     /**
@@ -82,13 +103,15 @@ public final class SegmentScanner {
     /** {@link #verify} with the threads and the smallest segment worth them given (tests use small ones). */
     static SegmentScan verify(Path file, boolean verifyHashes, LongConsumer progress, int threads,
                               long minBytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            Walk walk = new Walk(file, ch, ch.size(), verifyHashes, null,
-                    (seq, nanos, offset, length) -> progress.accept(offset + length));
-            walk.parallelism = threads;
-            walk.parallelMinBytes = minBytes;
-            return walk.run();
-        }
+        return againIfSealed(() -> {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                Walk walk = new Walk(file, ch, ch.size(), verifyHashes, null,
+                        (seq, nanos, offset, length) -> progress.accept(offset + length));
+                walk.parallelism = threads;
+                walk.parallelMinBytes = minBytes;
+                return walk.run();
+            }
+        });
     }
 
     /**

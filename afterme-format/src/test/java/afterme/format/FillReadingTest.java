@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystem;
@@ -37,9 +38,13 @@ class FillReadingTest {
 
     /** Writes the builder's records followed by {@link #FILL} zeros; returns where the records end. */
     private int writeWithFill(SegmentBuilder b) throws IOException {
+        return writeWithFill(b, FILL);
+    }
+
+    private int writeWithFill(SegmentBuilder b, int fill) throws IOException {
         Files.createDirectories(dir);
         byte[] data = b.bytes();
-        Files.write(first, Arrays.copyOf(data, data.length + FILL));
+        Files.write(first, Arrays.copyOf(data, data.length + fill));
         return data.length;
     }
 
@@ -183,6 +188,33 @@ class FillReadingTest {
         finisher.join();
         assertTrue(report.clean(), report.problems().toString());
         assertEquals(2, report.lastSeq());
+    }
+
+    /**
+     * The writer seals the segment while verify walks it: the fill is cut off and the file ends sooner
+     * than it did when the walk began. Verify reads the sealed segment again instead of failing.
+     */
+    @Test
+    void verifyReadsASegmentSealedUnderItAgain() throws IOException {
+        SegmentBuilder b = new SegmentBuilder().addText("one", "two");
+        // A fill longer than a read window: verify reads its end afresh once the records are behind it.
+        int end = writeWithFill(b, SegmentWindow.DEFAULT_CAPACITY + FILL);
+        boolean[] sealed = {false};
+        LogVerifier.Report report = LogVerifier.verify(Segments.list(dir), true, (done, total) -> {
+            if (done == end && !sealed[0]) {
+                sealed[0] = true;
+                try (FileChannel ch = FileChannel.open(first, StandardOpenOption.WRITE)) {
+                    ch.truncate(end);
+                    ch.write(ByteBuffer.wrap(new Trailer(2, 2, b.chain(), end).encode()), end);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        });
+        assertTrue(sealed[0], "the walk reached the end of the records");
+        assertTrue(report.clean(), report.problems().toString());
+        assertEquals(2, report.lastSeq());
+        assertEquals(SegmentScan.End.SEALED, report.scans().get(0).end());
     }
 
     @Test
