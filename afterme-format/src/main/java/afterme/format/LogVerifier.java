@@ -92,19 +92,22 @@ public final class LogVerifier {
 
     /**
      * Walks a segment. The last segment of a live log may be mid-append, which looks like a torn tail for
-     * an instant, and in a version-2 segment, written into its fill, a read racing the writer can even see
-     * a later page of a write before an earlier one, which looks like damage: there a problem is looked
-     * at again ({@link LiveRead}), and only one that stays is reported.
+     * an instant, or just created, its header not yet written, which looks like a half-created segment; and
+     * in a version-2 segment, written into its fill, a read racing the writer can even see a later page of
+     * a write before an earlier one, which looks like damage: there a problem is looked at again
+     * ({@link LiveRead}), and only one that stays is reported.
      */
     private static SegmentScan scanSettled(Path file, boolean hashes, boolean live, LongConsumer progress)
             throws IOException {
         SegmentScan s = SegmentScanner.verify(file, hashes, progress);
         for (int look = 0; live && !s.problems().isEmpty() && LiveRead.lookAgain(look); look++) {
-            if (!writtenIntoFill(s) && s.end() != SegmentScan.End.TORN_TAIL) {
+            boolean tornTail = s.end() == SegmentScan.End.TORN_TAIL;
+            if (!writtenIntoFill(s) && !tornTail && s.end() != SegmentScan.End.TORN_HEADER) {
                 break;
             }
             LiveRead.pause(look);
-            if (!writtenIntoFill(s) && Files.size(file) == s.fileSize()) {
+            // A record appended to the end grows the file; one that did not is no write in progress.
+            if (!writtenIntoFill(s) && tornTail && Files.size(file) == s.fileSize()) {
                 break;
             }
             s = SegmentScanner.verify(file, hashes, progress);
