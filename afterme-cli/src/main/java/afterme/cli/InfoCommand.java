@@ -66,6 +66,10 @@ public final class InfoCommand implements Callable<Integer> {
 
     static Info read(Path dir) throws IOException {
         List<Path> segments = Segments.list(dir);
+        if (!segments.isEmpty() && Segments.beingCreated(segments.get(segments.size() - 1))) {
+            // Nothing to say of it yet: it holds no header, and no record.
+            segments = segments.subList(0, segments.size() - 1);
+        }
         boolean locked = locked(dir);
         if (segments.isEmpty()) {
             return new Info(null, 0, 0, 0, 0, new TreeSet<>(), null, null, null, locked);

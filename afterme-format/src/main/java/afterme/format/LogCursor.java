@@ -438,8 +438,7 @@ public final class LogCursor implements Closeable {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         SegmentHeader header;
         try {
-            if (ch.size() < SegmentHeader.LENGTH && Segments.isLast(file)) {
-                // A segment being created: its header is not all there yet.
+            if (Segments.beingCreated(file)) {
                 ch.close();
                 return false;
             }

@@ -49,6 +49,15 @@ public final class Segments {
         return segments.isEmpty() || segments.get(segments.size() - 1).getFileName().equals(file.getFileName());
     }
 
+    /**
+     * Whether {@code file} is a segment being created: the last, and shorter than a header, which the daemon
+     * writes just after it creates the file. It holds no record. (Left so by a crash, it is a half-created
+     * segment, which verify reports and recover removes.)
+     */
+    public static boolean beingCreated(Path file) throws IOException {
+        return Files.size(file) < SegmentHeader.LENGTH && isLast(file);
+    }
+
     /** The segment that holds {@code seq}: the last whose first seq is at most {@code seq}; or null. */
     public static Path holding(List<Path> segments, long seq) {
         Path found = null;
