@@ -13,6 +13,32 @@ public final class Segments {
 
     /** The segment files of {@code dir}, sorted by name (which is log order). */
     public static List<Path> list(Path dir) throws IOException {
+        return list(dir, Segments::listOnce);
+    }
+
+    /** One listing of a directory's segment files, sorted by name. */
+    @FunctionalInterface
+    interface Listing {
+        List<Path> of(Path dir) throws IOException;
+    }
+
+    /**
+     * A directory is listed in the file system's order, not by name (ext4's is by hash), and a file created
+     * while it is listed may be in the listing or not: a listing taken while the daemon creates segments can
+     * hold a new segment and miss one created an instant before it, a gap that is not in the log. Every
+     * segment up to the newest in one listing was created before a second listing starts, so the second
+     * holds them all.
+     */
+    static List<Path> list(Path dir, Listing listing) throws IOException {
+        List<Path> first = listing.of(dir);
+        if (first.isEmpty()) {
+            return first;
+        }
+        long newest = SegmentNames.firstSeq(first.get(first.size() - 1));
+        return listing.of(dir).stream().filter(s -> SegmentNames.firstSeq(s) <= newest).toList();
+    }
+
+    private static List<Path> listOnce(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(SegmentNames::isSegment).filter(Files::isRegularFile).sorted().toList();
         }
