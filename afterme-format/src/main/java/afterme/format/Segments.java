@@ -16,7 +16,7 @@ public final class Segments {
         return list(dir, Segments::listOnce);
     }
 
-    /** One listing of a directory's segment files, sorted by name. */
+    /** One listing of the names of a directory's segment files, sorted. */
     @FunctionalInterface
     interface Listing {
         List<Path> of(Path dir) throws IOException;
@@ -35,12 +35,13 @@ public final class Segments {
             return first;
         }
         long newest = SegmentNames.firstSeq(first.get(first.size() - 1));
-        return listing.of(dir).stream().filter(s -> SegmentNames.firstSeq(s) <= newest).toList();
+        return listing.of(dir).stream().filter(s -> SegmentNames.firstSeq(s) <= newest)
+                .filter(Files::isRegularFile).toList();
     }
 
     private static List<Path> listOnce(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(SegmentNames::isSegment).filter(Files::isRegularFile).sorted().toList();
+            return files.filter(SegmentNames::isSegment).sorted().toList();
         }
     }
 

@@ -17,14 +17,23 @@ public final class TimeSeek {
     public static long firstSeqAtOrAfter(Path dir, Instant time) throws IOException {
         long target = saturatedEpochNanos(time);
         List<Path> segments = Segments.list(dir);
-        long start = 1;
-        for (int i = segments.size() - 1; i >= 0; i--) {
-            Long first = firstRecordNanos(dir, segments.get(i));
+        // The last segment whose first record is older than the target, by bisection: a log of many small
+        // segments is not read a segment at a time. Only the last segment can be empty.
+        int before = -1;
+        for (int lo = 0, hi = segments.size() - 1; lo <= hi; ) {
+            int mid = (lo + hi) >>> 1;
+            Long first = firstRecordNanos(dir, segments.get(mid));
             if (first != null && first < target) {
-                long fromIndex = SparseIndex.loadOrBuild(segments.get(i)).seqBeforeTime(target);
-                start = Math.max(SegmentNames.firstSeq(segments.get(i)), fromIndex);
-                break;
+                before = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
             }
+        }
+        long start = 1;
+        if (before >= 0) {
+            long fromIndex = SparseIndex.loadOrBuild(segments.get(before)).seqBeforeTime(target);
+            start = Math.max(SegmentNames.firstSeq(segments.get(before)), fromIndex);
         }
         try (LogCursor cursor = new LogCursor(dir, start, false)) {
             for (LogRecord r = cursor.next(); r != null; r = cursor.next()) {

@@ -171,6 +171,31 @@ class IndexAndSeekTest {
         assertEquals(1, TimeSeek.firstSeqAtOrAfter(dir, Instant.parse("1000-01-01T00:00:00Z")));
     }
 
+    /** Segments of three records each, ten seconds apart, and after them a segment just started, empty. */
+    @Test
+    void timeSeekFindsEveryRecordAcrossManySegments() throws IOException {
+        long t0 = 1_700_000_000L;
+        Files.createDirectories(dir);
+        SegmentBuilder b = new SegmentBuilder();
+        int segments = 33;
+        for (int s = 0; s < segments; s++) {
+            for (int i = 0; i < 3; i++) {
+                b.add(new byte[10], "UTC", null, null, t0 + 10 * (b.nextSeq() - 1));
+            }
+            long first = b.nextSeq() - 3;
+            Files.write(dir.resolve(SegmentNames.name(first)), b.seal().bytes());
+            b = new SegmentBuilder(b.logId, b.nextSeq(), b.chain());
+        }
+        Files.write(dir.resolve(SegmentNames.name(b.nextSeq())), b.bytes());
+        long last = 3L * segments;
+        for (long seq = 1; seq <= last; seq++) {
+            long t = t0 + 10 * (seq - 1);
+            assertEquals(seq, TimeSeek.firstSeqAtOrAfter(dir, Instant.ofEpochSecond(t)), "at seq " + seq + "'s time");
+            assertEquals(seq + 1, TimeSeek.firstSeqAtOrAfter(dir, Instant.ofEpochSecond(t + 5)), "after seq " + seq);
+        }
+        assertEquals(1, TimeSeek.firstSeqAtOrAfter(dir, Instant.ofEpochSecond(t0 - 1)));
+    }
+
     /**
      * The writer publishes the active segment's index as it grows, sharing the builder's entries: a view
      * already published keeps its entries through growth and through a cut (dropFrom) followed by new ones.

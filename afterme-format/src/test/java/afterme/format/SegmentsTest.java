@@ -2,18 +2,38 @@ package afterme.format;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
+import java.io.IOException;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class SegmentsTest {
-    private final Path dir = Path.of("log");
+    private final FileSystem fs = Jimfs.newFileSystem(Configuration.unix());
+    private final Path dir = fs.getPath("/log");
 
-    private List<Path> named(long... firstSeqs) {
-        return LongStream.of(firstSeqs).mapToObj(seq -> dir.resolve(SegmentNames.name(seq))).toList();
+    @AfterEach
+    void close() throws IOException {
+        fs.close();
+    }
+
+    /** Segment files of these first seqs, created in {@link #dir}. */
+    private List<Path> named(long... firstSeqs) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> files = LongStream.of(firstSeqs).mapToObj(seq -> dir.resolve(SegmentNames.name(seq))).toList();
+        for (Path f : files) {
+            if (!Files.exists(f)) {
+                Files.createFile(f);
+            }
+        }
+        return files;
     }
 
     /**
