@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.IntStream;
 import org.eclipse.jetty.client.HttpClient;
 
@@ -20,7 +21,8 @@ import org.eclipse.jetty.client.HttpClient;
  * runs with the options bin/afterme gives it, and its heap (from /metrics) and resident memory (from /proc)
  * are sampled every 100 ms through the whole sweep. Beside afterme's durable p99/p50 stands the bare
  * handler's own, under the same load: the tail of HTTP on this machine, with wrk on the same two cores and
- * nothing behind the handler.
+ * nothing behind the handler. Beside each figure stands the CPU time each request cost: the server's own and
+ * the whole machine's (wrk and the kernel's network work included), which says where each size loses.
  */
 final class SizeSweep {
     private static final int ROUNDS = 3;
@@ -34,9 +36,18 @@ final class SizeSweep {
      */
     private static final String WARM_UP = "5s";
 
+    /** A server under load: where it answers and its process, whose CPU time is counted. */
+    private record Server(URI uri, ProcessHandle process) {
+        static Server of(Process p) throws IOException {
+            return new Server(Servers.url(p), p.toHandle());
+        }
+    }
+
     private final Path dataDir;
     private final Path jar;
     private final PrintStream out;
+    /** The rows of the CPU table, printed after the rates. */
+    private final List<String> cpuRows = new ArrayList<>();
 
     SizeSweep(Path dataDir, Path jar, PrintStream out) {
         this.dataDir = dataDir;
@@ -59,10 +70,10 @@ final class SizeSweep {
         long residentPeak = 0;
         try {
             hashing = Servers.hashing(hashingFile);
-            URI bareUri = Servers.url(bare);
-            URI hashingUri = Servers.url(hashing);
-            for (URI handler : List.of(bareUri, hashingUri)) {
-                new Wrk(dataDir).load(handler.resolve("/"), HttpBench.payload(SIZES[0]), 64, 1, null, WARM_UP);
+            Server bareServer = Server.of(bare);
+            Server hashingServer = Server.of(hashing);
+            for (Server handler : List.of(bareServer, hashingServer)) {
+                new Wrk(dataDir).load(handler.uri().resolve("/"), HttpBench.payload(SIZES[0]), 64, 1, null, WARM_UP);
             }
             out.println("memory ratio: of the bare handler up to 16 KiB, of the lower of bare and hashing from 64 KiB"
                     + " (of hashing alone in brackets); durable ratio: of its target (0.8 of bare up to 16 KiB, from 64"
@@ -73,11 +84,11 @@ final class SizeSweep {
             for (int size : SIZES) {
                 // A daemon and a log for each size, so that the disk holds what one size writes (up to 20 GB).
                 Process afterme = Servers.afterme(jar, log);
-                URI uri = Servers.url(afterme);
-                warm(uri, size);
-                try (MemoryWatch memory = new MemoryWatch(client, uri.resolve("/metrics"), afterme.pid())) {
+                Server daemon = Server.of(afterme);
+                warm(daemon.uri(), size);
+                try (MemoryWatch memory = new MemoryWatch(client, daemon.uri().resolve("/metrics"), afterme.pid())) {
                     for (int c : size >= 256 << 10 ? new int[] {64, 8} : new int[] {64}) {
-                        verdicts.add(cell(bareUri, hashingUri, uri, size, c, disk.best()));
+                        verdicts.add(cell(bareServer, hashingServer, daemon, size, c, disk.best()));
                     }
                     heapPeak = Math.max(heapPeak, memory.heapPeak());
                     residentPeak = Math.max(residentPeak, memory.residentPeak());
@@ -88,6 +99,10 @@ final class SizeSweep {
                     EngineBench.deleteTree(log);
                 }
             }
+            out.println("CPU time per request, us: each server's own, and the whole machine's (wrk and the kernel's"
+                    + " network work included)");
+            out.println("payload  conns |  bare  hashing  memory  durable | machine: bare  hashing  memory  durable");
+            cpuRows.forEach(out::println);
             out.printf("afterme through the sweep: heap peak %d MiB used, resident memory peak %d MiB%n",
                     heapPeak >> 20, residentPeak >> 20);
             verdicts.forEach(out::println);
@@ -116,7 +131,8 @@ final class SizeSweep {
     }
 
     /** One size at one connection count; returns its verdicts against the targets. */
-    private String cell(URI bareUri, URI hashingUri, URI uri, int size, int c, double diskMBps) throws Exception {
+    private String cell(Server bareServer, Server hashingServer, Server daemon, int size, int c, double diskMBps)
+            throws Exception {
         boolean large = size >= 64 << 10;
         List<Wrk.Result> bare = new ArrayList<>();
         List<Wrk.Result> hashing = new ArrayList<>();
@@ -124,10 +140,10 @@ final class SizeSweep {
         List<Wrk.Result> durable = new ArrayList<>();
         byte[] body = HttpBench.payload(size);
         for (int round = 0; round < ROUNDS; round++) {
-            bare.add(load(bareUri.resolve("/"), body, c));
-            hashing.add(load(hashingUri.resolve("/"), body, c));
-            memory.add(load(uri.resolve("/v1/records?ack=memory"), body, c));
-            durable.add(load(uri.resolve("/v1/records?ack=durable"), body, c));
+            bare.add(load(bareServer, "/", body, c));
+            hashing.add(load(hashingServer, "/", body, c));
+            memory.add(load(daemon, "/v1/records?ack=memory", body, c));
+            durable.add(load(daemon, "/v1/records?ack=durable", body, c));
         }
         // Each round's afterme figure over the lower of its limits in the same round.
         double[] memoryRatio = new double[ROUNDS];
@@ -155,6 +171,12 @@ final class SizeSweep {
                 HttpBench.median(memory).requestsPerSecond(),
                 String.format("%.2f (%.2f)", memoryMedian, HttpBench.median(memoryOfHashing)), d.requestsPerSecond(),
                 String.format("%.2f", durableMedian), d.p50Micros() / 1e3, d.p99Micros() / 1e3, tail, bareTail);
+        cpuRows.add(String.format("%-8s %5d | %5.1f  %7.1f  %6.1f  %7.1f |          %5.1f  %7.1f  %6.1f  %7.1f",
+                label, c, medianCpu(bare, Wrk.Result::serverCpuMicros),
+                medianCpu(hashing, Wrk.Result::serverCpuMicros), medianCpu(memory, Wrk.Result::serverCpuMicros),
+                medianCpu(durable, Wrk.Result::serverCpuMicros), medianCpu(bare, Wrk.Result::machineCpuMicros),
+                medianCpu(hashing, Wrk.Result::machineCpuMicros), medianCpu(memory, Wrk.Result::machineCpuMicros),
+                medianCpu(durable, Wrk.Result::machineCpuMicros)));
         String limit = large ? "the lower of the bare and hashing handlers" : "the bare handler";
         return String.format("%s at %d: memory %.2f of %s (target 0.85: %s); durable %.2f of its target (%s; %s);"
                         + " durable p99 %.1fx p50 (target 5x: %s; the bare handler's own %.1fx)%s", label, c,
@@ -185,15 +207,15 @@ final class SizeSweep {
         try {
             waitForRedis(port);
             afterme = Servers.afterme(jar, log);
-            URI uri = Servers.url(afterme);
+            Server daemon = Server.of(afterme);
             byte[] body = HttpBench.payload(100);
             // A daemon started afresh: its JIT warmed as the sweep's was, before the first round.
-            new Wrk(dataDir).load(uri.resolve("/v1/records?ack=durable"), body, 64, 1, null, "5s");
+            new Wrk(dataDir).load(daemon.uri().resolve("/v1/records?ack=durable"), body, 64, 1, null, "5s");
             double[] ratios = new double[ROUNDS];
             List<String> rounds = new ArrayList<>();
             for (int r = 0; r < ROUNDS; r++) {
                 double[] x = redisBenchmark(port);
-                Wrk.Result a = load(uri.resolve("/v1/records?ack=durable"), body, 64);
+                Wrk.Result a = load(daemon, "/v1/records?ack=durable", body, 64);
                 ratios[r] = a.requestsPerSecond() / x[0];
                 rounds.add(String.format("redis %.0f/s (p99 %.1f ms), afterme %.0f/s (p99 %.1f ms): %.2fx", x[0], x[1],
                         a.requestsPerSecond(), a.p99Micros() / 1e3, ratios[r]));
@@ -245,8 +267,12 @@ final class SizeSweep {
         }
     }
 
-    private Wrk.Result load(URI uri, byte[] body, int connections) throws Exception {
-        return new Wrk(dataDir).load(uri, body, connections, 1, "1s", "3s");
+    private Wrk.Result load(Server server, String path, byte[] body, int connections) throws Exception {
+        return new Wrk(dataDir).load(server.uri().resolve(path), body, connections, 1, "1s", "3s", server.process());
+    }
+
+    private static double medianCpu(List<Wrk.Result> rounds, ToDoubleFunction<Wrk.Result> cpu) {
+        return HttpBench.median(rounds.stream().mapToDouble(cpu).toArray());
     }
 
 

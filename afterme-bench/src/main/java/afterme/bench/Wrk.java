@@ -16,8 +16,19 @@ import java.util.regex.Pattern;
  * possible: POSTs of one body over N keep-alive connections, each carrying one request at a time.
  */
 final class Wrk {
-    record Result(double requestsPerSecond, double recordsPerSecond, double mbps, long p50Micros, long p99Micros) {
+    /**
+     * @param serverCpuMicros  the loaded server's CPU time per request over the measured load; NaN when no
+     *                         server was named
+     * @param machineCpuMicros the whole machine's CPU time per request over the same load: every process (wrk
+     *                         and the server among them) and the kernel's interrupts, not the time the host
+     *                         took from this virtual machine or the time it sat idle
+     */
+    record Result(double requestsPerSecond, double recordsPerSecond, double mbps, long p50Micros, long p99Micros,
+                  double serverCpuMicros, double machineCpuMicros) {
     }
+
+    /** Linux's clock ticks per second in /proc, the same on every x86 kernel. */
+    private static final double TICKS_PER_SECOND = 100;
 
     private final Path dir;
 
@@ -29,6 +40,12 @@ final class Wrk {
     /** Loads {@code uri} for {@code warmUp} unmeasured, then {@code duration} measured (wrk durations: "3s"). */
     Result load(URI uri, byte[] body, int connections, int recordsPerRequest, String warmUp, String duration)
             throws Exception {
+        return load(uri, body, connections, recordsPerRequest, warmUp, duration, null);
+    }
+
+    /** As {@link #load(URI, byte[], int, int, String, String)}, and counts {@code server}'s CPU time too. */
+    Result load(URI uri, byte[] body, int connections, int recordsPerRequest, String warmUp, String duration,
+                ProcessHandle server) throws Exception {
         Path bodyFile = dir.resolve("wrk-body.bin");
         Files.write(bodyFile, body);
         Path script = dir.resolve("wrk-post.lua");
@@ -39,14 +56,19 @@ final class Wrk {
         if (warmUp != null) {
             run(threads, connections, warmUp, script, uri);
         }
+        double serverBefore = cpuMicros(server);
+        long machineBefore = machineBusyTicks();
         String out = run(threads, connections, duration, script, uri);
+        double serverCpu = cpuMicros(server) - serverBefore;
+        long machineTicks = machineBusyTicks() - machineBefore;
         if (out.contains("Non-2xx") || out.contains("Socket errors")) {
             throw new IllegalStateException("errors against " + uri + ":\n" + out + "one more request answered: "
                     + answer(uri, body));
         }
         double rps = number(out, "Requests/sec:\\s+([0-9.]+)");
+        double requests = number(out, "([0-9]+) requests in");
         return new Result(rps, rps * recordsPerRequest, rps * body.length / 1e6, micros(out, "50%"),
-                micros(out, "99%"));
+                micros(out, "99%"), serverCpu / requests, machineTicks / TICKS_PER_SECOND * 1e6 / requests);
     }
 
     /**
@@ -70,6 +92,25 @@ final class Wrk {
         } catch (IOException e) {
             return "no answer (" + e + ")";
         }
+    }
+
+    /** The process's CPU time so far in microseconds; NaN for no process. */
+    private static double cpuMicros(ProcessHandle process) {
+        if (process == null) {
+            return Double.NaN;
+        }
+        return process.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException(
+                "no CPU time for process " + process.pid())).toNanos() / 1e3;
+    }
+
+    /**
+     * The ticks all CPUs have spent busy so far, from the first line of /proc/stat: user, nice, system, irq
+     * and softirq; not idle, iowait or the host's steal.
+     */
+    private static long machineBusyTicks() throws IOException {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        return Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+                + Long.parseLong(f[7]);
     }
 
     private static String run(int threads, int connections, String duration, Path script, URI uri)
