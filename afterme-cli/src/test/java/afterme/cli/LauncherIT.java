@@ -12,6 +12,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -19,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bin/afterme}, the launcher the README tells users to run, on a copy of the checkout that holds
- * only the launcher and the built jar (so it never rebuilds): the class-data archive it makes for faster
- * start-up must be used when it fits, and must never show, whatever state it is in.
+ * only the launcher and the built jar (so it rebuilds only where a test makes a source newer): the
+ * class-data archive it makes for faster start-up must be used when it fits, and must never show, whatever
+ * state it is in; commands started together on a stale jar build it once.
  */
 class LauncherIT {
     @TempDir
@@ -89,6 +91,41 @@ class LauncherIT {
         // The copy has no pom, so the build the launcher starts fails: its message is what is looked for.
         Proc.Result stale = launch(launcher, "");
         assertTrue(stale.stderr().contains("building"), stale.stderr());
+    }
+
+    @Test
+    void commandsStartedTogetherOnAStaleJarBuildItOnce() throws Exception {
+        Path launcher = checkout();
+        Path jar = root.resolve("afterme-cli/target/afterme.jar");
+        long now = System.currentTimeMillis();
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(now - 20_000));
+        Path source = Files.createDirectories(root.resolve("afterme-x/src/main/java")).resolve("New.java");
+        Files.setLastModifiedTime(Files.writeString(source, "class New {}"), FileTime.fromMillis(now - 10_000));
+        // Maven, as the launcher runs it in the checkout: a second build while one runs fails, as two real
+        // ones in the same tree do, and a build leaves the jar fresh.
+        Path fakeBin = Files.createDirectories(root.resolve("fake-bin"));
+        Path mvn = Files.writeString(fakeBin.resolve("mvn"), """
+                #!/bin/sh
+                mkdir building 2>/dev/null || { echo "two builds at once" >&2; exit 1; }
+                sleep 2
+                touch afterme-cli/target/afterme.jar
+                echo built >> builds
+                rmdir building
+                """);
+        assertTrue(mvn.toFile().setExecutable(true));
+        String path = fakeBin + ":" + Path.of(Proc.javaBin()).getParent() + ":" + System.getenv("PATH");
+        List<CompletableFuture<Proc.Result>> launches = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            launches.add(CompletableFuture.supplyAsync(() -> Proc.runCommand(List.of(launcher.toString(), "--version"),
+                    null, Map.of("PATH", path, "AFTERME_JAVA_OPTS", ""))));
+        }
+        String version = Proc.run("--version").out();
+        for (CompletableFuture<Proc.Result> launch : launches) {
+            Proc.Result r = launch.get();
+            assertEquals(0, r.exit(), r.toString());
+            assertEquals(version, r.out());
+        }
+        assertEquals(List.of("built"), Files.readAllLines(root.resolve("builds")));
     }
 
     @Test
