@@ -86,7 +86,9 @@ public final class ApiHandler extends Handler.Abstract {
         String method = request.getMethod();
         boolean get = HttpMethod.GET.is(method) || HttpMethod.HEAD.is(method);
         boolean post = HttpMethod.POST.is(method);
-        String unknown = QueryParameters.unknown(request, path, parametersOf(path, post));
+        // Parsed once here: every endpoint that takes parameters reads them from this.
+        Fields query = Request.extractQueryParameters(request);
+        String unknown = QueryParameters.unknown(query, path, parametersOf(path, post));
         if (unknown != null) {
             Replies.refuse(request, response, callback, 400, "unknown_parameter", unknown);
             return;
@@ -94,16 +96,16 @@ public final class ApiHandler extends Handler.Abstract {
         switch (path) {
             case "/v1/records" -> {
                 if (post) {
-                    appends.handle(request, response, callback, false);
+                    appends.handle(request, query, response, callback, false);
                 } else if (get) {
-                    reads.range(request, response, callback);
+                    reads.range(query, response, callback);
                 } else {
                     notAllowed(request, response, callback, "GET, POST");
                 }
             }
             case "/v1/records/batch" -> {
                 if (post) {
-                    appends.handle(request, response, callback, true);
+                    appends.handle(request, query, response, callback, true);
                 } else {
                     notAllowed(request, response, callback, "POST");
                 }
@@ -127,7 +129,7 @@ public final class ApiHandler extends Handler.Abstract {
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                 response.write(true, ByteBuffer.wrap(metrics.render().getBytes(StandardCharsets.UTF_8)), callback);
             }
-            case "/v1/subscribe" -> subscribe(request, response, callback);
+            case "/v1/subscribe" -> subscribe(request, query, response, callback);
             case "/v1/forwarders" -> {
                 if (get) {
                     Replies.sendBytes(response, callback, 200, ForwardersJson.render(forwarders.views()));
@@ -186,8 +188,7 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     /** Server-Sent Events; WebSocket upgrades are taken by the upgrade handler before this one. */
-    private void subscribe(Request request, Response response, Callback callback) {
-        Fields q = Request.extractQueryParameters(request);
+    private void subscribe(Request request, Fields q, Response response, Callback callback) {
         RecordsMode mode;
         try {
             mode = RecordsMode.parse(q.getValue("records"));

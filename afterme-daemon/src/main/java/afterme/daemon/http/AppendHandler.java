@@ -60,8 +60,7 @@ final class AppendHandler {
         this.pieces = new BodyPieces(limits.inflightBytes());
     }
 
-    void handle(Request request, Response response, Callback callback, boolean batch) {
-        Fields query = Request.extractQueryParameters(request);
+    void handle(Request request, Fields query, Response response, Callback callback, boolean batch) {
         Options options;
         try {
             options = new Options(ack(query.getValue("ack")),

@@ -1,7 +1,6 @@
 package afterme.daemon.http;
 
 import java.util.List;
-import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Fields;
 
 /**
@@ -17,9 +16,8 @@ public final class QueryParameters {
     private QueryParameters() {
     }
 
-    /** The message refusing the first parameter of the request that is not in {@code known}, or null. */
-    public static String unknown(Request request, String path, List<String> known) {
-        Fields q = Request.extractQueryParameters(request);
+    /** The message refusing the first of the request's parameters {@code q} that is not in {@code known}, or null. */
+    public static String unknown(Fields q, String path, List<String> known) {
         for (String name : q.getNames()) {
             if (!known.contains(name)) {
                 return "unknown query parameter '" + name + "': " + path

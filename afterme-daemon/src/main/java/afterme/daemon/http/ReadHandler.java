@@ -15,7 +15,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
@@ -58,8 +57,7 @@ final class ReadHandler {
         response.write(true, ByteBuffer.wrap(r.payload()), callback);
     }
 
-    void range(Request request, Response response, Callback callback) throws IOException {
-        Fields q = Request.extractQueryParameters(request);
+    void range(Fields q, Response response, Callback callback) throws IOException {
         long from = number(q.getValue("from"), 1, "from");
         long limit = Math.min(number(q.getValue("limit"), DEFAULT_LIMIT, "limit"), MAX_LIMIT);
         PayloadMode mode = payloadMode(q.getValue("payload"));

@@ -54,7 +54,7 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
             container.setOutputBufferSize(32 * 1024);
             container.addMapping("/v1/subscribe", (request, response, callback) -> {
                 Fields q = Request.extractQueryParameters(request);
-                String unknown = QueryParameters.unknown(request, "/v1/subscribe", QueryParameters.SUBSCRIBE);
+                String unknown = QueryParameters.unknown(q, "/v1/subscribe", QueryParameters.SUBSCRIBE);
                 if (unknown != null) {
                     Replies.error(response, callback, 400, "unknown_parameter", unknown);
                     return null;
