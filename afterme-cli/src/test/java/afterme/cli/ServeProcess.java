@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,10 +22,17 @@ final class ServeProcess implements AutoCloseable {
     private final StringBuffer stderr = new StringBuffer();
 
     ServeProcess(Path dir, String... extra) throws IOException {
+        this(dir, Map.of(), extra);
+    }
+
+    /** @param env added to this process's environment, such as JAVA_TOOL_OPTIONS for the JVM's limits */
+    ServeProcess(Path dir, Map<String, String> env, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("serve", "--data", dir.toString(), "--listen", "127.0.0.1:0"));
         args.addAll(List.of(extra));
-        process = new ProcessBuilder(Proc.command(args.toArray(String[]::new)))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        ProcessBuilder builder = new ProcessBuilder(Proc.command(args.toArray(String[]::new)))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().putAll(env);
+        process = builder.start();
         BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
         URI found = null;
         for (String line = err.readLine(); line != null; line = err.readLine()) {

@@ -78,6 +78,21 @@ public final class RecordCodec {
     public static void encode(ByteBuffer dst, long seq, long epochSecond, int nanos, byte[] zone, byte[] contentType,
                               byte[] key, byte[] sha256, ByteBuffer[] payload, byte[] chain, long syncMark,
                               MessageDigest md, CRC32C crc) {
+        encodeHead(dst, seq, epochSecond, nanos, zone, contentType, key, sha256, payload, chain, syncMark, md, crc);
+        for (ByteBuffer piece : payload) {
+            dst.put(piece.duplicate());
+        }
+    }
+
+    /**
+     * Writes everything of one record before its payload at {@code dst}'s position and advances it: the
+     * record is whole once the payload's bytes follow it. Its CRC32C covers the payload, which is read
+     * from {@code payload} and left as it is. For a writer that writes a large payload from where it lies
+     * instead of copying it after the head; the parameters as in {@link #encode}.
+     */
+    public static void encodeHead(ByteBuffer dst, long seq, long epochSecond, int nanos, byte[] zone,
+                                  byte[] contentType, byte[] key, byte[] sha256, ByteBuffer[] payload, byte[] chain,
+                                  long syncMark, MessageDigest md, CRC32C crc) {
         int size = 0;
         for (ByteBuffer piece : payload) {
             size = Math.addExact(size, piece.remaining());
@@ -112,9 +127,6 @@ public final class RecordCodec {
         }
         h.putInt(4, (int) crc.getValue());
         dst.put(head);
-        for (ByteBuffer piece : payload) {
-            dst.put(piece.duplicate());
-        }
     }
 
     private static void checkString(String what, byte[] value, int min) {

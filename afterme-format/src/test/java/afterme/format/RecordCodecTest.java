@@ -132,6 +132,33 @@ class RecordCodecTest {
         }
     }
 
+    @ParameterizedTest(name = "sync mark {0}")
+    @ValueSource(longs = {-1, 0, 77})
+    void aHeadFollowedByItsPayloadIsTheWholeRecord(long mark) {
+        byte[] payload = new byte[100_003];
+        new Random(mark).nextBytes(payload);
+        ByteBuffer piece = ByteBuffer.allocateDirect(payload.length).put(payload).flip();
+        byte[] zone = "Asia/Tokyo".getBytes(StandardCharsets.US_ASCII);
+        byte[] ct = "application/pdf".getBytes(StandardCharsets.US_ASCII);
+        byte[] key = "k1".getBytes(StandardCharsets.US_ASCII);
+        byte type = mark < 0 ? RecordCodec.TYPE_DATA : RecordCodec.TYPE_MARKED;
+        int length = RecordCodec.encodedLength(type, zone.length, ct.length, key.length, payload.length);
+        byte[] chainWhole = new byte[32];
+        byte[] chainHead = new byte[32];
+        ByteBuffer whole = ByteBuffer.allocate(length);
+        RecordCodec.encode(whole, 5, 1_700_000_000, 9, zone, ct, key, Hashes.sha256(payload),
+                new ByteBuffer[] {piece}, chainWhole, mark, Hashes.newSha256(), new CRC32C());
+        ByteBuffer head = ByteBuffer.allocate(length);
+        RecordCodec.encodeHead(head, 5, 1_700_000_000, 9, zone, ct, key, Hashes.sha256(payload),
+                new ByteBuffer[] {piece}, chainHead, mark, Hashes.newSha256(), new CRC32C());
+        assertEquals(length - payload.length, head.position());
+        assertEquals(0, piece.position());
+        head.put(piece.duplicate());
+        assertEquals(whole.flip(), head.flip());
+        assertArrayEquals(chainWhole, chainHead);
+        assertEquals(FrameVerdict.RECORD, RecordCodec.check(head, 0, length, type, new CRC32C()));
+    }
+
     @org.junit.jupiter.api.Test
     void trailerRoundTrips() {
         Trailer t = new Trailer(42, 7, new byte[32], 4096);

@@ -25,9 +25,12 @@ final class BodyPieces {
         this.free = new ArrayBlockingQueue<>((int) Math.max(1, Math.min(Integer.MAX_VALUE, budgetBytes / PIECE_BYTES)));
     }
 
-    /** Whether a body of {@code length} bytes (-1 when unknown) is read into pieces rather than an array. */
+    /**
+     * Whether a body of {@code length} bytes (-1 when unknown) is read into pieces rather than an array:
+     * one of unknown length may be as long as the limit allows, which the heap may not hold.
+     */
     static boolean holds(long length) {
-        return length >= PIECE_BYTES;
+        return length < 0 || length >= PIECE_BYTES;
     }
 
     /** The bytes a body of {@code length} takes in pieces: whole pieces. */

@@ -25,10 +25,10 @@ import java.util.zip.CRC32C;
 /**
  * The single writer: the only thread that assigns seqs and touches the active segment.
  *
- * <p>Group commit in the Disruptor's manner: each turn drains every append waiting, encodes them into
- * one buffer, writes it with one call per {@link #BUFFER_BYTES} at most, then fsyncs if anyone waits
- * durable, after yielding the CPU a few times to let in appends that are on their way (never blocking for
- * them); under load batches grow by themselves, when idle a record goes alone. A write that only memory
+ * <p>Group commit in the Disruptor's manner: each turn drains every append waiting, stages them for
+ * writing ({@link StagedWrite}), writes them with one call per {@link #BUFFER_BYTES} at most, then fsyncs
+ * if anyone waits durable, after yielding the CPU a few times to let in appends that are on their way
+ * (never blocking for them); under load batches grow by themselves, when idle a record goes alone. A write that only memory
  * acks wait for is preceded by a few yields too, which under load spare the writer most of its parkings
  * and the wake-ups they need. What it owns is split by kind: the head of the log ({@link LogHead}),
  * whether an append may be written ({@link Admission}), what is written and not yet synced
@@ -68,8 +68,8 @@ final class LogWriter implements Runnable {
      */
     private static final int YIELDS_BEFORE_WRITE = 3;
     /**
-     * What one write holds at most, unless a single append is larger: then it goes alone, in a buffer grown
-     * to fit it. The kernel copies a write into the page cache straight after the writer has encoded it
+     * What one write holds at most, unless a single append is larger: then it goes alone, from its pieces or
+     * in a buffer grown to fit it ({@link StagedWrite}). The kernel copies a write into the page cache straight after the writer has encoded it
      * into this buffer, and while the buffer fits in a core's L2 cache (1 MiB on the machine of
      * BENCHMARKS.md) that copy reads it from there. At 4 MiB, batches of large appends spread over more than
      * L2 holds: with 1 MiB memory-acked appends from 64 connections the kernel's copy was 19-24% of the
@@ -101,7 +101,7 @@ final class LogWriter implements Runnable {
     private LogHead written;
     /** The head with the batch being staged. */
     private LogHead head;
-    private ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private final StagedWrite staging = new StagedWrite(BUFFER_BYTES);
     private final List<Append> batch = new ArrayList<>();
     private final List<Staged> staged = new ArrayList<>();
     private long stagedRecords;
@@ -312,7 +312,7 @@ final class LogWriter implements Runnable {
         int total = sum(lengths);
         // A batch never straddles two segments: it goes whole into the active one or whole into the next.
         boolean hasRecords = active.recordCount() > 0;
-        if (hasRecords && active.size() + buffer.position() + total + Trailer.LENGTH > config.segmentSizeBytes()) {
+        if (hasRecords && active.size() + staging.bytes() + total + Trailer.LENGTH > config.segmentSizeBytes()) {
             flush();
             try {
                 rotate();
@@ -325,11 +325,17 @@ final class LogWriter implements Runnable {
             lengths = encodedLengths(a);
             total = sum(lengths);
         }
-        if (buffer.position() > 0 && buffer.position() + total > BUFFER_BYTES) {
+        if (!staging.isEmpty() && staging.bytes() + total > BUFFER_BYTES) {
             flush();
         }
-        if (buffer.capacity() < total) {
-            buffer = ByteBuffer.allocateDirect(total);
+        ByteBuffer buffer;
+        try {
+            buffer = staging.buffer(total - inPlaceBytes(a));
+        } catch (OutOfMemoryError e) {
+            // Only an append larger than any write grows the buffer: that append fails, not the writer.
+            a.fail(unavailable("no direct memory is left to stage an append of " + total + " bytes (" + e.getMessage()
+                    + "); send it in smaller batches, or raise the JVM's -XX:MaxDirectMemorySize", e));
+            return;
         }
         long nanos = head.nextTime(config.clock().instant());
         Instant time = LogHead.instant(nanos);
@@ -339,9 +345,16 @@ final class LogWriter implements Runnable {
         // that finds damage before a record whose mark covers it knows the damage hit synced bytes.
         long syncMark = active.header.marksSyncs() ? sync.durableSeq() : -1;
         for (int i = 0; i < a.count(); i++) {
-            long offset = active.size() + buffer.position();
-            RecordCodec.encode(buffer, ++seq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
-                    a.idempotencyKey, a.sha256s[i], a.payloads().get(i), chain, syncMark, md, crc);
+            long offset = active.size() + staging.bytes();
+            ByteBuffer[] payload = a.payloads().get(i);
+            if (StagedWrite.inPlace(payload, a.size(i))) {
+                RecordCodec.encodeHead(buffer, ++seq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
+                        a.idempotencyKey, a.sha256s[i], payload, chain, syncMark, md, crc);
+                staging.inPlace(payload);
+            } else {
+                RecordCodec.encode(buffer, ++seq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
+                        a.idempotencyKey, a.sha256s[i], payload, chain, syncMark, md, crc);
+            }
             active.noteRecord(seq, nanos, offset, lengths[i]);
         }
         AppendResult result = new AppendResult(head.seq() + 1, seq, time, false);
@@ -359,6 +372,17 @@ final class LogWriter implements Runnable {
                     a.idempotencyKey.length, a.size(i));
         }
         return lengths;
+    }
+
+    /** The bytes of the append's payloads that are written from where they lie ({@link StagedWrite}). */
+    private static int inPlaceBytes(Append a) {
+        int bytes = 0;
+        for (int i = 0; i < a.count(); i++) {
+            if (StagedWrite.inPlace(a.payloads().get(i), a.size(i))) {
+                bytes += a.size(i);
+            }
+        }
+        return bytes;
     }
 
     private static int sum(int[] lengths) {
@@ -382,14 +406,13 @@ final class LogWriter implements Runnable {
 
     /** Writes what is staged and completes the memory acks; on failure rolls everything staged back. */
     private void flush() {
-        if (staged.isEmpty() && buffer.position() == 0) {
+        if (staged.isEmpty() && staging.isEmpty()) {
             return;
         }
-        buffer.flip();
-        int bytes = buffer.remaining();
+        long bytes = staging.bytes();
         try {
             if (bytes > 0) {
-                active.append(buffer, fillBelow());
+                active.append(staging.parts(), fillBelow());
             }
         } catch (IOException e) {
             stats.writeErrors.increment();
@@ -433,7 +456,7 @@ final class LogWriter implements Runnable {
     private void batchDone() {
         staged.clear();
         stagedRecords = 0;
-        buffer.clear();
+        staging.clear();
         admission.batchDone(head.seq());
     }
 

@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import afterme.format.Hashes;
 import afterme.format.LogCursor;
 import afterme.format.LogRecord;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.FileSystem;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 class FaultInjectionTest {
     private static final int APPENDS = 40;
+    /** Appends of large payloads held in direct pieces, each written from its pieces ({@link StagedWrite}). */
+    private static final int IN_PLACE_APPENDS = 8;
 
     /** What the workload saw: acks by seq, and how many appends failed. */
     private record Outcome(Map<Long, byte[]> durable, Map<Long, byte[]> written, int failures, boolean resumed,
@@ -35,6 +39,11 @@ class FaultInjectionTest {
     }
 
     private static Outcome workload(Path dir, FaultyStorage storage) throws Exception {
+        return workload(dir, storage, false);
+    }
+
+    /** @param inPlace whether the payloads are large and held in direct pieces rather than small arrays */
+    private static Outcome workload(Path dir, FaultyStorage storage, boolean inPlace) throws Exception {
         Map<Long, byte[]> durable = new HashMap<>();
         Map<Long, byte[]> written = new HashMap<>();
         List<AppendException.Reason> reasons = new ArrayList<>();
@@ -52,11 +61,13 @@ class FaultInjectionTest {
             opened = Log.open(config);
         }
         try (Log log = opened) {
-            for (int i = 0; i < APPENDS; i++) {
-                byte[] payload = new byte[10 + random.nextInt(900)];
+            for (int i = 0; i < (inPlace ? IN_PLACE_APPENDS : APPENDS); i++) {
+                byte[] payload = new byte[inPlace ? StagedWrite.IN_PLACE_BYTES + random.nextInt(900)
+                        : 10 + random.nextInt(900)];
                 random.nextBytes(payload);
                 Ack ack = i % 2 == 0 ? Ack.DURABLE : Ack.MEMORY;
-                Append a = log.submit(Append.of(payload, ack));
+                Append a = log.submit(inPlace ? Append.of(directPieces(payload, 3), Hashes.sha256(payload), null, null,
+                        -1, ack) : Append.of(payload, ack));
                 try {
                     AppendResult r = (ack == Ack.DURABLE ? a.durable : a.written).get();
                     written.put(r.firstSeq(), payload);
@@ -72,6 +83,19 @@ class FaultInjectionTest {
             }
         }
         return new Outcome(durable, written, failures, resumed, reasons);
+    }
+
+    /** {@code payload} in {@code n} direct buffers, each with bytes before its position that are not the payload's. */
+    static ByteBuffer[] directPieces(byte[] payload, int n) {
+        ByteBuffer[] pieces = new ByteBuffer[n];
+        for (int i = 0; i < n; i++) {
+            int from = payload.length * i / n;
+            int to = payload.length * (i + 1) / n;
+            ByteBuffer piece = ByteBuffer.allocateDirect(to - from + 3);
+            piece.put(new byte[] {9, 9, 9}).put(payload, from, to - from).flip().position(3);
+            pieces[i] = piece;
+        }
+        return pieces;
     }
 
     private static void waitUntilWritable(Log log) throws InterruptedException {
@@ -130,6 +154,35 @@ class FaultInjectionTest {
                 check(dir, o, "write " + at + " half done, then its cut-back failing");
             }
         }
+    }
+
+    /**
+     * A large payload goes out in one gathering write with its record's head; the test's channel splits
+     * it into a write per buffer, so that each of those failing, half written, is a gathering write torn
+     * between or inside its buffers.
+     */
+    @Test
+    void aWriteOfPayloadsFromWhereTheyLieFailingAtAnyOfItsBuffersLeavesAValidLog() throws Exception {
+        FaultyStorage counting = new FaultyStorage();
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            Outcome reference = workload(fs.getPath("/reference"), counting, true);
+            assertEquals(0, reference.failures());
+            check(fs.getPath("/reference"), reference, "no fault");
+        }
+        int injected = 0;
+        for (int at = 1; at <= counting.calls(FaultyStorage.Op.WRITE); at++) {
+            for (String message : List.of("No space left on device", "Input/output error")) {
+                FaultyStorage storage = new FaultyStorage();
+                storage.failOnce(FaultyStorage.Op.WRITE, at, message, true);
+                try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+                    Path dir = fs.getPath("/data");
+                    Outcome o = workload(dir, storage, true);
+                    check(dir, o, "write " + at + " failing with '" + message + "'");
+                    injected += o.failures() > 0 ? 1 : 0;
+                }
+            }
+        }
+        assertTrue(injected > 20, "faults that failed an append: " + injected);
     }
 
     /** Reopened without faults: valid, contiguous, every durable ack present, nothing that was not acked. */

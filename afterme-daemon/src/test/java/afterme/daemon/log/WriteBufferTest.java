@@ -4,23 +4,31 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import afterme.format.Hashes;
 import afterme.format.LogCursor;
 import afterme.format.LogRecord;
+import afterme.format.LogVerifier;
+import afterme.format.Segments;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** How the writer cuts what it has drained into writes ({@link LogWriter#BUFFER_BYTES}). */
+/**
+ * How the writer cuts what it has drained into writes ({@link LogWriter#BUFFER_BYTES}), and what it
+ * writes from where it lies ({@link StagedWrite}).
+ */
 class WriteBufferTest {
     private static final int PAYLOAD = 300 << 10;
 
@@ -104,5 +112,104 @@ class WriteBufferTest {
             }
             assertEquals(null, c.next());
         }
+    }
+
+    /** Holds the first write until it is let go, and records every gathering write: its buffers and bytes. */
+    private static final class GatheringStorage extends ChannelWrappingStorage {
+        final ConcurrentLinkedQueue<long[]> gathered = new ConcurrentLinkedQueue<>();
+        final CountDownLatch firstWrite = new CountDownLatch(1);
+        final CountDownLatch letGo = new CountDownLatch(1);
+        private volatile boolean holding = true;
+
+        @Override
+        protected FileChannel wrap(FileChannel channel) {
+            return new DelegatingFileChannel(channel) {
+                @Override
+                public int write(ByteBuffer src, long position) throws IOException {
+                    return inner.write(src, position);
+                }
+
+                @Override
+                public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+                    long bytes = 0;
+                    for (int i = offset; i < offset + length; i++) {
+                        bytes += srcs[i].remaining();
+                    }
+                    gathered.add(new long[] {length, bytes});
+                    return inner.write(srcs, offset, length);
+                }
+            };
+        }
+
+        /** Called on the writer thread by the listener of each write. */
+        void written() {
+            if (holding) {
+                holding = false;
+                firstWrite.countDown();
+                try {
+                    letGo.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    @Test
+    void largePayloadsInDirectPiecesGoOutFromTheirPiecesInOneWriteWithTheRecordsAroundThem() throws Exception {
+        GatheringStorage storage = new GatheringStorage();
+        byte[] small = "small".getBytes(StandardCharsets.US_ASCII);
+        byte[] large = new byte[StagedWrite.IN_PLACE_BYTES + 5];
+        new Random(3).nextBytes(large);
+        byte[] largest = new byte[200_000];
+        new Random(4).nextBytes(largest);
+        ByteBuffer[] largePieces = FaultInjectionTest.directPieces(large, 1);
+        ByteBuffer[] largestPieces = FaultInjectionTest.directPieces(largest, 3);
+        try (Log log = Log.open(LogConfig.defaults(dir).withStorage(storage))) {
+            log.addListener(new LogListener() {
+                @Override
+                public void written(long lastSeq) {
+                    storage.written();
+                }
+
+                @Override
+                public void durable(long durableSeq) {
+                }
+            });
+            Append first = log.submit(Append.of(small, Ack.MEMORY));
+            assertTrue(storage.firstWrite.await(10, TimeUnit.SECONDS));
+            List<Append> queued = List.of(
+                    log.submit(Append.of(small, Ack.MEMORY)),
+                    log.submit(Append.of(largePieces, Hashes.sha256(large), null, null, -1, Ack.MEMORY)),
+                    log.submit(Append.of(small, Ack.MEMORY)),
+                    log.submit(Append.of(largestPieces, Hashes.sha256(largest), null, null, -1,
+                            Ack.DURABLE)),
+                    log.submit(Append.of(small, Ack.MEMORY)));
+            storage.letGo.countDown();
+            first.written.get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < queued.size(); i++) {
+                assertEquals(2 + i, queued.get(i).written.get(10, TimeUnit.SECONDS).firstSeq());
+            }
+            queued.get(3).durable.get(10, TimeUnit.SECONDS);
+        }
+        List<long[]> writes = new ArrayList<>(storage.gathered);
+        assertEquals(1, writes.size(), "the five queued appends went out in one gathering write");
+        // The small record and the large one's head, the large payload, the next small record and the
+        // largest one's head, its three pieces, the last small record.
+        assertEquals(7, writes.get(0)[0]);
+        assertTrue(writes.get(0)[1] > large.length + largest.length);
+        for (ByteBuffer piece : largestPieces) {
+            assertEquals(3, piece.position(), "the pieces are read, not moved");
+        }
+
+        try (LogCursor c = new LogCursor(dir, 1, true)) {
+            for (byte[] want : List.of(small, small, large, small, largest, small)) {
+                LogRecord r = c.next();
+                assertArrayEquals(want, r.payload(), "seq " + r.seq());
+                assertArrayEquals(Hashes.sha256(want), r.sha256(), "seq " + r.seq());
+            }
+            assertEquals(null, c.next());
+        }
+        assertTrue(LogVerifier.verify(Segments.list(dir), true).clean());
     }
 }

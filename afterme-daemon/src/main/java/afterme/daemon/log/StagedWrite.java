@@ -1,0 +1,99 @@
+package afterme.daemon.log;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The bytes of the writer's next write: records encoded into one direct buffer, and between them large
+ * payloads that stay where the HTTP side read them, in pooled pieces off the heap, and go out with the
+ * buffer in one gathering write rather than being copied into it. Owned by the writer thread.
+ *
+ * <p>Why: a copy needs room for a second copy of the payload in direct memory, which the JVM bounds (by
+ * default at the heap's maximum): a 200 MB payload allowed by {@code --max-payload} stopped the writer
+ * with an OutOfMemoryError under {@code -Xmx256m}, after which every append was refused. The copy also
+ * read and wrote every byte once more on the writer thread, whose turn each append waits out, though the
+ * rate of 256 KiB appends from 8 connections did not tell the two apart (http-ab: memory-acked 1.08 and
+ * 1.01, durable 1.01 and 0.98). The kernel's own copy into the page cache reads the pieces instead. Small
+ * payloads are still copied: a copy of a few KiB costs less than one more piece for the kernel to walk,
+ * and a heap array would be copied into a direct buffer by the JDK's gathering write anyway.
+ */
+final class StagedWrite {
+    /** Payloads of at least this size, held in direct pieces, are written from where they lie. */
+    static final int IN_PLACE_BYTES = 64 << 10;
+
+    private ByteBuffer buffer;
+    /** What is staged before the buffer's bytes from {@link #bufferFrom}, in write order. */
+    private final List<ByteBuffer> parts = new ArrayList<>();
+    private int bufferFrom;
+    private long inPlaceBytes;
+
+    StagedWrite(int capacity) {
+        buffer = ByteBuffer.allocateDirect(capacity);
+    }
+
+    /** Whether {@code payload} of {@code size} bytes is written from its pieces rather than copied. */
+    static boolean inPlace(ByteBuffer[] payload, int size) {
+        if (size < IN_PLACE_BYTES) {
+            return false;
+        }
+        for (ByteBuffer piece : payload) {
+            if (!piece.isDirect()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The bytes staged. */
+    long bytes() {
+        return inPlaceBytes + buffer.position();
+    }
+
+    boolean isEmpty() {
+        return bytes() == 0;
+    }
+
+    /**
+     * Where records are encoded, with room for {@code bytes} more; when nothing is staged it is grown to
+     * fit them if it must be (one append larger than any write).
+     */
+    ByteBuffer buffer(int bytes) {
+        if (buffer.remaining() < bytes) {
+            if (!isEmpty()) {
+                throw new IllegalStateException("the write must be flushed before " + bytes + " bytes more are staged");
+            }
+            buffer = ByteBuffer.allocateDirect(bytes);
+        }
+        return buffer;
+    }
+
+    /** Stages {@code payload} after what the buffer holds, from where it lies; its pieces are left as they are. */
+    void inPlace(ByteBuffer[] payload) {
+        cutBuffer();
+        for (ByteBuffer piece : payload) {
+            parts.add(piece.duplicate());
+            inPlaceBytes += piece.remaining();
+        }
+    }
+
+    /** What to write, in order; the buffer is not touched again until {@link #clear}. */
+    ByteBuffer[] parts() {
+        cutBuffer();
+        return parts.toArray(ByteBuffer[]::new);
+    }
+
+    void clear() {
+        parts.clear();
+        buffer.clear();
+        bufferFrom = 0;
+        inPlaceBytes = 0;
+    }
+
+    private void cutBuffer() {
+        if (buffer.position() > bufferFrom) {
+            parts.add(buffer.duplicate().position(bufferFrom).limit(buffer.position()));
+            bufferFrom = buffer.position();
+        }
+    }
+}
