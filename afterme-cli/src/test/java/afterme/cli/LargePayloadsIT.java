@@ -73,4 +73,30 @@ class LargePayloadsIT {
             assertEquals(null, c.next());
         }
     }
+
+    @Test
+    void aBatchTheHeapCannotHoldIsRefusedAloneAndTheDaemonGoesOn() throws Exception {
+        byte[] line = ("{\"pad\":\"" + "x".repeat(MB) + "\"}\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] batch = new byte[100 * line.length];
+        for (int i = 0; i < 100; i++) {
+            System.arraycopy(line, 0, batch, i * line.length, line.length);
+        }
+        Path dir = tmp.resolve("data");
+        try (ServeProcess serve = new ServeProcess(dir, Map.of("JAVA_TOOL_OPTIONS", "-Xmx64m"),
+                "--max-batch", "256MiB")) {
+            for (boolean chunked : new boolean[] {true, false}) {
+                String reply = RawHttp.post(serve.uri, "/v1/records/batch?ack=durable", "application/x-ndjson", batch,
+                        chunked);
+                assertTrue(reply.startsWith("HTTP/1.1 503"), (chunked ? "chunked: " : "") + reply + serve.stderr());
+                assertTrue(reply.contains("-Xmx"), reply);
+            }
+            HttpResponse<String> r = post(serve, "/v1/records?ack=durable", HttpRequest.BodyPublishers.ofString("after"));
+            assertEquals(200, r.statusCode(), "the daemon goes on: " + r.body() + "\n" + serve.stderr());
+            assertEquals(0, serve.terminate());
+        }
+        try (LogCursor c = new LogCursor(dir, 1, true)) {
+            assertEquals("after", new String(c.next().payload(), StandardCharsets.UTF_8));
+            assertEquals(null, c.next());
+        }
+    }
 }

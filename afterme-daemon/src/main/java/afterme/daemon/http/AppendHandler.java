@@ -110,6 +110,12 @@ final class AppendHandler {
                 release.run();
                 Replies.error(response, callback, e.status, e.code, e.getMessage());
                 return;
+            } catch (OutOfMemoryError e) {
+                // Splitting a batch into lines holds it twice.
+                release.run();
+                HttpError refused = BodyReader.noMemory(batch ? "batch" : "payload", e);
+                Replies.error(response, callback, refused.status, refused.code, refused.getMessage());
+                return;
             } catch (RuntimeException e) {
                 // This may run on a thread Jetty gave for the body: reply here, or the client would hang.
                 release.run();

@@ -98,7 +98,24 @@ final class BodyReader implements Runnable {
      */
     static void read(Request request, long maxBytes, String what, BodyPieces pool, Consumer<Body> onBody,
                      Consumer<Throwable> onFailure) {
-        new BodyReader(request, maxBytes, what, pool, onBody, onFailure).run();
+        BodyReader reader;
+        try {
+            reader = new BodyReader(request, maxBytes, what, pool, onBody, onFailure);
+        } catch (OutOfMemoryError e) {
+            onFailure.accept(noMemory(what, e));
+            return;
+        }
+        reader.run();
+    }
+
+    /**
+     * A body that the heap has no room left for, with the limits the daemon was given: refused alone, so
+     * that the bodies and appends already admitted go on (a reply never comes for a request whose handler
+     * died of the error).
+     */
+    static HttpError noMemory(String what, OutOfMemoryError e) {
+        return new HttpError(503, "busy", "no memory is left to hold this " + what + " (" + e.getMessage()
+                + "); retry later or send less at once, or give the daemon a larger heap (-Xmx)");
     }
 
     static HttpError tooLarge(long length, long maxBytes, String what) {
@@ -125,20 +142,24 @@ final class BodyReader implements Runnable {
                 return;
             }
             ByteBuffer src = chunk.getByteBuffer();
-            if (pool != null) {
-                try {
+            try {
+                if (pool != null) {
                     fill(src);
-                } catch (HttpError e) {
-                    chunk.release();
-                    fail(e);
-                    return;
+                } else if (exact != null) {
+                    src.get(exact, (int) bytes, n);
+                } else if (n > 0) {
+                    byte[] part = new byte[n];
+                    src.get(part);
+                    body.write(part, 0, n);
                 }
-            } else if (exact != null) {
-                src.get(exact, (int) bytes, n);
-            } else if (n > 0) {
-                byte[] part = new byte[n];
-                src.get(part);
-                body.write(part, 0, n);
+            } catch (HttpError e) {
+                chunk.release();
+                fail(e);
+                return;
+            } catch (OutOfMemoryError e) {
+                chunk.release();
+                fail(noMemory(what, e));
+                return;
             }
             bytes += n;
             chunk.release();
@@ -148,7 +169,14 @@ final class BodyReader implements Runnable {
                             + " bytes"));
                     return;
                 }
-                onBody.accept(whole());
+                Body whole;
+                try {
+                    whole = whole();
+                } catch (OutOfMemoryError e) {
+                    fail(noMemory(what, e));
+                    return;
+                }
+                onBody.accept(whole);
                 return;
             }
         }
