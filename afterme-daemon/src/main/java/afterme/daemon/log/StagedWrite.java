@@ -14,9 +14,9 @@ import java.util.List;
  * with an OutOfMemoryError under {@code -Xmx256m}, after which every append was refused. The copy also
  * read and wrote every byte once more on the writer thread, whose turn each append waits out, though the
  * rate of 256 KiB appends from 8 connections did not tell the two apart (http-ab: memory-acked 1.08 and
- * 1.01, durable 1.01 and 0.98). The kernel's own copy into the page cache reads the pieces instead. Small
- * payloads are still copied: a copy of a few KiB costs less than one more piece for the kernel to walk,
- * and a heap array would be copied into a direct buffer by the JDK's gathering write anyway.
+ * 1.01, durable 1.01 and 0.98). The kernel's own copy into the page cache reads the pieces instead.
+ * Payloads on the heap, which the HTTP side keeps for bodies under 64 KiB and batches, are still copied:
+ * the JDK's gathering write would copy them into a temporary direct buffer of their size anyway.
  */
 final class StagedWrite {
     /** Payloads of at least this size, held in direct pieces, are written from where they lie. */
