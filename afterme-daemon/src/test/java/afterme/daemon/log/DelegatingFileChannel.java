@@ -10,7 +10,8 @@ import java.nio.channels.WritableByteChannel;
 
 /**
  * A FileChannel that passes everything to a real one; test storages override the calls that change a
- * file (positional write, force, truncate) to fail them or to record them.
+ * file (positional write, force, truncate) to fail them or to record them. Its other writes go through
+ * the positional one, so that overriding that one sees every byte written.
  */
 public abstract class DelegatingFileChannel extends FileChannel {
     protected final FileChannel inner;
@@ -20,7 +21,9 @@ public abstract class DelegatingFileChannel extends FileChannel {
     }
 
     @Override
-    public abstract int write(ByteBuffer src, long position) throws IOException;
+    public int write(ByteBuffer src, long position) throws IOException {
+        return inner.write(src, position);
+    }
 
     @Override
     public int write(ByteBuffer src) throws IOException {

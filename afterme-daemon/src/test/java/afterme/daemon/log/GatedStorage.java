@@ -1,7 +1,6 @@
 package afterme.daemon.log;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -29,11 +28,6 @@ public final class GatedStorage extends ChannelWrappingStorage {
     @Override
     protected FileChannel wrap(FileChannel channel) {
         return new DelegatingFileChannel(channel) {
-            @Override
-            public int write(ByteBuffer src, long position) throws IOException {
-                return inner.write(src, position);
-            }
-
             @Override
             public void force(boolean metaData) throws IOException {
                 if (gated && !metaData) {

@@ -125,11 +125,6 @@ class WriteBufferTest {
         protected FileChannel wrap(FileChannel channel) {
             return new DelegatingFileChannel(channel) {
                 @Override
-                public int write(ByteBuffer src, long position) throws IOException {
-                    return inner.write(src, position);
-                }
-
-                @Override
                 public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
                     long bytes = 0;
                     for (int i = offset; i < offset + length; i++) {
