@@ -84,6 +84,8 @@ class LargePayloadsIT {
         Path dir = tmp.resolve("data");
         try (ServeProcess serve = new ServeProcess(dir, Map.of("JAVA_TOOL_OPTIONS", "-Xmx64m"),
                 "--max-batch", "256MiB")) {
+            assertTrue(serve.stderr().contains("warning: --max-batch 256 MiB is more than half the JVM's heap (64 MiB)"),
+                    serve.stderr());
             for (boolean chunked : new boolean[] {true, false}) {
                 String reply = RawHttp.post(serve.uri, "/v1/records/batch?ack=durable", "application/x-ndjson", batch,
                         chunked);

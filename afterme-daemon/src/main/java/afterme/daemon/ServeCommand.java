@@ -166,6 +166,9 @@ public final class ServeCommand implements Callable<Integer> {
         }
         CountDownLatch stop = new CountDownLatch(1);
         StopSignals.install(stop::countDown);
+        for (String warning : MemoryHeadroom.warnings(maxPayload, maxBatch)) {
+            err.println("afterme serve: warning: " + warning);
+        }
         err.println("afterme serve: serving on " + daemon.uri());
         err.flush();
         stop.await();
