@@ -347,10 +347,10 @@ final class LogWriter implements Runnable {
         for (int i = 0; i < a.count(); i++) {
             long offset = active.size() + staging.bytes();
             ByteBuffer[] payload = a.payloads().get(i);
-            if (StagedWrite.inPlace(payload, a.size(i))) {
+            if (StagedWrite.writesInPlace(payload, a.size(i))) {
                 RecordCodec.encodeHead(buffer, ++seq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
                         a.idempotencyKey, a.sha256s[i], payload, chain, syncMark, md, crc);
-                staging.inPlace(payload);
+                staging.addInPlace(payload);
             } else {
                 RecordCodec.encode(buffer, ++seq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
                         a.idempotencyKey, a.sha256s[i], payload, chain, syncMark, md, crc);
@@ -378,7 +378,7 @@ final class LogWriter implements Runnable {
     private static int inPlaceBytes(Append a) {
         int bytes = 0;
         for (int i = 0; i < a.count(); i++) {
-            if (StagedWrite.inPlace(a.payloads().get(i), a.size(i))) {
+            if (StagedWrite.writesInPlace(a.payloads().get(i), a.size(i))) {
                 bytes += a.size(i);
             }
         }

@@ -33,7 +33,7 @@ final class StagedWrite {
     }
 
     /** Whether {@code payload} of {@code size} bytes is written from its pieces rather than copied. */
-    static boolean inPlace(ByteBuffer[] payload, int size) {
+    static boolean writesInPlace(ByteBuffer[] payload, int size) {
         if (size < IN_PLACE_BYTES) {
             return false;
         }
@@ -69,7 +69,7 @@ final class StagedWrite {
     }
 
     /** Stages {@code payload} after what the buffer holds, from where it lies; its pieces are left as they are. */
-    void inPlace(ByteBuffer[] payload) {
+    void addInPlace(ByteBuffer[] payload) {
         cutBuffer();
         for (ByteBuffer piece : payload) {
             parts.add(piece.duplicate());
