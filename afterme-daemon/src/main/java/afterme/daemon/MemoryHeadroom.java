@@ -24,14 +24,15 @@ final class MemoryHeadroom {
     static List<String> warnings(long maxPayload, long maxBatch, long maxDirect, long maxHeap) {
         List<String> warnings = new ArrayList<>();
         if (maxPayload > maxDirect) {
-            warnings.add("--max-payload " + mib(maxPayload) + " is more than the JVM's direct memory (" + mib(maxDirect)
-                    + "), which holds a payload while it is appended: payloads larger than that will be refused with 503;"
-                    + " raise it with -XX:MaxDirectMemorySize (for bin/afterme, in AFTERME_JAVA_OPTS)");
+            warnings.add("--max-payload " + mib(maxPayload) + " is more than the JVM's direct memory ("
+                    + mib(maxDirect) + "), which holds a payload while it is appended: payloads larger than that"
+                    + " will be refused with 503; raise it with -XX:MaxDirectMemorySize (for bin/afterme, in"
+                    + " AFTERME_JAVA_OPTS)");
         }
         if (2 * maxBatch > maxHeap) {
             warnings.add("--max-batch " + mib(maxBatch) + " is more than half the JVM's heap (" + mib(maxHeap)
-                    + "), which holds a batch twice while it is split into lines: batches larger than half of it will be"
-                    + " refused with 503; raise it with -Xmx (for bin/afterme, in AFTERME_JAVA_OPTS)");
+                    + "), which holds a batch twice while it is split into lines: batches larger than half of it"
+                    + " will be refused with 503; raise it with -Xmx (for bin/afterme, in AFTERME_JAVA_OPTS)");
         }
         return warnings;
     }

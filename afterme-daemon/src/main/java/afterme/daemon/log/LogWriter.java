@@ -26,13 +26,13 @@ import java.util.zip.CRC32C;
  * The single writer: the only thread that assigns seqs and touches the active segment.
  *
  * <p>Group commit in the Disruptor's manner: each turn drains every append waiting, stages them for
- * writing ({@link StagedWrite}), writes them with one call per {@link #BUFFER_BYTES} at most, then fsyncs
- * if anyone waits durable, after yielding the CPU a few times to let in appends that are on their way
- * (never blocking for them); under load batches grow by themselves, when idle a record goes alone. A write that only memory
- * acks wait for is preceded by a few yields too, which under load spare the writer most of its parkings
- * and the wake-ups they need. What it owns is split by kind: the head of the log ({@link LogHead}),
- * whether an append may be written ({@link Admission}), what is written and not yet synced
- * ({@link SyncPipeline}), and the one failure state ({@link WriterFailure}).
+ * writing ({@link StagedWrite}), writes them with one call per {@link #BUFFER_BYTES} at most, then
+ * fsyncs if anyone waits durable, after yielding the CPU a few times to let in appends that are on their
+ * way (never blocking for them); under load batches grow by themselves, when idle a record goes alone. A
+ * write that only memory acks wait for is preceded by a few yields too, which under load spare the
+ * writer most of its parkings and the wake-ups they need. What it owns is split by kind: the head of the
+ * log ({@link LogHead}), whether an append may be written ({@link Admission}), what is written and not
+ * yet synced ({@link SyncPipeline}), and the one failure state ({@link WriterFailure}).
  *
  * <p>Every field is touched by the writer thread only; the volatile ones are published for readers.
  */
@@ -68,15 +68,16 @@ final class LogWriter implements Runnable {
      */
     private static final int YIELDS_BEFORE_WRITE = 3;
     /**
-     * What one write holds at most, unless a single append is larger: then it goes alone, from its pieces or
-     * in a buffer grown to fit it ({@link StagedWrite}). The kernel copies a write into the page cache straight after the writer has encoded it
-     * into this buffer, and while the buffer fits in a core's L2 cache (1 MiB on the machine of
-     * BENCHMARKS.md) that copy reads it from there. At 4 MiB, batches of large appends spread over more than
-     * L2 holds: with 1 MiB memory-acked appends from 64 connections the kernel's copy was 19-24% of the
-     * daemon's CPU samples (about 1.6 GB/s), and 4% with this buffer. In alternating runs (http-ab) 1 MiB
-     * appends went 6-24% further memory-acked (three runs) and 16% durable, 256 KiB memory-acked ones 10-12%
-     * (two), while 1 KiB durable, 16 KiB durable, 64 KiB memory-acked and 256 KiB durable from 8 connections
-     * stayed level; 512 KiB gained nothing more.
+     * What one write holds at most, unless a single append is larger: then it goes alone, from its
+     * pieces or in a buffer grown to fit it ({@link StagedWrite}). The kernel copies a write into the
+     * page cache straight after the writer has encoded it into this buffer, and while the buffer fits in
+     * a core's L2 cache (1 MiB on the machine of BENCHMARKS.md) that copy reads it from there. At 4 MiB,
+     * batches of large appends spread over more than L2 holds: with 1 MiB memory-acked appends from 64
+     * connections the kernel's copy was 19-24% of the daemon's CPU samples (about 1.6 GB/s), and 4% with
+     * this buffer. In alternating runs (http-ab) 1 MiB appends went 6-24% further memory-acked (three
+     * runs) and 16% durable, 256 KiB memory-acked ones 10-12% (two), while 1 KiB durable, 16 KiB
+     * durable, 64 KiB memory-acked and 256 KiB durable from 8 connections stayed level; 512 KiB gained
+     * nothing more.
      */
     static final int BUFFER_BYTES = 1 << 20;
 
