@@ -1,5 +1,6 @@
 package afterme.format;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystems;
@@ -14,6 +15,14 @@ import java.nio.file.StandardOpenOption;
  */
 public interface Storage {
     FileChannel open(Path file, OpenOption... options) throws IOException;
+
+    /**
+     * Opens {@code file} for writes that bypass the page cache ({@code O_DIRECT}), or returns null where
+     * its file system cannot take them: then the caller writes through the cache.
+     */
+    default FileChannel openDirect(Path file) throws IOException {
+        return null;
+    }
 
     /** fsyncs a directory, so that a file created, renamed or removed in it survives power loss. */
     void syncDirectory(Path dir) throws IOException;
@@ -30,6 +39,19 @@ public interface Storage {
         @Override
         public FileChannel open(Path file, OpenOption... options) throws IOException {
             return FileChannel.open(file, options);
+        }
+
+        @Override
+        public FileChannel openDirect(Path file) {
+            if (file.getFileSystem() != FileSystems.getDefault()) {
+                return null;
+            }
+            try {
+                return FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+            } catch (IOException | UnsupportedOperationException e) {
+                // tmpfs, for one, refuses O_DIRECT (EINVAL): what it cannot take goes through the cache.
+                return null;
+            }
         }
 
         @Override

@@ -61,6 +61,9 @@ final class ActiveSegment implements AutoCloseable {
     private long recordCount;
     private final SparseIndex.Builder index;
     private final PageCacheAdvice pages;
+    /** The file opened for {@link UncachedWriter}'s writes, once one is made; null where it cannot be. */
+    private FileChannel direct;
+    private boolean directOpened;
 
     private ActiveSegment(Storage storage, Path file, SegmentHeader header, FileChannel channel, long size,
                           long filledTo, long fillLimit, long recordCount, SparseIndex.Builder index) {
@@ -144,14 +147,18 @@ final class ActiveSegment implements AutoCloseable {
      * @param fillBelow a write smaller than this keeps a fill ahead for the writes to come: 0 when nobody
      *                  waits for these bytes' fsync, else {@link #SMALL_WRITE_ALONE} or
      *                  {@link #SMALL_WRITE_SHARED}
+     * @param uncached  writes the bytes past the page cache, where the file system can and the zeros after
+     *                  them stay within the fill's limit; null to write them through it
      */
-    void append(ByteBuffer[] parts, int fillBelow) throws IOException {
+    void append(ByteBuffer[] parts, int fillBelow, UncachedWriter uncached) throws IOException {
         long n = 0;
         for (ByteBuffer part : parts) {
             n += part.remaining();
         }
         try {
-            if (parts.length == 1) {
+            if (uncached != null && uncached.blockEnd(size + n) <= fillLimit && directChannel() != null) {
+                filledTo = Math.max(filledTo, uncached.write(direct, channel, parts, size));
+            } else if (parts.length == 1) {
                 writeFully(channel, parts[0], size);
             } else {
                 writeFully(channel, parts, size);
@@ -173,6 +180,14 @@ final class ActiveSegment implements AutoCloseable {
         if (n < fillBelow && filledTo - size < fillBelow) {
             fill();
         }
+    }
+
+    private FileChannel directChannel() throws IOException {
+        if (!directOpened) {
+            directOpened = true;
+            direct = storage.openDirect(file);
+        }
+        return direct;
     }
 
     /**
@@ -295,6 +310,9 @@ final class ActiveSegment implements AutoCloseable {
     @Override
     public void close() throws IOException {
         pages.close();
+        if (direct != null) {
+            direct.close();
+        }
         channel.close();
     }
 }

@@ -103,6 +103,8 @@ final class LogWriter implements Runnable {
     /** The head with the batch being staged. */
     private LogHead head;
     private final StagedWrite staging = new StagedWrite(BUFFER_BYTES);
+    /** Writes the large payloads; null where the data directory's file system has no block size for it. */
+    private final UncachedWriter uncached;
     private final List<Append> batch = new ArrayList<>();
     private final List<Staged> staged = new ArrayList<>();
     private long stagedRecords;
@@ -130,6 +132,7 @@ final class LogWriter implements Runnable {
         this.admission = new Admission(state.keys());
         this.sync = new SyncPipeline(config, stats, listeners);
         this.failure = new WriterFailure(config.ticker());
+        this.uncached = UncachedWriter.forDirectory(config.dataDir());
         adopt(state);
     }
 
@@ -413,7 +416,7 @@ final class LogWriter implements Runnable {
         long bytes = staging.bytes();
         try {
             if (bytes > 0) {
-                active.append(staging.parts(), fillBelow());
+                active.append(staging.parts(), fillBelow(), staging.holdsInPlace() ? uncached : null);
             }
         } catch (IOException e) {
             stats.writeErrors.increment();

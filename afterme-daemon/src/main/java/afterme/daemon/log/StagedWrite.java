@@ -50,6 +50,11 @@ final class StagedWrite {
         return inPlaceBytes + buffer.position();
     }
 
+    /** Whether a payload is staged {@link #addInPlace in place}: the write carries large payloads. */
+    boolean holdsInPlace() {
+        return inPlaceBytes > 0;
+    }
+
     boolean isEmpty() {
         return bytes() == 0;
     }

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * I/O faults at every call site the engine has: each write, fsync, truncate, directory sync, open and
@@ -39,18 +40,19 @@ class FaultInjectionTest {
     }
 
     private static Outcome workload(Path dir, FaultyStorage storage) throws Exception {
-        return workload(dir, storage, false);
+        return workload(dir, storage, false, 4096);
     }
 
     /** @param inPlace whether the payloads are large and held in direct pieces rather than small arrays */
-    private static Outcome workload(Path dir, FaultyStorage storage, boolean inPlace) throws Exception {
+    private static Outcome workload(Path dir, FaultyStorage storage, boolean inPlace, long segmentSize)
+            throws Exception {
         Map<Long, byte[]> durable = new HashMap<>();
         Map<Long, byte[]> written = new HashMap<>();
         List<AppendException.Reason> reasons = new ArrayList<>();
         int failures = 0;
         boolean resumed = false;
         Random random = new Random(7);
-        LogConfig config = LogConfig.defaults(dir).withSegmentSize(4096).withFlush(Duration.ofMillis(1), 2048)
+        LogConfig config = LogConfig.defaults(dir).withSegmentSize(segmentSize).withFlush(Duration.ofMillis(1), 2048)
                 .withStorage(storage);
         Log opened;
         try {
@@ -165,7 +167,7 @@ class FaultInjectionTest {
     void aWriteOfPayloadsFromWhereTheyLieFailingAtAnyOfItsBuffersLeavesAValidLog() throws Exception {
         FaultyStorage counting = new FaultyStorage();
         try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
-            Outcome reference = workload(fs.getPath("/reference"), counting, true);
+            Outcome reference = workload(fs.getPath("/reference"), counting, true, 4096);
             assertEquals(0, reference.failures());
             check(fs.getPath("/reference"), reference, "no fault");
         }
@@ -176,7 +178,7 @@ class FaultInjectionTest {
                 storage.failOnce(FaultyStorage.Op.WRITE, at, message, true);
                 try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
                     Path dir = fs.getPath("/data");
-                    Outcome o = workload(dir, storage, true);
+                    Outcome o = workload(dir, storage, true, 4096);
                     check(dir, o, "write " + at + " failing with '" + message + "'");
                     injected += o.failures() > 0 ? 1 : 0;
                 }
@@ -204,5 +206,31 @@ class FaultInjectionTest {
                 assertArrayEquals(e.getValue(), log.read(e.getKey()).payload(), what + ": durable seq " + e.getKey());
             }
         }
+    }
+
+    /**
+     * The same on the machine's own file system, with segments large enough for the payloads' writes to go
+     * past the page cache ({@link UncachedWriter}): each of those failing, half written in whole blocks,
+     * or failing at once.
+     */
+    @Test
+    void aWriteOfLargePayloadsPastTheCacheFailingAtAnyPointLeavesAValidLog(@TempDir Path temp) throws Exception {
+        FaultyStorage counting = new FaultyStorage();
+        Outcome reference = workload(temp.resolve("reference"), counting, true, 256 << 10);
+        assertEquals(0, reference.failures());
+        check(temp.resolve("reference"), reference, "no fault");
+        assertTrue(counting.directWrites() >= IN_PLACE_APPENDS, "writes past the cache: " + counting.directWrites());
+        int injected = 0;
+        for (int at = 1; at <= counting.calls(FaultyStorage.Op.WRITE); at++) {
+            for (boolean partial : List.of(true, false)) {
+                FaultyStorage storage = new FaultyStorage();
+                storage.failOnce(FaultyStorage.Op.WRITE, at, "Input/output error", partial);
+                Path dir = temp.resolve(at + "-" + partial);
+                Outcome o = workload(dir, storage, true, 256 << 10);
+                check(dir, o, "write " + at + (partial ? " failing half written" : " failing"));
+                injected += o.failures() > 0 ? 1 : 0;
+            }
+        }
+        assertTrue(injected > 10, "faults that failed an append: " + injected);
     }
 }

@@ -20,6 +20,7 @@ final class FaultyStorage implements Storage {
     private final Map<Op, Integer> faultAt = new EnumMap<>(Op.class);
     private String faultMessage = "Input/output error";
     private boolean partial;
+    private int directWrites;
 
     /**
      * Fails call number {@code at} (1-based) of {@code op} with an IOException carrying {@code message}.
@@ -49,7 +50,19 @@ final class FaultyStorage implements Storage {
     @Override
     public FileChannel open(Path file, OpenOption... options) throws IOException {
         check(Op.OPEN);
-        return new Channel(FileChannel.open(file, options));
+        return new Channel(FileChannel.open(file, options), 1);
+    }
+
+    /** The default storage's, where the file system takes {@code O_DIRECT}; its writes count and fail as writes. */
+    @Override
+    public FileChannel openDirect(Path file) throws IOException {
+        check(Op.OPEN);
+        FileChannel direct = Storage.DEFAULT.openDirect(file);
+        return direct == null ? null : new Channel(direct, 4096);
+    }
+
+    synchronized int directWrites() {
+        return directWrites;
     }
 
     /** A disk whose faults say it is full has no room left; one that errs has what the real one has. */
@@ -70,18 +83,28 @@ final class FaultyStorage implements Storage {
         Storage.DEFAULT.delete(file);
     }
 
-    /** Asks the storage before each write, force and truncate. */
+    /**
+     * Asks the storage before each write, force and truncate. A write that fails partway writes whole
+     * {@code unit}s: one byte, or a block of a channel that bypasses the cache, which takes nothing less.
+     */
     private final class Channel extends DelegatingFileChannel {
-        Channel(FileChannel inner) {
+        private final int unit;
+
+        Channel(FileChannel inner, int unit) {
             super(inner);
+            this.unit = unit;
         }
 
         @Override
         public int write(ByteBuffer src, long position) throws IOException {
-            if (partial && writeFailsNow() && src.remaining() > 1) {
-                ByteBuffer half = src.duplicate();
-                half.limit(half.position() + half.remaining() / 2);
-                inner.write(half, position);
+            if (unit > 1) {
+                synchronized (FaultyStorage.this) {
+                    directWrites++;
+                }
+            }
+            int half = src.remaining() / 2 / unit * unit;
+            if (partial && writeFailsNow() && half > 0) {
+                inner.write(src.duplicate().limit(src.position() + half), position);
             }
             check(Op.WRITE);
             return inner.write(src, position);

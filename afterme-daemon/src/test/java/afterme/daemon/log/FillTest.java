@@ -108,12 +108,12 @@ class FillTest {
                 UUID.randomUUID(), 1, new byte[32], 1L << 30);
              ActiveSegment alone = ActiveSegment.create(Storage.DEFAULT, Files.createDirectory(dir.resolve("alone")),
                      UUID.randomUUID(), 1, new byte[32], 1L << 30)) {
-            shared.append(new ByteBuffer[] {ByteBuffer.wrap(new byte[40 << 10])}, ActiveSegment.SMALL_WRITE_SHARED);
+            shared.append(new ByteBuffer[] {ByteBuffer.wrap(new byte[40 << 10])}, ActiveSegment.SMALL_WRITE_SHARED, null);
             assertEquals(shared.size(), Files.size(shared.file), "a group of 40 KiB is written past any fill");
-            shared.append(new ByteBuffer[] {ByteBuffer.wrap(new byte[8 << 10])}, ActiveSegment.SMALL_WRITE_SHARED);
+            shared.append(new ByteBuffer[] {ByteBuffer.wrap(new byte[8 << 10])}, ActiveSegment.SMALL_WRITE_SHARED, null);
             assertEquals(shared.size() + ActiveSegment.FILL_BYTES, Files.size(shared.file),
                     "a group of 8 KiB keeps a fill ahead");
-            alone.append(new ByteBuffer[] {ByteBuffer.wrap(new byte[40 << 10])}, ActiveSegment.SMALL_WRITE_ALONE);
+            alone.append(new ByteBuffer[] {ByteBuffer.wrap(new byte[40 << 10])}, ActiveSegment.SMALL_WRITE_ALONE, null);
             assertEquals(alone.size() + ActiveSegment.FILL_BYTES, Files.size(alone.file),
                     "one client's write of 40 KiB keeps a fill ahead");
         }

@@ -94,7 +94,7 @@ class SyncPipelineTest {
 
     private static Append written(SyncPipeline sync, ActiveSegment active, long seq, int bytes) throws Exception {
         Append a = Append.of("x".repeat(bytes).getBytes(StandardCharsets.UTF_8), Ack.DURABLE);
-        active.append(new ByteBuffer[] {ByteBuffer.wrap(new byte[bytes])}, ActiveSegment.SMALL_WRITE_ALONE);
+        active.append(new ByteBuffer[] {ByteBuffer.wrap(new byte[bytes])}, ActiveSegment.SMALL_WRITE_ALONE, null);
         sync.wrote(bytes);
         sync.written(new Staged(a, new AppendResult(seq, seq, Instant.EPOCH, false)));
         return a;

@@ -1,0 +1,181 @@
+package afterme.daemon.log;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import afterme.format.Hashes;
+import afterme.format.LogCursor;
+import afterme.format.LogRecord;
+import afterme.format.LogVerifier;
+import afterme.format.Segments;
+import afterme.format.Storage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Writes past the page cache ({@link UncachedWriter}) on the machine's own file system, which must take
+ * {@code O_DIRECT} (ext4 and xfs do; tmpfs does not): the bytes land where a cached write would put them,
+ * the block's bytes before them are put back as they were, and what follows them up to the block's end is
+ * zeros.
+ */
+class UncachedWriterTest {
+    @TempDir
+    Path dir;
+    private Path segment;
+
+    private final Random random = new Random(11);
+
+    private byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private static FileChannel direct(Path file) throws IOException {
+        FileChannel direct = Storage.DEFAULT.openDirect(file);
+        assertNotNull(direct, "the test directory's file system must take O_DIRECT writes, as ext4 and xfs do");
+        return direct;
+    }
+
+    @Test
+    void writesLandWhereCachedOnesWouldWithZerosUpToTheBlocksEnd() throws Exception {
+        segment = dir.resolve("segment");
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        try (FileChannel cached = FileChannel.open(segment, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE); FileChannel direct = direct(segment)) {
+            UncachedWriter writer = UncachedWriter.forDirectory(dir);
+            assertNotNull(writer);
+            cached(cached, expected, bytes(123));
+            // A heap part and a direct one that starts past bytes of its own, from an unaligned end.
+            uncached(writer, direct, cached, expected, ByteBuffer.wrap(bytes(10)), piece(bytes(70_000)));
+            // From where the last write ended: its partial block comes from the writer, not the file.
+            uncached(writer, direct, cached, expected, piece(bytes(4096)));
+            // After a cached write: the partial block is read back through the cache.
+            cached(cached, expected, bytes(500));
+            uncached(writer, direct, cached, expected, piece(bytes(200_000)), ByteBuffer.wrap(bytes(7)));
+            // Larger than a chunk: written in several.
+            uncached(writer, direct, cached, expected, piece(bytes(UncachedWriter.CHUNK_BYTES * 2 + 1234)));
+            // A new writer knows nothing of the last write, and reads the block's start from the file.
+            uncached(UncachedWriter.forDirectory(dir), direct, cached, expected, piece(bytes(65_536)));
+            // From a block boundary: nothing to put back.
+            int toBoundary = (int) (UncachedWriter.forDirectory(dir).blockEnd(expected.size()) - expected.size());
+            cached(cached, expected, bytes(toBoundary));
+            uncached(writer, direct, cached, expected, piece(bytes(100_000)));
+        }
+    }
+
+    /** A direct buffer holding {@code payload} after three bytes that are not its own. */
+    private static ByteBuffer piece(byte[] payload) {
+        return FaultInjectionTest.directPieces(payload, 1)[0];
+    }
+
+    private static void cached(FileChannel cached, ByteArrayOutputStream expected, byte[] b) throws IOException {
+        ByteBuffer src = ByteBuffer.wrap(b);
+        long at = expected.size();
+        while (src.hasRemaining()) {
+            at += cached.write(src, at);
+        }
+        expected.writeBytes(b);
+    }
+
+    private void uncached(UncachedWriter writer, FileChannel direct, FileChannel cached,
+                                 ByteArrayOutputStream expected, ByteBuffer... parts) throws IOException {
+        int[] positions = Arrays.stream(parts).mapToInt(ByteBuffer::position).toArray();
+        long end = expected.size();
+        long wroteTo = writer.write(direct, cached, parts, end);
+        for (int i = 0; i < parts.length; i++) {
+            assertEquals(positions[i], parts[i].position(), "the parts are read, not moved");
+            byte[] b = new byte[parts[i].remaining()];
+            parts[i].duplicate().get(b);
+            expected.writeBytes(b);
+        }
+        assertEquals(writer.blockEnd(expected.size()), wroteTo, "the write ends at the block's end after the parts");
+        assertEquals(0, wroteTo % 512);
+        byte[] file = Files.readAllBytes(segment);
+        byte[] want = expected.toByteArray();
+        assertArrayEquals(want, Arrays.copyOf(file, want.length), "the file's bytes up to the end of the parts");
+        assertTrue(file.length >= wroteTo);
+        for (long i = want.length; i < wroteTo; i++) {
+            assertEquals(0, file[(int) i], "byte " + i + " after the parts");
+        }
+    }
+
+    /**
+     * Through the log, large payloads mixed with small ones, durable and not, across segments and a
+     * restart: every write that holds a large payload goes past the cache, and every record reads back.
+     */
+    @Test
+    void aLogWhoseLargePayloadsGoPastTheCacheReadsBackWholeAcrossSegmentsAndARestart() throws Exception {
+        AtomicInteger uncachedWrites = new AtomicInteger();
+        Storage counting = new Storage() {
+            @Override
+            public FileChannel open(Path f, java.nio.file.OpenOption... options) throws IOException {
+                return Storage.DEFAULT.open(f, options);
+            }
+
+            @Override
+            public FileChannel openDirect(Path f) throws IOException {
+                return new DelegatingFileChannel(direct(f)) {
+                    @Override
+                    public int write(ByteBuffer src, long position) throws IOException {
+                        uncachedWrites.incrementAndGet();
+                        return inner.write(src, position);
+                    }
+                };
+            }
+
+            @Override
+            public void syncDirectory(Path d) throws IOException {
+                Storage.DEFAULT.syncDirectory(d);
+            }
+
+            @Override
+            public void delete(Path f) throws IOException {
+                Storage.DEFAULT.delete(f);
+            }
+        };
+        List<byte[]> payloads = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            try (Log log = Log.open(LogConfig.defaults(dir).withSegmentSize(2 << 20).withStorage(counting))) {
+                List<Append> appends = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    boolean large = random.nextInt(3) > 0;
+                    byte[] payload = bytes(large ? StagedWrite.IN_PLACE_BYTES + random.nextInt(500_000)
+                            : 1 + random.nextInt(3000));
+                    Ack ack = random.nextBoolean() ? Ack.DURABLE : Ack.MEMORY;
+                    payloads.add(payload);
+                    appends.add(log.submit(large ? Append.of(FaultInjectionTest.directPieces(payload, 1 + i % 3),
+                            Hashes.sha256(payload), null, null, -1, ack) : Append.of(payload, ack)));
+                }
+                for (Append a : appends) {
+                    (a.durableAck ? a.durable : a.written).get();
+                }
+            }
+        }
+        assertTrue(uncachedWrites.get() > 20, "writes past the cache: " + uncachedWrites.get());
+        assertTrue(Segments.list(dir).size() > 3, "segments: " + Segments.list(dir).size());
+        assertTrue(LogVerifier.verify(Segments.list(dir), true).clean());
+        try (LogCursor c = new LogCursor(dir, 1, true)) {
+            for (int i = 0; i < payloads.size(); i++) {
+                LogRecord r = c.next();
+                assertEquals(i + 1, r.seq());
+                assertArrayEquals(payloads.get(i), r.payload(), "seq " + r.seq());
+            }
+            assertEquals(null, c.next());
+        }
+    }
+}
