@@ -15,10 +15,12 @@ import java.nio.file.Path;
  * the kernel's copy into new pages and 73 in ext4 allocating those pages (perf, memory-acked from 8
  * connections), CPU that the HTTP side and the clients share. Written past the cache, the writer copies
  * the bytes once into its aligned buffer and then waits for the disk without using the CPU. In
- * alternating runs (http-ab) 256 KiB appends from 8 connections went 13% further memory-acked and 33%
- * durable, and 64 KiB memory-acked ones from 64 connections 13-20%. Writes of smaller records stay
- * cached: 16 KiB appends from 64 connections, whose writes are as large, lost 5% this way (the writer
- * waits for the disk where the cache would have taken them at once, and their acks with it).
+ * alternating runs (http-ab), from 8 connections 256 KiB appends went 13% and 20% further memory-acked
+ * and 24% and 33% durable, 1 MiB durable ones 9%; from 64 connections 64 KiB memory-acked ones 13% and
+ * 20%, 1 MiB memory-acked 12% and 256 KiB durable 10%; one client's 64 KiB durable appends stayed
+ * level. Writes of smaller records stay cached: 16 KiB appends from 64 connections, whose writes are as
+ * large, lost 5% this way (the writer waits for the disk where the cache would have taken them at once,
+ * and their acks with it).
  *
  * <p>{@code O_DIRECT} asks that a write's offset, length and buffer be multiples of the file system's
  * block size. So a write starts at the start of the block that holds the end of the records, and puts
