@@ -121,10 +121,10 @@ class UncachedWriterTest {
     @Test
     void aLogWhoseLargePayloadsGoPastTheCacheReadsBackWholeAcrossSegmentsAndARestart() throws Exception {
         AtomicInteger uncachedWrites = new AtomicInteger();
-        Storage counting = new Storage() {
+        Storage counting = new ChannelWrappingStorage() {
             @Override
-            public FileChannel open(Path f, java.nio.file.OpenOption... options) throws IOException {
-                return Storage.DEFAULT.open(f, options);
+            protected FileChannel wrap(FileChannel channel) {
+                return channel;
             }
 
             @Override
@@ -136,16 +136,6 @@ class UncachedWriterTest {
                         return inner.write(src, position);
                     }
                 };
-            }
-
-            @Override
-            public void syncDirectory(Path d) throws IOException {
-                Storage.DEFAULT.syncDirectory(d);
-            }
-
-            @Override
-            public void delete(Path f) throws IOException {
-                Storage.DEFAULT.delete(f);
             }
         };
         List<byte[]> payloads = new ArrayList<>();
