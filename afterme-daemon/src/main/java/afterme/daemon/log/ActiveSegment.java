@@ -6,6 +6,8 @@ import afterme.format.SparseIndex;
 import afterme.format.Storage;
 import afterme.format.Trailer;
 import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -47,6 +49,7 @@ final class ActiveSegment implements AutoCloseable {
      * 100 B stayed level; a bound of 8 KiB gained nothing more.
      */
     static final int SMALL_WRITE_SHARED = 32 << 10;
+    private static final Logger LOG = System.getLogger(ActiveSegment.class.getName());
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(FILL_BYTES).asReadOnlyBuffer();
 
     private final Storage storage;
@@ -157,7 +160,7 @@ final class ActiveSegment implements AutoCloseable {
         }
         try {
             if (uncached != null && uncached.blockEnd(size + n) <= fillLimit && directChannel() != null) {
-                filledTo = Math.max(filledTo, uncached.write(direct, channel, parts, size));
+                writeUncached(uncached, parts);
             } else if (parts.length == 1) {
                 writeFully(channel, parts[0], size);
             } else {
@@ -179,6 +182,28 @@ final class ActiveSegment implements AutoCloseable {
         pages.written(size);
         if (n < fillBelow && filledTo - size < fillBelow) {
             fill();
+        }
+    }
+
+    /**
+     * A direct write that fails leaves the segment writing through the cache: a file system may open a
+     * file for {@code O_DIRECT} and then refuse its writes, and a disk that errs is no better served by
+     * them. The append fails like any other; the next ones go through the cache.
+     */
+    private void writeUncached(UncachedWriter uncached, ByteBuffer[] parts) throws IOException {
+        try {
+            filledTo = Math.max(filledTo, uncached.write(direct, channel, parts, size));
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "a write past the page cache to " + file + " at " + size + " failed (" + e
+                    + "); the segment is written through the cache from now on");
+            FileChannel d = direct;
+            direct = null;
+            try {
+                d.close();
+            } catch (IOException close) {
+                e.addSuppressed(close);
+            }
+            throw e;
         }
     }
 

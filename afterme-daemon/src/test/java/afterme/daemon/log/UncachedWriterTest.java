@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -164,6 +165,59 @@ class UncachedWriterTest {
                 LogRecord r = c.next();
                 assertEquals(i + 1, r.seq());
                 assertArrayEquals(payloads.get(i), r.payload(), "seq " + r.seq());
+            }
+            assertEquals(null, c.next());
+        }
+    }
+
+    /**
+     * A file system that opens files for {@code O_DIRECT} and then refuses the writes: the append that met
+     * the refusal fails, and the segment's next large appends go through the cache.
+     */
+    @Test
+    void aFileSystemThatRefusesDirectWritesCostsOneAppendAndTheRestGoThroughTheCache() throws Exception {
+        AtomicInteger refused = new AtomicInteger();
+        Storage refusing = new ChannelWrappingStorage() {
+            @Override
+            protected FileChannel wrap(FileChannel channel) {
+                return channel;
+            }
+
+            @Override
+            public FileChannel openDirect(Path f) throws IOException {
+                return new DelegatingFileChannel(direct(f)) {
+                    @Override
+                    public int write(ByteBuffer src, long position) throws IOException {
+                        refused.incrementAndGet();
+                        throw new IOException("Invalid argument");
+                    }
+                };
+            }
+        };
+        List<byte[]> written = new ArrayList<>();
+        int failed = 0;
+        try (Log log = Log.open(LogConfig.defaults(dir).withStorage(refusing))) {
+            for (int i = 0; i < 5; i++) {
+                byte[] payload = bytes(StagedWrite.IN_PLACE_BYTES + 1000 * i);
+                Append a = log.submit(Append.of(FaultInjectionTest.directPieces(payload, 2), Hashes.sha256(payload),
+                        null, null, -1, Ack.DURABLE));
+                try {
+                    a.durable.get();
+                    written.add(payload);
+                } catch (ExecutionException e) {
+                    failed++;
+                    for (int wait = 0; wait < 500 && !log.writable(); wait++) {
+                        Thread.sleep(10);
+                    }
+                }
+            }
+        }
+        assertEquals(1, refused.get(), "direct writes tried");
+        assertEquals(1, failed);
+        assertTrue(LogVerifier.verify(Segments.list(dir), true).clean());
+        try (LogCursor c = new LogCursor(dir, 1, true)) {
+            for (byte[] want : written) {
+                assertArrayEquals(want, c.next().payload());
             }
             assertEquals(null, c.next());
         }
