@@ -79,6 +79,32 @@ class UncachedWriterTest {
         }
     }
 
+    /** A write to a channel opened for {@code O_DIRECT}, in a test's own way. */
+    @FunctionalInterface
+    private interface DirectWrite {
+        int write(FileChannel inner, ByteBuffer src, long position) throws IOException;
+    }
+
+    /** The default storage, whose channels opened for {@code O_DIRECT} write by {@code write}. */
+    private static Storage withDirectWrites(DirectWrite write) {
+        return new ChannelWrappingStorage() {
+            @Override
+            protected FileChannel wrap(FileChannel channel) {
+                return channel;
+            }
+
+            @Override
+            public FileChannel openDirect(Path f) throws IOException {
+                return new DelegatingFileChannel(direct(f)) {
+                    @Override
+                    public int write(ByteBuffer src, long position) throws IOException {
+                        return write.write(inner, src, position);
+                    }
+                };
+            }
+        };
+    }
+
     /** A direct buffer holding {@code payload} after three bytes that are not its own. */
     private static ByteBuffer piece(byte[] payload) {
         return FaultInjectionTest.directPieces(payload, 1)[0];
@@ -122,23 +148,10 @@ class UncachedWriterTest {
     @Test
     void aLogWhoseLargePayloadsGoPastTheCacheReadsBackWholeAcrossSegmentsAndARestart() throws Exception {
         AtomicInteger uncachedWrites = new AtomicInteger();
-        Storage counting = new ChannelWrappingStorage() {
-            @Override
-            protected FileChannel wrap(FileChannel channel) {
-                return channel;
-            }
-
-            @Override
-            public FileChannel openDirect(Path f) throws IOException {
-                return new DelegatingFileChannel(direct(f)) {
-                    @Override
-                    public int write(ByteBuffer src, long position) throws IOException {
-                        uncachedWrites.incrementAndGet();
-                        return inner.write(src, position);
-                    }
-                };
-            }
-        };
+        Storage counting = withDirectWrites((inner, src, position) -> {
+            uncachedWrites.incrementAndGet();
+            return inner.write(src, position);
+        });
         List<byte[]> payloads = new ArrayList<>();
         for (int run = 0; run < 2; run++) {
             try (Log log = Log.open(LogConfig.defaults(dir).withSegmentSize(2 << 20).withStorage(counting))) {
@@ -177,23 +190,10 @@ class UncachedWriterTest {
     @Test
     void aFileSystemThatRefusesDirectWritesCostsOneAppendAndTheRestGoThroughTheCache() throws Exception {
         AtomicInteger refused = new AtomicInteger();
-        Storage refusing = new ChannelWrappingStorage() {
-            @Override
-            protected FileChannel wrap(FileChannel channel) {
-                return channel;
-            }
-
-            @Override
-            public FileChannel openDirect(Path f) throws IOException {
-                return new DelegatingFileChannel(direct(f)) {
-                    @Override
-                    public int write(ByteBuffer src, long position) throws IOException {
-                        refused.incrementAndGet();
-                        throw new IOException("Invalid argument");
-                    }
-                };
-            }
-        };
+        Storage refusing = withDirectWrites((inner, src, position) -> {
+            refused.incrementAndGet();
+            throw new IOException("Invalid argument");
+        });
         List<byte[]> written = new ArrayList<>();
         int failed = 0;
         try (Log log = Log.open(LogConfig.defaults(dir).withStorage(refusing))) {
