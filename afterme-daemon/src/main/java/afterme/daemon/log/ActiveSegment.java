@@ -325,7 +325,8 @@ final class ActiveSegment implements AutoCloseable {
         }
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+    /** Writes all of {@code b} at {@code at}, in as many calls as the channel takes. */
+    static void writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
         long pos = at;
         while (b.hasRemaining()) {
             pos += ch.write(b, pos);

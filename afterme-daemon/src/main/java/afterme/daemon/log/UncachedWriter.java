@@ -97,7 +97,7 @@ final class UncachedWriter {
                 c.put(c.position(), part, from, n).position(c.position() + n);
                 from += n;
                 if (c.position() == CHUNK_BYTES) {
-                    writeFully(direct, c.flip(), at);
+                    ActiveSegment.writeFully(direct, c.flip(), at);
                     at += CHUNK_BYTES;
                     c.clear();
                 }
@@ -109,7 +109,7 @@ final class UncachedWriter {
             c.put(i, (byte) 0);
         }
         if (padded > 0) {
-            writeFully(direct, c.limit(padded).position(0), at);
+            ActiveSegment.writeFully(direct, c.limit(padded).position(0), at);
         }
         int partial = used % block;
         tail.clear().put(0, c, used - partial, partial);
@@ -129,13 +129,6 @@ final class UncachedWriter {
             if (cached.read(into, at + into.position()) < 0) {
                 throw new IOException("the segment ends before its records do, at " + (at + into.position()));
             }
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
-        long pos = at;
-        while (b.hasRemaining()) {
-            pos += ch.write(b, pos);
         }
     }
 }
