@@ -23,6 +23,8 @@ import org.eclipse.jetty.client.HttpClient;
  * handler's own, under the same load: the tail of HTTP on this machine, with wrk on the same two cores and
  * nothing behind the handler. Beside each figure stands the CPU time each request cost: the server's own and
  * the whole machine's (wrk and the kernel's network work included), which says where each size loses.
+ * For the durable round whose p99/p50 is reported, what its tail could have waited on: the daemon's own
+ * fsyncs over that round (its /metrics histogram) and the host's steal of the machine's CPU.
  */
 final class SizeSweep {
     private static final int ROUNDS = 3;
@@ -48,6 +50,8 @@ final class SizeSweep {
     private final PrintStream out;
     /** The rows of the CPU table, printed after the rates. */
     private final List<String> cpuRows = new ArrayList<>();
+    /** The rows of the durable tail's table, printed after the CPU table. */
+    private final List<String> tailRows = new ArrayList<>();
 
     SizeSweep(Path dataDir, Path jar, PrintStream out) {
         this.dataDir = dataDir;
@@ -88,7 +92,7 @@ final class SizeSweep {
                 warm(daemon.uri(), size);
                 try (MemoryWatch memory = new MemoryWatch(client, daemon.uri().resolve("/metrics"), afterme.pid())) {
                     for (int c : size >= 256 << 10 ? new int[] {64, 8} : new int[] {64}) {
-                        verdicts.add(cell(bareServer, hashingServer, daemon, size, c, disk.best()));
+                        verdicts.add(cell(client, bareServer, hashingServer, daemon, size, c, disk.best()));
                     }
                     heapPeak = Math.max(heapPeak, memory.heapPeak());
                     residentPeak = Math.max(residentPeak, memory.residentPeak());
@@ -103,6 +107,11 @@ final class SizeSweep {
                     + " network work included)");
             out.println("payload  conns |  bare  hashing  memory  durable | machine: bare  hashing  memory  durable");
             cpuRows.forEach(out::println);
+            out.println("Durable appends' tail, the round whose rate was the median: the daemon's fsyncs over its"
+                    + " 3 s (their p99 as the histogram bucket that holds it), and the share of the machine's CPU"
+                    + " time the host took (steal)");
+            out.println("payload  conns | p50 ms  p99 ms  p99/p50 | fsyncs  p99 <= ms  over 10 ms | steal %");
+            tailRows.forEach(out::println);
             out.printf("afterme through the sweep: heap peak %d MiB used, resident memory peak %d MiB%n",
                     heapPeak >> 20, residentPeak >> 20);
             verdicts.forEach(out::println);
@@ -131,19 +140,24 @@ final class SizeSweep {
     }
 
     /** One size at one connection count; returns its verdicts against the targets. */
-    private String cell(Server bareServer, Server hashingServer, Server daemon, int size, int c, double diskMBps)
-            throws Exception {
+    private String cell(HttpClient client, Server bareServer, Server hashingServer, Server daemon, int size, int c,
+                        double diskMBps) throws Exception {
         boolean large = size >= 64 << 10;
         List<Wrk.Result> bare = new ArrayList<>();
         List<Wrk.Result> hashing = new ArrayList<>();
         List<Wrk.Result> memory = new ArrayList<>();
         List<Wrk.Result> durable = new ArrayList<>();
+        List<FsyncTimes> durableFsyncs = new ArrayList<>();
         byte[] body = HttpBench.payload(size);
         for (int round = 0; round < ROUNDS; round++) {
             bare.add(load(bareServer, "/", body, c));
             hashing.add(load(hashingServer, "/", body, c));
             memory.add(load(daemon, "/v1/records?ack=memory", body, c));
-            durable.add(load(daemon, "/v1/records?ack=durable", body, c));
+            URI durableUri = daemon.uri().resolve("/v1/records?ack=durable");
+            new Wrk(dataDir).load(durableUri, body, c, 1, null, "1s");
+            FsyncTimes before = FsyncTimes.read(client, daemon.uri());
+            durable.add(new Wrk(dataDir).load(durableUri, body, c, 1, null, "3s", daemon.process()));
+            durableFsyncs.add(FsyncTimes.read(client, daemon.uri()).since(before));
         }
         // Each round's afterme figure over the lower of its limits in the same round.
         double[] memoryRatio = new double[ROUNDS];
@@ -177,6 +191,10 @@ final class SizeSweep {
                 medianCpu(durable, Wrk.Result::serverCpuMicros), medianCpu(bare, Wrk.Result::machineCpuMicros),
                 medianCpu(hashing, Wrk.Result::machineCpuMicros), medianCpu(memory, Wrk.Result::machineCpuMicros),
                 medianCpu(durable, Wrk.Result::machineCpuMicros)));
+        FsyncTimes fsyncs = durableFsyncs.get(durable.indexOf(d));
+        tailRows.add(String.format("%-8s %5d | %6.2f  %6.2f  %7.1f | %6d  %9.2f  %10d | %7.1f", label, c,
+                d.p50Micros() / 1e3, d.p99Micros() / 1e3, tail, fsyncs.count(), fsyncs.p99AtMostMillis(),
+                fsyncs.longerThan(0.01), d.stealShare() * 100));
         String limit = large ? "the lower of the bare and hashing handlers" : "the bare handler";
         return String.format("%s at %d: memory %.2f of %s (target 0.85: %s); durable %.2f of its target (%s; %s);"
                         + " durable p99 %.1fx p50 (target 5x: %s; the bare handler's own %.1fx)%s", label, c,

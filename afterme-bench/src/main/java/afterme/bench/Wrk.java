@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,9 +23,11 @@ final class Wrk {
      * @param machineCpuMicros the whole machine's CPU time per request over the same load: every process (wrk
      *                         and the server among them) and the kernel's interrupts, not the time the host
      *                         took from this virtual machine or the time it sat idle
+     * @param stealShare       the share of the machine's CPU time over the same load that the host gave to
+     *                         others (steal in /proc/stat): time in which a runnable thread here waited
      */
     record Result(double requestsPerSecond, double recordsPerSecond, double mbps, long p50Micros, long p99Micros,
-                  double serverCpuMicros, double machineCpuMicros) {
+                  double serverCpuMicros, double machineCpuMicros, double stealShare) {
     }
 
     /** Linux's clock ticks per second in /proc, the same on every x86 kernel. */
@@ -57,10 +60,10 @@ final class Wrk {
             run(threads, connections, warmUp, script, uri);
         }
         double serverBefore = cpuMicros(server);
-        long machineBefore = machineBusyTicks();
+        CpuTicks machineBefore = CpuTicks.now();
         String out = run(threads, connections, duration, script, uri);
         double serverCpu = cpuMicros(server) - serverBefore;
-        long machineTicks = machineBusyTicks() - machineBefore;
+        CpuTicks machine = CpuTicks.now().since(machineBefore);
         if (out.contains("Non-2xx") || out.contains("Socket errors")) {
             throw new IllegalStateException("errors against " + uri + ":\n" + out + "one more request answered: "
                     + answer(uri, body));
@@ -68,7 +71,8 @@ final class Wrk {
         double rps = number(out, "Requests/sec:\\s+([0-9.]+)");
         double requests = number(out, "([0-9]+) requests in");
         return new Result(rps, rps * recordsPerRequest, rps * body.length / 1e6, micros(out, "50%"),
-                micros(out, "99%"), serverCpu / requests, machineTicks / TICKS_PER_SECOND * 1e6 / requests);
+                micros(out, "99%"), serverCpu / requests, machine.busy / TICKS_PER_SECOND * 1e6 / requests,
+                (double) machine.steal / machine.all);
     }
 
     /**
@@ -104,13 +108,22 @@ final class Wrk {
     }
 
     /**
-     * The ticks all CPUs have spent busy so far, from the first line of /proc/stat: user, nice, system, irq
-     * and softirq; not idle, iowait or the host's steal.
+     * The ticks all CPUs have spent so far, from the first line of /proc/stat: busy (user, nice, system, irq
+     * and softirq; not idle, iowait or the host's steal), stolen by the host, and all of them.
      */
-    private static long machineBusyTicks() throws IOException {
-        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-        return Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
-                + Long.parseLong(f[7]);
+    private record CpuTicks(long busy, long steal, long all) {
+        static CpuTicks now() throws IOException {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long[] t = new long[8];
+            for (int i = 0; i < t.length; i++) {
+                t[i] = Long.parseLong(f[i + 1]);
+            }
+            return new CpuTicks(t[0] + t[1] + t[2] + t[5] + t[6], t[7], Arrays.stream(t).sum());
+        }
+
+        CpuTicks since(CpuTicks before) {
+            return new CpuTicks(busy - before.busy, steal - before.steal, all - before.all);
+        }
     }
 
     private static String run(int threads, int connections, String duration, Path script, URI uri)

@@ -1,0 +1,66 @@
+package afterme.bench;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.client.HttpClient;
+
+/**
+ * The daemon's fdatasync times, from its {@code afterme_fsync_seconds} histogram in /metrics: what a durable
+ * append's tail waited on the disk for, told apart from what it waited on the CPU for.
+ *
+ * @param bounds     each bucket's upper bound in seconds, ascending, the last infinite
+ * @param cumulative how many fsyncs took at most each bound
+ */
+record FsyncTimes(double[] bounds, long[] cumulative) {
+    private static final Pattern BUCKET = Pattern.compile("(?m)^afterme_fsync_seconds_bucket\\{le=\"([^\"]+)\"} (\\d+)");
+
+    static FsyncTimes read(HttpClient client, URI daemon) throws Exception {
+        String text = client.GET(daemon.resolve("/metrics")).getContentAsString();
+        List<double[]> buckets = new ArrayList<>();
+        for (Matcher m = BUCKET.matcher(text); m.find(); ) {
+            double bound = m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1));
+            buckets.add(new double[] {bound, Long.parseLong(m.group(2))});
+        }
+        if (buckets.isEmpty()) {
+            throw new IllegalStateException("no afterme_fsync_seconds histogram in " + daemon + "/metrics");
+        }
+        return new FsyncTimes(buckets.stream().mapToDouble(b -> b[0]).toArray(),
+                buckets.stream().mapToLong(b -> (long) b[1]).toArray());
+    }
+
+    /** The fsyncs between {@code before} and this. */
+    FsyncTimes since(FsyncTimes before) {
+        long[] c = cumulative.clone();
+        for (int i = 0; i < c.length; i++) {
+            c[i] -= before.cumulative[i];
+        }
+        return new FsyncTimes(bounds, c);
+    }
+
+    long count() {
+        return cumulative[cumulative.length - 1];
+    }
+
+    /** The bound of the bucket that holds the 99th percentile, in milliseconds: p99 is at most this. */
+    double p99AtMostMillis() {
+        for (int i = 0; i < bounds.length; i++) {
+            if (cumulative[i] >= 0.99 * count()) {
+                return bounds[i] * 1e3;
+            }
+        }
+        return Double.POSITIVE_INFINITY;
+    }
+
+    /** How many took longer than {@code seconds}, which must be one of the bounds. */
+    long longerThan(double seconds) {
+        for (int i = 0; i < bounds.length; i++) {
+            if (bounds[i] == seconds) {
+                return count() - cumulative[i];
+            }
+        }
+        throw new IllegalArgumentException(seconds + " s is not a bucket bound");
+    }
+}
