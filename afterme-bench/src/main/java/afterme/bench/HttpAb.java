@@ -6,13 +6,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Two builds of afterme against each other, for changes of a few percent, which rounds minutes apart
  * cannot resolve on this machine (its slow spells move the same load by half). The bare handler and
  * both daemons run at once, and wrk loads them in turn for {@value #SLICE} each, {@value #ROUNDS} rounds,
  * A and B swapping places every round, so that a spell falls on all three alike. Prints every round,
- * then the median of B/A, how many rounds B won, and each build's median ratio to the bare handler.
+ * then the median of B/A, how many rounds B won, each build's median ratio to the bare handler, and each
+ * daemon's own CPU time per request: a change of a percent or two in what a request costs shows there
+ * while its rate is lost in the noise.
  * An idle daemon costs the one under load nothing but memory.
  */
 final class HttpAb {
@@ -56,31 +59,41 @@ final class HttpAb {
             }
             out.printf("%d-byte appends, ack %s, %d connections; requests/s per %s slice%s%n", payloadBytes, ack,
                     connections, SLICE, extraB.isEmpty() ? "" : "; B with " + String.join(" ", extraB));
-            out.println("round     bare        A        B    B/A");
+            out.println("round     bare        A        B    B/A | CPU us per request: A      B");
             double[] ofA = new double[ROUNDS];
             double[] aOfBare = new double[ROUNDS];
             double[] bOfBare = new double[ROUNDS];
+            double[] cpuA = new double[ROUNDS];
+            double[] cpuB = new double[ROUNDS];
+            ProcessHandle processA = processes.get(1).toHandle();
+            ProcessHandle processB = processes.get(2).toHandle();
             int bWins = 0;
             for (int round = 0; round < ROUNDS; round++) {
-                double ra;
-                double rb;
+                Wrk.Result ra;
+                Wrk.Result rb;
                 if (round % 2 == 0) {
-                    ra = rps(wrk, a, body, connections);
-                    rb = rps(wrk, b, body, connections);
+                    ra = load(wrk, a, body, connections, processA);
+                    rb = load(wrk, b, body, connections, processB);
                 } else {
-                    rb = rps(wrk, b, body, connections);
-                    ra = rps(wrk, a, body, connections);
+                    rb = load(wrk, b, body, connections, processB);
+                    ra = load(wrk, a, body, connections, processA);
                 }
-                double rx = rps(wrk, bare, body, connections);
-                ofA[round] = rb / ra;
-                aOfBare[round] = ra / rx;
-                bOfBare[round] = rb / rx;
-                bWins += rb > ra ? 1 : 0;
-                out.printf("%5d %8.0f %8.0f %8.0f %6.3f%n", round + 1, rx, ra, rb, ofA[round]);
+                double rx = load(wrk, bare, body, connections, null).requestsPerSecond();
+                ofA[round] = rb.requestsPerSecond() / ra.requestsPerSecond();
+                aOfBare[round] = ra.requestsPerSecond() / rx;
+                bOfBare[round] = rb.requestsPerSecond() / rx;
+                cpuA[round] = ra.serverCpuMicros();
+                cpuB[round] = rb.serverCpuMicros();
+                bWins += ofA[round] > 1 ? 1 : 0;
+                out.printf("%5d %8.0f %8.0f %8.0f %6.3f |                 %6.1f %6.1f%n", round + 1, rx,
+                        ra.requestsPerSecond(), rb.requestsPerSecond(), ofA[round], cpuA[round], cpuB[round]);
             }
             out.printf("B/A median %.3f, B more in %d of %d rounds; of bare: A %.3f, B %.3f (medians)%n",
                     HttpBench.median(ofA), bWins, ROUNDS, HttpBench.median(aOfBare),
                     HttpBench.median(bOfBare));
+            out.printf("the daemon's CPU time per request: A %.1f us, B %.1f us (medians); B less in %d of %d rounds%n",
+                    HttpBench.median(cpuA), HttpBench.median(cpuB),
+                    IntStream.range(0, ROUNDS).filter(r -> cpuB[r] < cpuA[r]).count(), ROUNDS);
         } finally {
             Servers.stop(processes);
             EngineBench.deleteTree(dirA);
@@ -88,7 +101,8 @@ final class HttpAb {
         }
     }
 
-    private static double rps(Wrk wrk, URI uri, byte[] body, int connections) throws Exception {
-        return wrk.load(uri, body, connections, 1, null, SLICE).requestsPerSecond();
+    private static Wrk.Result load(Wrk wrk, URI uri, byte[] body, int connections, ProcessHandle server)
+            throws Exception {
+        return wrk.load(uri, body, connections, 1, null, SLICE, server);
     }
 }

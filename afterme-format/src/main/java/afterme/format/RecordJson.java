@@ -41,13 +41,21 @@ public final class RecordJson {
      * digits of nanoseconds are appended.
      */
     public static String formatTime(long epochSecond, int nanos) {
+        return appendTime(new StringBuilder(30), epochSecond, nanos).toString();
+    }
+
+    /** {@link #formatTime} appended to {@code b}, for a reply that every append gets. */
+    public static StringBuilder appendTime(StringBuilder b, long epochSecond, int nanos) {
         Object[] last = LAST_SECOND.get();
         if ((long) last[0] != epochSecond) {
             last[0] = epochSecond;
             last[1] = secondsUtc(epochSecond);
         }
-        StringBuilder b = new StringBuilder(30).append((String) last[1]).append('.');
-        return digits(b, nanos, 9).append('Z').toString();
+        b.append((String) last[1]).append('.');
+        for (int unit = 100_000_000; unit > 0; unit /= 10) {
+            b.append((char) ('0' + nanos / unit % 10));
+        }
+        return b.append('Z');
     }
 
     /**

@@ -87,7 +87,7 @@ public final class ApiHandler extends Handler.Abstract {
         boolean get = HttpMethod.GET.is(method) || HttpMethod.HEAD.is(method);
         boolean post = HttpMethod.POST.is(method);
         // Parsed once here: every endpoint that takes parameters reads them from this.
-        Fields query = Request.extractQueryParameters(request);
+        Fields query = QueryParameters.of(request);
         String unknown = QueryParameters.unknown(query, path, parametersOf(path, post));
         if (unknown != null) {
             Replies.refuse(request, response, callback, 400, "unknown_parameter", unknown);

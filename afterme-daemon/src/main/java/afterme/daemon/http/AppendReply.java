@@ -22,8 +22,8 @@ final class AppendReply {
             b.append("{\"first_seq\":").append(r.firstSeq()).append(",\"last_seq\":").append(r.lastSeq())
                     .append(",\"count\":").append(r.count());
         } else {
-            b.append("{\"seq\":").append(r.firstSeq())
-                    .append(",\"time\":\"").append(RecordJson.formatTime(r.time().getEpochSecond(), r.time().getNano()))
+            b.append("{\"seq\":").append(r.firstSeq()).append(",\"time\":\"");
+            RecordJson.appendTime(b, r.time().getEpochSecond(), r.time().getNano())
                     .append("\",\"size\":").append(append.size(0))
                     .append(",\"sha256\":\"").append(Hashes.hex(append.sha256(0))).append('"');
         }

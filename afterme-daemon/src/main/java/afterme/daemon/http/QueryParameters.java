@@ -1,6 +1,8 @@
 package afterme.daemon.http;
 
 import java.util.List;
+import java.util.Map;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Fields;
 
 /**
@@ -12,8 +14,28 @@ public final class QueryParameters {
     public static final List<String> RANGE = List.of("from", "limit", "payload");
     public static final List<String> SUBSCRIBE = List.of("from", "records");
     public static final List<String> NONE = List.of();
+    /**
+     * The query strings nearly every append sends, parsed once: Jetty parses each request's query afresh
+     * into new Fields kept in a new attribute map: 1.2-2.2% of the daemon's CPU time under 1 KiB
+     * memory-acked appends from 64 connections, where looking them up here takes 0.4% (async-profiler).
+     */
+    private static final Map<String, Fields> COMMON = Map.of("ack=memory", one("ack", "memory"), "ack=durable",
+            one("ack", "durable"));
 
     private QueryParameters() {
+    }
+
+    /** The request's query parameters, read-only. */
+    public static Fields of(Request request) {
+        String query = request.getHttpURI().getQuery();
+        Fields common = query == null ? null : COMMON.get(query);
+        return common != null ? common : Request.extractQueryParameters(request);
+    }
+
+    private static Fields one(String name, String value) {
+        Fields f = new Fields();
+        f.add(name, value);
+        return f.asImmutable();
     }
 
     /** The message refusing the first of the request's parameters {@code q} that is not in {@code known}, or null. */

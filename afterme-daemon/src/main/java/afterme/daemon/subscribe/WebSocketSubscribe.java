@@ -53,7 +53,7 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
             // was written on its own. The same 32 KiB per subscriber as SseSink's buffer.
             container.setOutputBufferSize(32 * 1024);
             container.addMapping("/v1/subscribe", (request, response, callback) -> {
-                Fields q = Request.extractQueryParameters(request);
+                Fields q = QueryParameters.of(request);
                 String unknown = QueryParameters.unknown(q, "/v1/subscribe", QueryParameters.SUBSCRIBE);
                 if (unknown != null) {
                     Replies.error(response, callback, 400, "unknown_parameter", unknown);
