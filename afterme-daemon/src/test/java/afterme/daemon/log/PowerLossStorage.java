@@ -30,7 +30,9 @@ import java.util.Random;
  * </ul>
  * Zeros where data did not reach the disk is what ext4 in its default data=ordered mode, XFS, btrfs and
  * ZFS guarantee (FORMAT.md, "The trade-off of rule 2", says what happens where they do not). A file created
- * or deleted since its directory's last sync may or may not be there.
+ * or deleted since its directory's last sync may or may not be there. Writes that bypass the page cache
+ * ({@code O_DIRECT}, {@link #withDirectWrites}) are recorded as any other: until an fsync flushes the
+ * device's cache, they may be lost or torn like the rest.
  */
 final class PowerLossStorage implements Storage {
     sealed interface Op permits Create, Write, Truncate, Fsync, DirSync, Delete, Durable {
@@ -39,7 +41,8 @@ final class PowerLossStorage implements Storage {
     record Create(Path file) implements Op {
     }
 
-    record Write(Path file, long position, byte[] bytes) implements Op {
+    /** @param direct whether it went through a channel that bypasses the page cache */
+    record Write(Path file, long position, byte[] bytes, boolean direct) implements Op {
     }
 
     record Truncate(Path file, long size) implements Op {
@@ -59,6 +62,21 @@ final class PowerLossStorage implements Storage {
     }
 
     private final List<Op> ops = Collections.synchronizedList(new ArrayList<>());
+    private final boolean directWrites;
+
+    /** Files opened through it have no channel that bypasses the page cache, as on Jimfs. */
+    PowerLossStorage() {
+        this(false);
+    }
+
+    private PowerLossStorage(boolean directWrites) {
+        this.directWrites = directWrites;
+    }
+
+    /** Gives the real file system's channels that bypass the page cache, recording their writes too. */
+    static PowerLossStorage withDirectWrites() {
+        return new PowerLossStorage(true);
+    }
 
     List<Op> ops() {
         return List.copyOf(ops);
@@ -78,7 +96,13 @@ final class PowerLossStorage implements Storage {
         if (Arrays.asList(options).contains(StandardOpenOption.TRUNCATE_EXISTING) && existed) {
             ops.add(new Truncate(file, 0));
         }
-        return new Channel(file, inner);
+        return new Channel(file, inner, false);
+    }
+
+    @Override
+    public FileChannel openDirect(Path file) throws IOException {
+        FileChannel inner = directWrites ? Storage.DEFAULT.openDirect(file) : null;
+        return inner == null ? null : new Channel(file, inner, true);
     }
 
     @Override
@@ -214,10 +238,12 @@ final class PowerLossStorage implements Storage {
     /** Records each write, truncate and fsync. */
     private final class Channel extends DelegatingFileChannel {
         private final Path file;
+        private final boolean direct;
 
-        Channel(Path file, FileChannel inner) {
+        Channel(Path file, FileChannel inner, boolean direct) {
             super(inner);
             this.file = file;
+            this.direct = direct;
         }
 
         @Override
@@ -225,7 +251,7 @@ final class PowerLossStorage implements Storage {
             byte[] bytes = new byte[src.remaining()];
             src.duplicate().get(bytes);
             int n = inner.write(src, position);
-            ops.add(new Write(file, position, Arrays.copyOf(bytes, n)));
+            ops.add(new Write(file, position, Arrays.copyOf(bytes, n), direct));
             return n;
         }
 
