@@ -23,8 +23,9 @@ import org.eclipse.jetty.client.HttpClient;
  * handler's own, under the same load: the tail of HTTP on this machine, with wrk on the same two cores and
  * nothing behind the handler. Beside each figure stands the CPU time each request cost: the server's own and
  * the whole machine's (wrk and the kernel's network work included), which says where each size loses.
- * For the durable round whose p99/p50 is reported, what its tail could have waited on: the daemon's own
- * fsyncs over that round (its /metrics histogram) and the host's steal of the machine's CPU.
+ * Latencies, like rates, are the medians of the rounds (p99/p50 the median of the rounds' own); beside
+ * each durable round's tail stands what it could have waited on: the daemon's own fsyncs over that round
+ * (its /metrics histogram) and the host's steal of the machine's CPU.
  */
 final class SizeSweep {
     private static final int ROUNDS = 3;
@@ -81,7 +82,8 @@ final class SizeSweep {
             }
             out.println("memory ratio: of the bare handler up to 16 KiB, of the lower of bare and hashing from 64 KiB"
                     + " (of hashing alone in brackets); durable ratio: of its target (0.8 of bare up to 16 KiB, from 64"
-                    + " KiB the lower of 0.85 of hashing and 0.9 of the disk), 1.00 = met");
+                    + " KiB the lower of 0.85 of hashing and 0.9 of the disk), 1.00 = met; every figure the median of the"
+                    + " rounds, p99/p50 the median of the rounds' own");
             out.println("payload  conns |  bare/s  hashing/s |  memory/s  ratio        | durable/s  ratio        "
                     + "p50 ms  p99 ms  p99/p50 | bare p99/p50");
             List<String> verdicts = new ArrayList<>();
@@ -107,10 +109,10 @@ final class SizeSweep {
                     + " network work included)");
             out.println("payload  conns |  bare  hashing  memory  durable | machine: bare  hashing  memory  durable");
             cpuRows.forEach(out::println);
-            out.println("Durable appends' tail, the round whose rate was the median: the daemon's fsyncs over its"
-                    + " 3 s (their p99 as the histogram bucket that holds it), and the share of the machine's CPU"
-                    + " time the host took (steal)");
-            out.println("payload  conns | p50 ms  p99 ms  p99/p50 | fsyncs  p99 <= ms  over 10 ms | steal %");
+            out.println("Durable appends' tail in each round: p99/p50, the daemon's fsyncs over the round (their p99"
+                    + " as the bound of the histogram bucket that holds it, and how many took over 10 ms), and the"
+                    + " share of the machine's CPU time the host took (steal %)");
+            out.println("payload  conns | p99/p50  fsync<=ms  >10ms  steal% | round 2, the same | round 3, the same");
             tailRows.forEach(out::println);
             out.printf("afterme through the sweep: heap peak %d MiB used, resident memory peak %d MiB%n",
                     heapPeak >> 20, residentPeak >> 20);
@@ -174,34 +176,38 @@ final class SizeSweep {
                     : durable.get(r).requestsPerSecond() / (0.8 * bareRps);
         }
         Wrk.Result d = HttpBench.median(durable);
-        Wrk.Result b = HttpBench.median(bare);
-        double bareTail = (double) b.p99Micros() / b.p50Micros();
+        double bareTail = HttpBench.median(bare.stream().mapToDouble(SizeSweep::tail).toArray());
         double memoryMedian = HttpBench.median(memoryRatio);
         double durableMedian = HttpBench.median(durableRatio);
-        double tail = (double) d.p99Micros() / d.p50Micros();
+        double tail = HttpBench.median(durable.stream().mapToDouble(SizeSweep::tail).toArray());
+        double p50 = HttpBench.median(durable.stream().mapToDouble(Wrk.Result::p50Micros).toArray()) / 1e3;
+        double p99 = HttpBench.median(durable.stream().mapToDouble(Wrk.Result::p99Micros).toArray()) / 1e3;
         String label = HttpBench.label(size);
         out.printf("%-8s %5d | %7.0f  %9.0f | %8.0f  %-12s | %8.0f  %-12s %6.2f  %6.2f  %7.1f | %12.1f%n", label, c,
-                b.requestsPerSecond(), HttpBench.median(hashing).requestsPerSecond(),
+                HttpBench.median(bare).requestsPerSecond(), HttpBench.median(hashing).requestsPerSecond(),
                 HttpBench.median(memory).requestsPerSecond(),
                 String.format("%.2f (%.2f)", memoryMedian, HttpBench.median(memoryOfHashing)), d.requestsPerSecond(),
-                String.format("%.2f", durableMedian), d.p50Micros() / 1e3, d.p99Micros() / 1e3, tail, bareTail);
+                String.format("%.2f", durableMedian), p50, p99, tail, bareTail);
         cpuRows.add(String.format("%-8s %5d | %5.1f  %7.1f  %6.1f  %7.1f |          %5.1f  %7.1f  %6.1f  %7.1f",
                 label, c, medianCpu(bare, Wrk.Result::serverCpuMicros),
                 medianCpu(hashing, Wrk.Result::serverCpuMicros), medianCpu(memory, Wrk.Result::serverCpuMicros),
                 medianCpu(durable, Wrk.Result::serverCpuMicros), medianCpu(bare, Wrk.Result::machineCpuMicros),
                 medianCpu(hashing, Wrk.Result::machineCpuMicros), medianCpu(memory, Wrk.Result::machineCpuMicros),
                 medianCpu(durable, Wrk.Result::machineCpuMicros)));
-        FsyncTimes fsyncs = durableFsyncs.get(durable.indexOf(d));
-        tailRows.add(String.format("%-8s %5d | %6.2f  %6.2f  %7.1f | %6d  %9.2f  %10d | %7.1f", label, c,
-                d.p50Micros() / 1e3, d.p99Micros() / 1e3, tail, fsyncs.count(), fsyncs.p99AtMostMillis(),
-                fsyncs.longerThan(0.01), d.stealShare() * 100));
+        StringBuilder rounds = new StringBuilder(String.format("%-8s %5d", label, c));
+        for (int r = 0; r < ROUNDS; r++) {
+            FsyncTimes fsyncs = durableFsyncs.get(r);
+            rounds.append(String.format(" | %7.1f  %9.2f  %5d  %6.1f", tail(durable.get(r)), fsyncs.p99AtMostMillis(),
+                    fsyncs.longerThan(0.01), durable.get(r).stealShare() * 100));
+        }
+        tailRows.add(rounds.toString());
         String limit = large ? "the lower of the bare and hashing handlers" : "the bare handler";
         return String.format("%s at %d: memory %.2f of %s (target 0.85: %s); durable %.2f of its target (%s; %s);"
                         + " durable p99 %.1fx p50 (target 5x: %s; the bare handler's own %.1fx)%s", label, c,
                 memoryMedian, limit,
                 memoryMedian >= 0.85 ? "met" : "missed", durableMedian,
                 large ? "0.85 of hashing or 0.9 of the disk, the lower" : "0.8 of bare",
-                durableMedian >= 1 ? "met" : "missed", tail, d.p99Micros() <= 5 * d.p50Micros() ? "met" : "missed",
+                durableMedian >= 1 ? "met" : "missed", tail, tail <= 5 ? "met" : "missed",
                 bareTail, large ? String.format("; memory-acked %.0f MB/s, %.2f of the disk",
                         HttpBench.median(memory).mbps(), HttpBench.median(memory).mbps() / diskMBps) : "");
     }
@@ -287,6 +293,10 @@ final class SizeSweep {
 
     private Wrk.Result load(Server server, String path, byte[] body, int connections) throws Exception {
         return new Wrk(dataDir).load(server.uri().resolve(path), body, connections, 1, "1s", "3s", server.process());
+    }
+
+    private static double tail(Wrk.Result r) {
+        return (double) r.p99Micros() / r.p50Micros();
     }
 
     private static double medianCpu(List<Wrk.Result> rounds, ToDoubleFunction<Wrk.Result> cpu) {
