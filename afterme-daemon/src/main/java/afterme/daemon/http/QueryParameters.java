@@ -25,7 +25,7 @@ public final class QueryParameters {
     private QueryParameters() {
     }
 
-    /** The request's query parameters, read-only. */
+    /** The request's query parameters, to be read and never changed: the common ones are shared. */
     public static Fields of(Request request) {
         String query = request.getHttpURI().getQuery();
         Fields common = query == null ? null : COMMON.get(query);
