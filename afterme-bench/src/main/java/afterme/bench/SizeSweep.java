@@ -155,6 +155,7 @@ final class SizeSweep {
             bare.add(load(bareServer, "/", body, c));
             hashing.add(load(hashingServer, "/", body, c));
             memory.add(load(daemon, "/v1/records?ack=memory", body, c));
+            // Warmed apart, so that the fsyncs counted are those of the measured seconds alone.
             URI durableUri = daemon.uri().resolve("/v1/records?ack=durable");
             new Wrk(dataDir).load(durableUri, body, c, 1, null, "1s");
             FsyncTimes before = FsyncTimes.read(client, daemon.uri());
