@@ -82,9 +82,7 @@ class BackgroundSyncTest {
             assertEquals(1, log.stats().fsyncErrors.sum());
             storage.failWith = null;
             storage.openGate();
-            for (int i = 0; i < 500 && !log.writable(); i++) {
-                Thread.sleep(10);
-            }
+            FaultInjectionTest.waitUntilWritable(log);
             // Nothing after the last successful fsync is trusted: the record is cut and saved aside.
             assertEquals(1, log.submit(Append.of("kept".getBytes(StandardCharsets.UTF_8), Ack.DURABLE))
                     .durable.get(5, TimeUnit.SECONDS).firstSeq());

@@ -68,8 +68,7 @@ class FaultInjectionTest {
                         : 10 + random.nextInt(900)];
                 random.nextBytes(payload);
                 Ack ack = i % 2 == 0 ? Ack.DURABLE : Ack.MEMORY;
-                Append a = log.submit(inPlace ? Append.of(directPieces(payload, 3), Hashes.sha256(payload), null, null,
-                        -1, ack) : Append.of(payload, ack));
+                Append a = log.submit(inPlace ? inPlaceAppend(payload, 3, ack) : Append.of(payload, ack));
                 try {
                     AppendResult r = (ack == Ack.DURABLE ? a.durable : a.written).get();
                     written.put(r.firstSeq(), payload);
@@ -100,7 +99,16 @@ class FaultInjectionTest {
         return pieces;
     }
 
-    private static void waitUntilWritable(Log log) throws InterruptedException {
+    /**
+     * An append of {@code payload} as the HTTP side hands a large one over: in {@code pieces} direct
+     * buffers, written from where they lie.
+     */
+    static Append inPlaceAppend(byte[] payload, int pieces, Ack ack) {
+        return Append.of(directPieces(payload, pieces), Hashes.sha256(payload), null, null, -1, ack);
+    }
+
+    /** Waits up to 5 s for a log that refused appends after an I/O failure to take them again. */
+    static void waitUntilWritable(Log log) throws InterruptedException {
         for (int i = 0; i < 500 && !log.writable(); i++) {
             Thread.sleep(10);
         }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import afterme.format.Hashes;
 import afterme.format.LogCursor;
 import afterme.format.LogFormatException;
 import afterme.format.LogRecord;
@@ -70,7 +69,7 @@ class PowerLossTest {
         @Override
         public Append append(byte[] payload, Ack ack) {
             return payload.length < 64 << 10 ? Append.of(payload, ack)
-                    : Append.of(FaultInjectionTest.directPieces(payload, 2), Hashes.sha256(payload), null, null, -1, ack);
+                    : FaultInjectionTest.inPlaceAppend(payload, 2, ack);
         }
 
         @Override

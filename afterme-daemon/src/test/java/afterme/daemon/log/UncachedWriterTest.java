@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import afterme.format.Hashes;
 import afterme.format.LogCursor;
 import afterme.format.LogRecord;
 import afterme.format.LogVerifier;
@@ -162,8 +161,8 @@ class UncachedWriterTest {
                             : 1 + random.nextInt(3000));
                     Ack ack = random.nextBoolean() ? Ack.DURABLE : Ack.MEMORY;
                     payloads.add(payload);
-                    appends.add(log.submit(large ? Append.of(FaultInjectionTest.directPieces(payload, 1 + i % 3),
-                            Hashes.sha256(payload), null, null, -1, ack) : Append.of(payload, ack)));
+                    appends.add(log.submit(large ? FaultInjectionTest.inPlaceAppend(payload, 1 + i % 3, ack)
+                            : Append.of(payload, ack)));
                 }
                 for (Append a : appends) {
                     (a.durableAck ? a.durable : a.written).get();
@@ -199,16 +198,13 @@ class UncachedWriterTest {
         try (Log log = Log.open(LogConfig.defaults(dir).withStorage(refusing))) {
             for (int i = 0; i < 5; i++) {
                 byte[] payload = bytes(StagedWrite.IN_PLACE_BYTES + 1000 * i);
-                Append a = log.submit(Append.of(FaultInjectionTest.directPieces(payload, 2), Hashes.sha256(payload),
-                        null, null, -1, Ack.DURABLE));
+                Append a = log.submit(FaultInjectionTest.inPlaceAppend(payload, 2, Ack.DURABLE));
                 try {
                     a.durable.get();
                     written.add(payload);
                 } catch (ExecutionException e) {
                     failed++;
-                    for (int wait = 0; wait < 500 && !log.writable(); wait++) {
-                        Thread.sleep(10);
-                    }
+                    FaultInjectionTest.waitUntilWritable(log);
                 }
             }
         }
