@@ -1,5 +1,6 @@
 package afterme.daemon.forward;
 
+import afterme.daemon.log.HeadFollowers;
 import afterme.daemon.log.Histogram;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogListener;
@@ -25,8 +26,11 @@ public final class Forwarders implements LogListener, AutoCloseable {
     private final Clock clock;
     private final List<Running> running = new ArrayList<>();
 
-    /** A forwarder and the time from each send to its confirm, in seconds. */
-    private record Running(Forwarder forwarder, Histogram confirmSeconds) {
+    /**
+     * A forwarder, the time from each send to its confirm, in seconds, and its hold on the log as a reader
+     * that follows the head.
+     */
+    private record Running(Forwarder forwarder, Histogram confirmSeconds, HeadFollowers.Following following) {
     }
 
     /**
@@ -43,7 +47,8 @@ public final class Forwarders implements LogListener, AutoCloseable {
         this.clock = clock;
         for (ForwarderConfig c : configs) {
             Histogram h = new Histogram(CONFIRM_BOUNDS);
-            running.add(new Running(new Forwarder(c, new DaemonLogSource(log), nanos -> h.observe(nanos / 1e9)), h));
+            running.add(new Running(new Forwarder(c, new DaemonLogSource(log), nanos -> h.observe(nanos / 1e9)), h,
+                    log.follow()));
         }
         log.addListener(this);
         running.forEach(r -> r.forwarder().start());
@@ -84,5 +89,6 @@ public final class Forwarders implements LogListener, AutoCloseable {
     public void close() {
         running.forEach(r -> r.forwarder().requestClose());
         running.forEach(r -> r.forwarder().close());
+        running.forEach(r -> r.following().close());
     }
 }

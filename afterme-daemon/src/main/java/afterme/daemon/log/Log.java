@@ -29,6 +29,7 @@ public final class Log implements AutoCloseable {
     private final Thread thread;
     private final WriterStats stats = new WriterStats();
     private final List<LogListener> listeners = new CopyOnWriteArrayList<>();
+    private final HeadFollowers followers = new HeadFollowers();
     private final List<Path> repairs;
     /** The directory held no log: this open created one. */
     private final boolean created;
@@ -41,7 +42,7 @@ public final class Log implements AutoCloseable {
         this.repairs = List.copyOf(repairs);
         this.created = created;
         this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
-        this.writer = new LogWriter(config, state, queue, stats, listeners);
+        this.writer = new LogWriter(config, state, queue, stats, listeners, followers);
         this.thread = new Thread(writer, "afterme-writer");
         thread.start();
     }
@@ -86,6 +87,19 @@ public final class Log implements AutoCloseable {
 
     public void addListener(LogListener listener) {
         listeners.add(listener);
+    }
+
+    /**
+     * A reader in this process follows the head from now until the handle is closed: large payloads are
+     * then written through the page cache, where it will read them ({@link HeadFollowers}).
+     */
+    public HeadFollowers.Following follow() {
+        return followers.follow();
+    }
+
+    /** How many readers follow the head ({@link #follow}). */
+    public int followers() {
+        return followers.count();
     }
 
     public UUID logId() {

@@ -105,6 +105,8 @@ final class LogWriter implements Runnable {
     private final StagedWrite staging = new StagedWrite(BUFFER_BYTES);
     /** Writes the large payloads; null where the data directory's file system has no block size for it. */
     private final UncachedWriter uncached;
+    /** While any follows the head, large payloads too are written through the page cache. */
+    private final HeadFollowers followers;
     private final List<Append> batch = new ArrayList<>();
     private final List<Staged> staged = new ArrayList<>();
     private long stagedRecords;
@@ -123,7 +125,7 @@ final class LogWriter implements Runnable {
     }
 
     LogWriter(LogConfig config, LogState state, BlockingQueue<Append> queue, WriterStats stats,
-              List<LogListener> listeners) {
+              List<LogListener> listeners, HeadFollowers followers) {
         this.config = config;
         this.queue = queue;
         this.stats = stats;
@@ -133,6 +135,7 @@ final class LogWriter implements Runnable {
         this.sync = new SyncPipeline(config, stats, listeners);
         this.failure = new WriterFailure(config.ticker());
         this.uncached = UncachedWriter.forDirectory(config.dataDir());
+        this.followers = followers;
         adopt(state);
     }
 
@@ -416,7 +419,8 @@ final class LogWriter implements Runnable {
         long bytes = staging.bytes();
         try {
             if (bytes > 0) {
-                active.append(staging.parts(), fillBelow(), staging.holdsInPlace() ? uncached : null);
+                active.append(staging.parts(), fillBelow(),
+                        staging.holdsInPlace() && followers.count() == 0 ? uncached : null);
             }
         } catch (IOException e) {
             stats.writeErrors.increment();

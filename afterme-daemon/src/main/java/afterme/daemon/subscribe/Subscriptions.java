@@ -1,5 +1,6 @@
 package afterme.daemon.subscribe;
 
+import afterme.daemon.log.HeadFollowers;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogListener;
 import afterme.format.LogCursor;
@@ -113,7 +114,9 @@ public final class Subscriptions implements LogListener {
 
         @Override
         public void run() {
-            try (LogCursor cursor = log.cursor(fromSeq)) {
+            // A subscriber that reads records follows the head, and should find them in the page cache.
+            try (LogCursor cursor = log.cursor(fromSeq);
+                 HeadFollowers.Following following = mode == RecordsMode.NONE ? null : log.follow()) {
                 long durableSent = -1;
                 while (!closed) {
                     long seen;

@@ -116,7 +116,9 @@ class ForwarderTest {
                 Checkpoint cp = Checkpoint.read(Checkpoint.file(dir, "f"));
                 assertArrayEquals(log.chainHead(), cp.chain());
                 assertEquals("memory://" + broker, cp.sink());
+                assertEquals(1, log.followers(), "a forwarder follows the head");
             }
+            assertEquals(0, log.followers(), "closed forwarders follow no more");
         }
     }
 

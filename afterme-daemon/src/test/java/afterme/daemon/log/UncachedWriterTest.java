@@ -183,6 +183,40 @@ class UncachedWriterTest {
     }
 
     /**
+     * While a reader follows the head, large payloads are written through the page cache, where it will
+     * read them; once the last lets go, past it again.
+     */
+    @Test
+    void largePayloadsGoThroughTheCacheWhileAReaderFollowsTheHead() throws Exception {
+        AtomicInteger uncachedWrites = new AtomicInteger();
+        Storage counting = withDirectWrites((inner, src, position) -> {
+            uncachedWrites.incrementAndGet();
+            return inner.write(src, position);
+        });
+        byte[] payload = bytes(StagedWrite.IN_PLACE_BYTES + 5000);
+        try (Log log = Log.open(LogConfig.defaults(dir).withStorage(counting))) {
+            HeadFollowers.Following first = log.follow();
+            HeadFollowers.Following second = log.follow();
+            log.submit(FaultInjectionTest.inPlaceAppend(payload, 2, Ack.DURABLE)).durable.get();
+            first.close();
+            first.close();
+            assertEquals(1, log.followers(), "closing one handle twice lets go of one follower");
+            log.submit(FaultInjectionTest.inPlaceAppend(payload, 2, Ack.DURABLE)).durable.get();
+            assertEquals(0, uncachedWrites.get(), "writes past the cache while readers follow the head");
+            second.close();
+            assertEquals(0, log.followers());
+            log.submit(FaultInjectionTest.inPlaceAppend(payload, 2, Ack.DURABLE)).durable.get();
+            assertTrue(uncachedWrites.get() > 0, "no write past the cache once nobody follows");
+        }
+        try (LogCursor c = new LogCursor(dir, 1, true)) {
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(payload, c.next().payload());
+            }
+            assertEquals(null, c.next());
+        }
+    }
+
+    /**
      * A file system that opens files for {@code O_DIRECT} and then refuses the writes: the append that met
      * the refusal fails, and the segment's next large appends go through the cache.
      */

@@ -65,6 +65,24 @@ class SubscriptionsTest {
                 List<String> sent = List.copyOf(sink.sent);
                 assertTrue(sent.subList(0, sent.indexOf("keep-alive")).contains("record 1"), "sent: " + sent);
                 assertEquals(1, subscriptions.count());
+                assertEquals(1, log.followers(), "a subscriber that reads records follows the head");
+            } finally {
+                subscriptions.close();
+            }
+            assertEquals(0, log.followers(), "a subscriber that ended follows no more");
+        }
+    }
+
+    /** A subscription to durable_seq alone reads no records, and leaves large payloads past the cache. */
+    @Test
+    void aSubscriptionWithoutRecordsDoesNotFollowTheHead() throws Exception {
+        try (Log log = Log.open(LogConfig.defaults(dir))) {
+            Subscriptions subscriptions = new Subscriptions(log, 4, Duration.ofMillis(50));
+            RecordingSink sink = new RecordingSink();
+            try {
+                assertTrue(subscriptions.start(1, RecordsMode.NONE, sink));
+                assertTrue(sink.keepAlives.await(10, TimeUnit.SECONDS), "sent: " + sink.sent);
+                assertEquals(0, log.followers());
             } finally {
                 subscriptions.close();
             }
