@@ -8,7 +8,7 @@ import java.util.List;
  * The bytes of the writer's next write: records encoded into one direct buffer, and between them large
  * payloads that stay where the HTTP side read them, in pooled pieces off the heap, rather than being
  * copied into it: they go out with the buffer in one gathering write, or, where the write bypasses the
- * page cache, through {@link UncachedWriter}'s aligned buffer a MiB at a time. Owned by the writer thread.
+ * page cache, through {@link UncachedWriter}'s aligned buffer 4 MiB at a time. Owned by the writer thread.
  *
  * <p>Why: a copy needs room for a second copy of the payload in direct memory, which the JVM bounds (by
  * default at the heap's maximum): a 200 MB payload allowed by {@code --max-payload} stopped the writer
