@@ -47,10 +47,11 @@ final class UncachedWriter {
      * What one write holds at most: large appends are copied into the buffer and written a chunk at a time.
      * Each write waits for the device, so fewer, larger ones keep it busier: against chunks of 1 MiB, where
      * a 1 MiB record and its head took a second write of one block, 1 MiB appends went 22-59% further
-     * memory-acked and durable, from 8 and 64 connections, and 64 KiB ones from 64 connections 16%
-     * (http-ab, every round); 256 KiB durable ones from 64 connections stayed level, and memory-acked ones
-     * from 8 went 21% less far in one run and 17% further in the next. Bare {@code O_DIRECT} writes with
-     * the 2 cores kept busy ran 681-804 MB/s in 1 MiB, 813-862 in 2, 930-987 in 4 and 852-856 in 8.
+     * memory-acked and durable, from 8 and 64 connections, 64 KiB ones from 64 connections 16% and 256
+     * KiB ones 26% memory-acked (http-ab, in 11 or 12 rounds of 12); 256 KiB durable ones from 64
+     * connections stayed level, and memory-acked ones from 8 went -21%, +17% and -1% in three runs. Bare
+     * {@code O_DIRECT} writes with the 2 cores kept busy ran 681-804 MB/s in 1 MiB, 813-862 in 2, 930-987
+     * in 4 and 852-856 in 8.
      */
     static final int CHUNK_BYTES = 4 << 20;
 
