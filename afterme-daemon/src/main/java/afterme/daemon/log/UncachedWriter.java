@@ -20,9 +20,9 @@ import java.nio.file.Path;
  * 20%, 1 MiB memory-acked 12% and 256 KiB durable 10%; one client's 64 KiB durable appends stayed
  * level. The gain moves with the machine: in other runs of the same comparison, 256 KiB appends from 8
  * connections went 9% less far memory-acked and level durable (0.909 and 0.969, 12 rounds each), though
- * each cost the daemon 9% and 3% less CPU. Writes of smaller records stay cached: 16 KiB appends from 64 connections, whose writes are as
- * large, lost 5% this way (the writer waits for the disk where the cache would have taken them at once,
- * and their acks with it).
+ * each cost the daemon 9% and 3% less CPU. Writes of smaller records stay cached: 16 KiB appends from 64
+ * connections, whose writes are as large, lost 5% this way (the writer waits for the disk where the cache
+ * would have taken them at once, and their acks with it).
  *
  * <p>{@code O_DIRECT} asks that a write's offset, length and buffer be multiples of the file system's
  * block size. So a write starts at the start of the block that holds the end of the records, and puts
@@ -39,8 +39,8 @@ import java.nio.file.Path;
  * With one Server-Sent Events subscriber reading every record, 256 KiB memory-acked appends from 8
  * connections went 859-910 a second written past the cache against 1,069-1,193 through it (three
  * alternating runs of 10 s), and the subscriber was sent 1.7-1.9 GB in those 10 s against 2.0-2.1: its
- * reads from the disk took the disk and the CPU the writes needed. A reader in another
- * process, such as {@code afterme tail --follow}, is not seen, and reads these records from the disk.
+ * reads from the disk took the disk and the CPU the writes needed. A reader in another process, such as
+ * {@code afterme tail --follow}, is not seen, and reads these records from the disk.
  */
 final class UncachedWriter {
     /**
