@@ -104,6 +104,14 @@ class UncachedWriterTest {
         };
     }
 
+    /** The default storage, counting the writes of its channels opened for {@code O_DIRECT} in {@code count}. */
+    private static Storage countingDirectWrites(AtomicInteger count) {
+        return withDirectWrites((inner, src, position) -> {
+            count.incrementAndGet();
+            return inner.write(src, position);
+        });
+    }
+
     /** A direct buffer holding {@code payload} after three bytes that are not its own. */
     private static ByteBuffer piece(byte[] payload) {
         return FaultInjectionTest.directPieces(payload, 1)[0];
@@ -147,10 +155,7 @@ class UncachedWriterTest {
     @Test
     void aLogWhoseLargePayloadsGoPastTheCacheReadsBackWholeAcrossSegmentsAndARestart() throws Exception {
         AtomicInteger uncachedWrites = new AtomicInteger();
-        Storage counting = withDirectWrites((inner, src, position) -> {
-            uncachedWrites.incrementAndGet();
-            return inner.write(src, position);
-        });
+        Storage counting = countingDirectWrites(uncachedWrites);
         List<byte[]> payloads = new ArrayList<>();
         for (int run = 0; run < 2; run++) {
             try (Log log = Log.open(LogConfig.defaults(dir).withSegmentSize(2 << 20).withStorage(counting))) {
@@ -189,10 +194,7 @@ class UncachedWriterTest {
     @Test
     void largePayloadsGoThroughTheCacheWhileAReaderFollowsTheHead() throws Exception {
         AtomicInteger uncachedWrites = new AtomicInteger();
-        Storage counting = withDirectWrites((inner, src, position) -> {
-            uncachedWrites.incrementAndGet();
-            return inner.write(src, position);
-        });
+        Storage counting = countingDirectWrites(uncachedWrites);
         byte[] payload = bytes(StagedWrite.IN_PLACE_BYTES + 5000);
         try (Log log = Log.open(LogConfig.defaults(dir).withStorage(counting))) {
             HeadFollowers.Following first = log.follow();
