@@ -68,13 +68,14 @@ class PowerLossTest {
     private static final Workload LARGE = new Workload() {
         @Override
         public Append append(byte[] payload, Ack ack) {
-            return payload.length < 64 << 10 ? Append.of(payload, ack)
+            return payload.length < StagedWrite.IN_PLACE_BYTES ? Append.of(payload, ack)
                     : FaultInjectionTest.inPlaceAppend(payload, 2, ack);
         }
 
         @Override
         public byte[] payload(Random random) {
-            return new byte[random.nextInt(3) == 0 ? (64 << 10) + random.nextInt(136 << 10) : random.nextInt(3000)];
+            return new byte[random.nextInt(3) == 0 ? StagedWrite.IN_PLACE_BYTES + random.nextInt(136 << 10)
+                    : random.nextInt(3000)];
         }
     };
 
