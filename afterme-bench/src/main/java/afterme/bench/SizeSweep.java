@@ -203,7 +203,8 @@ final class SizeSweep {
         }
         tailRows.add(rounds.toString());
         String limit = large ? "the lower of the bare and hashing handlers" : "the bare handler";
-        return String.format("%s at %d: memory %.2f of %s (target 0.85: %s); durable %.2f of its target (%s; %s);"
+        // Three places, so that a ratio just short of its target is not printed as the target itself.
+        return String.format("%s at %d: memory %.3f of %s (target 0.85: %s); durable %.3f of its target (%s; %s);"
                         + " durable p99 %.1fx p50 (target 5x: %s; the bare handler's own %.1fx)%s", label, c,
                 memoryMedian, limit,
                 memoryMedian >= 0.85 ? "met" : "missed", durableMedian,
