@@ -205,6 +205,8 @@ class HttpApiTest {
             assertTrue(m.get("afterme_fsync_seconds_count") >= 2, r.body());
             assertEquals(m.get("afterme_fsync_seconds_count"), m.get("afterme_fsync_seconds_bucket{le=\"+Inf\"}"));
             assertTrue(m.containsKey("afterme_fsync_seconds_bucket{le=\"0.0001\"}"), r.body());
+            assertTrue(m.get("afterme_write_seconds_count") >= 1, r.body());
+            assertEquals(m.get("afterme_write_seconds_count"), m.get("afterme_write_seconds_bucket{le=\"+Inf\"}"));
             assertTrue(m.get("afterme_writer_batch_records_count") >= 3, r.body());
             assertEquals(m.get("afterme_writer_batch_records_count"),
                     m.get("afterme_writer_batch_records_bucket{le=\"+Inf\"}"));

@@ -48,6 +48,8 @@ final class Metrics {
         b.append("afterme_errors_total{kind=\"http_4xx\"} ").append(http.clientErrors.sum()).append('\n');
         b.append("afterme_errors_total{kind=\"http_5xx\"} ").append(http.serverErrors.sum()).append('\n');
         histogram(b, "afterme_fsync_seconds", "Time of each fdatasync.", s.fsyncSeconds);
+        histogram(b, "afterme_write_seconds", "Time of each write of a group of records into the active segment.",
+                s.writeSeconds);
         histogram(b, "afterme_writer_batch_records", "Records the writer took together in one turn and wrote with "
                 + "one call.", s.batchRecords);
         gauge(b, "afterme_last_seq", "Last seq written.", log.lastSeq());

@@ -419,8 +419,10 @@ final class LogWriter implements Runnable {
         long bytes = staging.bytes();
         try {
             if (bytes > 0) {
+                long start = config.ticker().nanos();
                 active.append(staging.parts(), fillBelow(),
                         staging.holdsInPlace() && followers.count() == 0 ? uncached : null);
+                stats.write(config.ticker().nanos() - start);
             }
         } catch (IOException e) {
             stats.writeErrors.increment();

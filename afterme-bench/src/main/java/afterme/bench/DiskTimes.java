@@ -8,36 +8,37 @@ import java.util.regex.Pattern;
 import org.eclipse.jetty.client.HttpClient;
 
 /**
- * The daemon's fdatasync times, from its {@code afterme_fsync_seconds} histogram in /metrics: what a durable
- * append's tail waited on the disk for, told apart from what it waited on the CPU for.
+ * The daemon's times of one kind of disk call, from its histogram in /metrics ({@code afterme_fsync_seconds},
+ * {@code afterme_write_seconds}): what a durable append's tail waited on the disk for, told apart from what
+ * it waited on the CPU for.
  *
  * @param bounds     each bucket's upper bound in seconds, ascending, the last infinite
- * @param cumulative how many fsyncs took at most each bound
+ * @param cumulative how many calls took at most each bound
  */
-record FsyncTimes(double[] bounds, long[] cumulative) {
-    private static final Pattern BUCKET = Pattern.compile("(?m)^afterme_fsync_seconds_bucket\\{le=\"([^\"]+)\"} (\\d+)");
-
-    static FsyncTimes read(HttpClient client, URI daemon) throws Exception {
+record DiskTimes(double[] bounds, long[] cumulative) {
+    /** @param histogram the histogram's name in /metrics */
+    static DiskTimes read(HttpClient client, URI daemon, String histogram) throws Exception {
         String text = client.GET(daemon.resolve("/metrics")).getContentAsString();
         List<double[]> buckets = new ArrayList<>();
-        for (Matcher m = BUCKET.matcher(text); m.find(); ) {
+        Pattern bucket = Pattern.compile("(?m)^" + histogram + "_bucket\\{le=\"([^\"]+)\"} (\\d+)");
+        for (Matcher m = bucket.matcher(text); m.find(); ) {
             double bound = m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1));
             buckets.add(new double[] {bound, Long.parseLong(m.group(2))});
         }
         if (buckets.isEmpty()) {
-            throw new IllegalStateException("no afterme_fsync_seconds histogram in " + daemon + "/metrics");
+            throw new IllegalStateException("no " + histogram + " histogram in " + daemon + "/metrics");
         }
-        return new FsyncTimes(buckets.stream().mapToDouble(b -> b[0]).toArray(),
+        return new DiskTimes(buckets.stream().mapToDouble(b -> b[0]).toArray(),
                 buckets.stream().mapToLong(b -> (long) b[1]).toArray());
     }
 
-    /** The fsyncs between {@code before} and this. */
-    FsyncTimes since(FsyncTimes before) {
+    /** The calls between {@code before} and this. */
+    DiskTimes since(DiskTimes before) {
         long[] c = cumulative.clone();
         for (int i = 0; i < c.length; i++) {
             c[i] -= before.cumulative[i];
         }
-        return new FsyncTimes(bounds, c);
+        return new DiskTimes(bounds, c);
     }
 
     long count() {
