@@ -4,6 +4,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 /** Counters the writer keeps and /metrics reads. Thread-safe (written by the writer, read by anyone). */
 public final class WriterStats {
+    /** The buckets of the disk calls' times, in seconds: from a copy into the page cache to a stalled device. */
+    private static final double[] DISK_SECONDS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+            0.1, 0.25, 1};
+
     public final LongAdder appends = new LongAdder();
     public final LongAdder records = new LongAdder();
     public final LongAdder payloadBytes = new LongAdder();
@@ -13,9 +17,6 @@ public final class WriterStats {
     public final LongAdder writeErrors = new LongAdder();
     public final LongAdder fsyncErrors = new LongAdder();
     public final LongAdder rotations = new LongAdder();
-    /** The bounds of the disk's times, in seconds: from a page-cache copy's microseconds to a stalled device's second. */
-    private static final double[] DISK_SECONDS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-            0.1, 0.25, 1};
     /** Seconds of each fdatasync. */
     public final Histogram fsyncSeconds = new Histogram(DISK_SECONDS);
     /**
