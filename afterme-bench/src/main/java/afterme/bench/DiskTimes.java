@@ -16,9 +16,16 @@ import org.eclipse.jetty.client.HttpClient;
  * @param cumulative how many calls took at most each bound
  */
 record DiskTimes(double[] bounds, long[] cumulative) {
-    /** @param histogram the histogram's name in /metrics */
-    static DiskTimes read(HttpClient client, URI daemon, String histogram) throws Exception {
-        String text = client.GET(daemon.resolve("/metrics")).getContentAsString();
+    /** The daemon's /metrics, read once for every histogram taken from it. */
+    static String metrics(HttpClient client, URI daemon) throws Exception {
+        return client.GET(daemon.resolve("/metrics")).getContentAsString();
+    }
+
+    /**
+     * @param text      the daemon's /metrics ({@link #metrics})
+     * @param histogram the histogram's name in it
+     */
+    static DiskTimes of(String text, String histogram) {
         List<double[]> buckets = new ArrayList<>();
         Pattern bucket = Pattern.compile("(?m)^" + histogram + "_bucket\\{le=\"([^\"]+)\"} (\\d+)");
         for (Matcher m = bucket.matcher(text); m.find(); ) {
@@ -26,7 +33,7 @@ record DiskTimes(double[] bounds, long[] cumulative) {
             buckets.add(new double[] {bound, Long.parseLong(m.group(2))});
         }
         if (buckets.isEmpty()) {
-            throw new IllegalStateException("no " + histogram + " histogram in " + daemon + "/metrics");
+            throw new IllegalStateException("no " + histogram + " histogram in the daemon's /metrics");
         }
         return new DiskTimes(buckets.stream().mapToDouble(b -> b[0]).toArray(),
                 buckets.stream().mapToLong(b -> (long) b[1]).toArray());

@@ -166,11 +166,11 @@ final class SizeSweep {
             // Warmed apart, so that the fsyncs counted are those of the measured seconds alone.
             URI durableUri = daemon.uri().resolve("/v1/records?ack=durable");
             new Wrk(dataDir).load(durableUri, body, c, 1, null, "1s");
-            DiskTimes fsyncsBefore = DiskTimes.read(client, daemon.uri(), FSYNCS);
-            DiskTimes writesBefore = DiskTimes.read(client, daemon.uri(), WRITES);
+            String before = DiskTimes.metrics(client, daemon.uri());
             durable.add(new Wrk(dataDir).load(durableUri, body, c, 1, null, "3s", daemon.process()));
-            durableFsyncs.add(DiskTimes.read(client, daemon.uri(), FSYNCS).since(fsyncsBefore));
-            durableWrites.add(DiskTimes.read(client, daemon.uri(), WRITES).since(writesBefore));
+            String after = DiskTimes.metrics(client, daemon.uri());
+            durableFsyncs.add(DiskTimes.of(after, FSYNCS).since(DiskTimes.of(before, FSYNCS)));
+            durableWrites.add(DiskTimes.of(after, WRITES).since(DiskTimes.of(before, WRITES)));
         }
         // Each round's afterme figure over the lower of its limits in the same round.
         double[] memoryRatio = new double[ROUNDS];
