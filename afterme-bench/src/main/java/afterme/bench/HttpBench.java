@@ -16,13 +16,13 @@ import org.eclipse.jetty.client.HttpClient;
 
 /**
  * The HTTP benchmark of issue 4. The bare Jetty handler and afterme each run as their own process
- * (afterme with -Xmx256m); the load comes from wrk (Debian's package) with N keep-alive connections,
- * each carrying one request at a time. This process only samples the daemon's heap from /metrics. Every
- * afterme figure is given as a ratio of the bare handler's at the same payload and connection count,
- * measured in alternating rounds, and for 1 MiB of the disk too, and of the hashing handler
- * ({@link HashingWrite}), which measures in the same run how far the 2 cores go with large bodies when
- * nothing waits for an fsync. A run writes about 40 GB under the data directory (1 MiB appends at the
- * disk's speed), and deletes it at the end.
+ * (afterme with the JVM options bin/afterme gives serve); the load comes from wrk (Debian's package)
+ * with N keep-alive connections, each carrying one request at a time. This process only samples the
+ * daemon's heap from /metrics. Every afterme figure is given as a ratio of the bare handler's at the
+ * same payload and connection count, measured in alternating rounds, and for 1 MiB of the disk too, and
+ * of the hashing handler ({@link HashingWrite}), which measures in the same run how far the 2 cores go
+ * with large bodies when nothing waits for an fsync. A run writes about 40 GB under the data directory
+ * (1 MiB appends at the disk's speed), and deletes it at the end.
  */
 final class HttpBench {
     /**

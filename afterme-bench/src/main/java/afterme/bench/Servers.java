@@ -32,15 +32,15 @@ final class Servers {
                 file.toString()));
     }
 
-    /** {@code afterme serve} from {@code jar} with the heap bin/afterme gives it (256 MiB), on an ephemeral port. */
+    /** {@code afterme serve} from {@code jar} with the JVM options bin/afterme gives it, on an ephemeral port. */
     static Process afterme(Path jar, Path data) throws IOException {
         return afterme(jar, data, List.of());
     }
 
     /** The same, with more of serve's arguments. */
     static Process afterme(Path jar, Path data, List<String> extra) throws IOException {
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx256m", "-jar", jar.toString(), "serve", "--data",
-                data.toString(), "--listen", "127.0.0.1:0"));
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx256m", "-XX:+UseParallelGC", "-jar",
+                jar.toString(), "serve", "--data", data.toString(), "--listen", "127.0.0.1:0"));
         command.addAll(extra);
         return start(command);
     }
