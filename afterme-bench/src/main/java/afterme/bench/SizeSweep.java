@@ -35,7 +35,6 @@ import org.eclipse.jetty.client.HttpClient;
  */
 final class SizeSweep {
     private static final int ROUNDS = 3;
-    private static final String HASHING_FILE = "hashing.bin";
     private static final int[] SIZES = {100, 1024, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20};
     private static final String FSYNCS = "afterme_fsync_seconds";
     private static final String WRITES = "afterme_write_seconds";
@@ -57,6 +56,8 @@ final class SizeSweep {
 
     private final Path dataDir;
     private final Path jar;
+    /** What the hashing handler writes its bodies into. */
+    private final Path hashingFile;
     private final PrintStream out;
     /** The rows of the CPU table, printed after the rates. */
     private final List<String> cpuRows = new ArrayList<>();
@@ -65,6 +66,7 @@ final class SizeSweep {
 
     SizeSweep(Path dataDir, Path jar, PrintStream out) {
         this.dataDir = dataDir;
+        this.hashingFile = dataDir.resolve("hashing.bin");
         this.jar = jar;
         this.out = out;
     }
@@ -73,7 +75,6 @@ final class SizeSweep {
         Files.createDirectories(dataDir);
         DiskProbe.Bandwidth disk = DiskProbe.Bandwidth.measure(dataDir, 512L << 20);
         out.println("disk: " + disk);
-        Path hashingFile = dataDir.resolve(HASHING_FILE);
         Path log = dataDir.resolve("sweep");
         EngineBench.deleteTree(log);
         HttpClient client = new HttpClient();
@@ -315,7 +316,7 @@ final class SizeSweep {
      * of its file took 0.88 s, and 1.08 s after 1 MiB bodies, where the kernel counted 2 and 29 MB dirty.
      */
     private void syncHashingFile() throws IOException {
-        try (FileChannel file = FileChannel.open(dataDir.resolve(HASHING_FILE), StandardOpenOption.WRITE)) {
+        try (FileChannel file = FileChannel.open(hashingFile, StandardOpenOption.WRITE)) {
             file.force(false);
         }
     }
