@@ -64,6 +64,30 @@ class ServeIT {
     }
 
     /**
+     * A JVM that sees one CPU, as in a container limited to one: the daemon starts, answers appends while a
+     * subscriber holds its stream open, and stops cleanly.
+     */
+    @Test
+    void servesOnOneCpu() throws Exception {
+        Path dir = tmp.resolve("data");
+        try (ServeProcess serve = new ServeProcess(dir, Map.of("JAVA_TOOL_OPTIONS", "-XX:ActiveProcessorCount=1"))) {
+            HttpRequest subscribe = HttpRequest.newBuilder(serve.uri.resolve("/v1/subscribe?from=1"))
+                    .header("Accept", "text/event-stream").build();
+            try (var lines = http.send(subscribe, HttpResponse.BodyHandlers.ofLines()).body()) {
+                for (int i = 1; i <= 3; i++) {
+                    HttpResponse<String> r = post(serve, "/v1/records?ack=durable", "{\"n\":" + i + "}");
+                    assertEquals(200, r.statusCode(), r.body() + "\n" + serve.stderr());
+                    assertEquals(i, JSON.readTree(r.body()).get("seq").asInt());
+                }
+                assertTrue(lines.anyMatch(line -> line.contains("\"durable_seq\":3")), "the subscriber saw them durable");
+            }
+            assertEquals(0, serve.terminate(), serve.stderr());
+        }
+        Proc.Result verify = Proc.run("verify", dir.toString());
+        assertEquals(0, verify.exit(), verify.toString());
+    }
+
+    /**
      * Tokens, right or wrong, in the right header or a mangled one, reach neither the daemon's output nor
      * any reply, not even the replies that refuse them.
      */

@@ -74,10 +74,13 @@ public final class HttpFront {
      * a thread, and the writer's queue holds more appends than there can be connections. More threads only
      * add hand-offs: on 2 cores, 1 KiB durable appends from 64 connections went from 6,900-13,500 to
      * 19,400-25,300 requests/s in alternating runs when 256 threads became 2 (http-ab).
+     *
+     * <p>Two at least: Jetty lends one of them to its reserved-thread executor and refuses to start a pool
+     * that has none left, which one per core would do on one CPU (a container limited to one, say).
      */
     private void sizeThreadPool() {
         int threads = connector.getAcceptors() + connector.getSelectorManager().getSelectorCount()
-                + Runtime.getRuntime().availableProcessors();
+                + Math.max(2, Runtime.getRuntime().availableProcessors());
         pool.setMaxThreads(threads);
         pool.setMinThreads(threads);
     }

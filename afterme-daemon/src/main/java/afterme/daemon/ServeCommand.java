@@ -161,7 +161,7 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             daemon = Daemon.start(log, options, front);
         } catch (Exception e) {
-            err.println("afterme serve: cannot listen on " + listen + ": " + e.getMessage());
+            err.println("afterme serve: cannot start serving on " + listen + ": " + e.getMessage());
             return ExitCodes.CANNOT_RUN;
         }
         CountDownLatch stop = new CountDownLatch(1);
