@@ -317,7 +317,7 @@ class ToolsIT {
                 List.of("--max-batch", "5GiB", "--max-batch"), List.of("--max-payload", "12XB", "--max-payload"),
                 List.of("--segment-size", "10", "--segment-size"), List.of("--ack", "maybe", "--ack"),
                 List.of("--flush-interval", "5parsecs", "--flush-interval"), List.of("--listen", "nohost", "--listen"),
-                List.of("--listen", "0.0.0.0:0", "--token-file"))) {
+                List.of("--listen", ":7070", "127.0.0.1:7070"), List.of("--listen", "0.0.0.0:0", "--token-file"))) {
             Proc.Result r = Proc.run("serve", "--data", data, c.get(0), c.get(1));
             assertEquals(2, r.exit(), c + ": " + r);
             assertTrue(r.stderr().contains(c.get(2)), c + " names " + c.get(2) + ": " + r.stderr());

@@ -200,6 +200,11 @@ public final class ServeCommand implements Callable<Integer> {
             throw usage("--listen must be HOST:PORT, not '" + listen + "'");
         }
         String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+        if (host.isEmpty()) {
+            // Other servers read ":PORT" as every interface, the JDK as this machine alone: ask which.
+            throw usage("--listen needs a host, not '" + listen + "': 127.0.0.1" + listen
+                    + " for this machine alone, 0.0.0.0" + listen + " for every interface (with --token-file)");
+        }
         int port;
         try {
             port = Integer.parseInt(listen.substring(colon + 1));
