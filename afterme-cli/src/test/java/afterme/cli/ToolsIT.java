@@ -30,7 +30,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -190,6 +193,47 @@ class ToolsIT {
         assertEquals(0, Proc.run("verify", dir.toString()).exit());
         Proc.Result nothingToDo = Proc.run("recover", dir.toString(), "--dry-run");
         assertEquals(0, nothingToDo.exit(), nothingToDo.toString());
+    }
+
+    /**
+     * Each command that a message suggests, run in a shell as printed, where the data directory's path has
+     * a space and a quote in it: verify's next step, recover's refusal, and the advice of a tool that
+     * stops at the damage.
+     */
+    @Test
+    void suggestedCommandsRunAsPrintedWhereThePathNeedsQuoting() throws Exception {
+        Path dir = tmp.resolve("ops' logs").resolve("data");
+        writeLog(dir, 8, 1 << 20);
+        long recordEnd = JSON.readTree(Proc.run("dump", dir.toString()).lines().get(5)).get("offset").asLong();
+        flip(Segments.list(dir).get(0), recordEnd - 3, 3);
+        String verifyNext = suggested(Proc.run("verify", dir.toString()).out(), "next: '(afterme [^\\n]*?)' shows");
+        String recoverRun = suggested(Proc.run("recover", dir.toString(), "--yes").stderr(),
+                "run '(afterme recover [^\\n]*?)' \\(add");
+        String tailRun = suggested(Proc.run("tail", dir.toString()).stderr(), "run '(afterme verify [^\\n]*?)' for");
+        // A dry run of the cut says what it would cut, and exits 1.
+        Proc.Result dryRun = inShell(verifyNext);
+        assertEquals(1, dryRun.exit(), verifyNext + ": " + dryRun);
+        assertTrue((dryRun.out() + dryRun.stderr()).contains("would cut"), dryRun.toString());
+        Proc.Result report = inShell(tailRun);
+        assertEquals(1, report.exit(), tailRun + ": " + report);
+        assertTrue(report.out().contains("seq 5: bad_checksum"), report.out());
+        Proc.Result cut = inShell(recoverRun + " --yes");
+        assertEquals(0, cut.exit(), recoverRun + ": " + cut);
+        assertEquals(0, Proc.run("verify", dir.toString()).exit());
+        assertEquals(4, Proc.run("tail", dir.toString()).lines().size());
+    }
+
+    private static String suggested(String output, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(output);
+        assertTrue(m.find(), "no " + regex + " in: " + output);
+        return m.group(1);
+    }
+
+    /** {@code line} run by sh, where {@code afterme} runs this build's jar. */
+    private static Proc.Result inShell(String line) {
+        return Proc.runCommand(List.of("sh", "-c", "afterme() { \"$AFTERME_JAVA\" -jar \"$AFTERME_JAR\" \"$@\"; }; "
+                + line), null, Map.of("AFTERME_JAVA", Proc.javaBin(), "AFTERME_JAR",
+                Proc.JAR.toAbsolutePath().toString()));
     }
 
     @Test

@@ -326,7 +326,7 @@ public final class LogCursor implements Closeable {
         }
         long zerosAt = fillable ? window.zerosFrom(pos, size) : size;
         return Problem.tornTail(name, pos, nextSeq, size - pos, size - zerosAt, null,
-                "run 'afterme recover' to cut them (they are backed up)");
+                "run 'afterme recover " + ShellWord.of(dir) + "' to cut them (they are backed up)");
     }
 
     /**
@@ -358,7 +358,7 @@ public final class LogCursor implements Closeable {
                             "file name says first seq " + SegmentNames.firstSeq(found) + ", header says " + h.firstSeq())
                     : new Problem(ProblemKind.SEQ_GAP, found.getFileName().toString(), 0, nextSeq, "segment "
                             + next.getFileName() + " is missing; the next segment is " + found.getFileName()),
-                    "run 'afterme verify " + dir + "' for the full report");
+                    fullReport());
         }
         SegmentLinks.Ends ends = new SegmentLinks.Ends(segment.getFileName().toString(), SegmentNames.firstSeq(segment),
                 header, t, t.lastSeq(), t.chainHead(), pos);
@@ -369,7 +369,7 @@ public final class LogCursor implements Closeable {
         List<Problem> broken = SegmentLinks.after(ends).next(new SegmentLinks.Ends(next.getFileName().toString(),
                 SegmentNames.firstSeq(next), header, null, 0, null, 0));
         if (!broken.isEmpty()) {
-            throw new LogFormatException(broken.get(0), "run 'afterme verify " + dir + "' for the full report");
+            throw new LogFormatException(broken.get(0), fullReport());
         }
         return true;
     }
@@ -415,7 +415,7 @@ public final class LogCursor implements Closeable {
         if (holding.equals(segments.get(0)) && SegmentNames.firstSeq(holding) != 1) {
             throw new LogFormatException(new Problem(ProblemKind.SEQ_GAP, holding.getFileName().toString(), 0, 1,
                     "the log starts at seq " + SegmentNames.firstSeq(holding) + ", not 1 (a segment is missing)"),
-                    "run 'afterme verify " + dir + "' for the full report");
+                    fullReport());
         }
         if (!openSegment(holding)) {
             return false;
@@ -447,7 +447,7 @@ public final class LogCursor implements Closeable {
             ch.close();
             Problem p = e.problem();
             throw new LogFormatException(new Problem(p.kind(), file.getFileName().toString(), 0,
-                    SegmentNames.firstSeq(file), p.message()), "run 'afterme verify " + dir + "' for the full report");
+                    SegmentNames.firstSeq(file), p.message()), fullReport());
         } catch (IOException e) {
             ch.close();
             throw e;
@@ -478,7 +478,7 @@ public final class LogCursor implements Closeable {
 
     private LogFormatException damage(ProblemKind kind, long seq, String message) {
         return new LogFormatException(new Problem(kind, segment.getFileName().toString(), pos, seq, message),
-                "run 'afterme verify " + dir + "' for the full report");
+                fullReport());
     }
 
     private void closeChannel() throws IOException {
@@ -491,5 +491,10 @@ public final class LogCursor implements Closeable {
     @Override
     public void close() throws IOException {
         closeChannel();
+    }
+
+    /** What to run for the whole account of damage this cursor stopped at. */
+    private String fullReport() {
+        return "run 'afterme verify " + ShellWord.of(dir) + "' for the full report";
     }
 }

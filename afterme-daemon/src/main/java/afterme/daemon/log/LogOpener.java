@@ -8,6 +8,7 @@ import afterme.format.RecoveryPlan;
 import afterme.format.SegmentScan;
 import afterme.format.SegmentScanner;
 import afterme.format.Segments;
+import afterme.format.ShellWord;
 import afterme.format.SparseIndex;
 import afterme.format.TailRepair;
 import java.io.IOException;
@@ -55,7 +56,7 @@ final class LogOpener {
         RecoveryPlan plan = RecoveryPlan.of(report);
         if (plan.refused()) {
             throw new LogFormatException(plan.refusal(), "refusing to open the log; "
-                    + String.format(ADVICE, dir, dir, plan.truncateAtSeq()));
+                    + String.format(ADVICE, ShellWord.of(dir), ShellWord.of(dir), plan.truncateAtSeq()));
         }
         TailRepair repair = new TailRepair(dir.resolve(RECOVERED), config.clock(), config.storage());
         List<Path> backups = plan.carryOut(repair);
