@@ -44,7 +44,7 @@ public final class CommandLines {
                 usageError(commandLine, p.getMessage());
                 return ExitCodes.USAGE;
             }
-            commandLine.getErr().println(commandLine.getCommandName() + ": " + e.getMessage());
+            commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + Failures.describe(e));
             return ExitCodes.CANNOT_RUN;
         }
 

@@ -5,6 +5,7 @@ import afterme.command.CommandLines;
 import afterme.command.Converters;
 import afterme.command.DataDir;
 import afterme.command.ExitCodes;
+import afterme.command.Failures;
 import afterme.command.StopSignals;
 import afterme.daemon.http.Limits;
 import afterme.daemon.http.Tokens;
@@ -153,7 +154,7 @@ public final class ServeCommand implements Callable<Integer> {
             err.println("afterme serve: " + e.getMessage());
             return ExitCodes.DATA_PROBLEM;
         } catch (IOException e) {
-            err.println("afterme serve: cannot open " + data + ": " + e);
+            err.println("afterme serve: cannot open " + data + ": " + Failures.describe(e));
             return ExitCodes.CANNOT_RUN;
         }
         err.println("afterme serve: " + opened(log));
