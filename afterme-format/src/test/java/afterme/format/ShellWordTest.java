@@ -18,7 +18,7 @@ class ShellWordTest {
 
     @Test
     void othersAreQuoted() {
-        assertEquals("\"/tmp/my logs\"", ShellWord.of("/tmp/my logs"));
+        assertEquals("\"/srv/my logs\"", ShellWord.of("/srv/my logs"));
         assertEquals("\"\"", ShellWord.of(""));
         assertEquals("'it'\\''s $HOME'", ShellWord.of("it's $HOME"));
     }
@@ -26,7 +26,7 @@ class ShellWordTest {
     /** What sh reads each word back as is the value itself. */
     @Test
     void theShellReadsEachBackAsOneWord() throws Exception {
-        for (String value : List.of("/tmp/my logs/data", "", "a'b", "a\"b", "$HOME", "`x`", "back\\slash", "!x",
+        for (String value : List.of("/srv/my logs/data", "", "a'b", "a\"b", "$HOME", "`x`", "back\\slash", "!x",
                 "tab\there", "new\nline", "*.seg", "semi;colon", "amp&", "ütf")) {
             Process p = new ProcessBuilder("sh", "-c", "printf '%s' " + ShellWord.of(value)).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
