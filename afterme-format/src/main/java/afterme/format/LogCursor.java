@@ -326,7 +326,7 @@ public final class LogCursor implements Closeable {
         }
         long zerosAt = fillable ? window.zerosFrom(pos, size) : size;
         return Problem.tornTail(name, pos, nextSeq, size - pos, size - zerosAt, null,
-                "run 'afterme recover " + ShellWord.of(dir) + "' to cut them (they are backed up)");
+                "run '" + SuggestedCommand.recover(dir) + "' to cut them (they are backed up)");
     }
 
     /**
@@ -495,6 +495,6 @@ public final class LogCursor implements Closeable {
 
     /** What to run for the whole account of damage this cursor stopped at. */
     private String fullReport() {
-        return "run 'afterme verify " + ShellWord.of(dir) + "' for the full report";
+        return "run '" + SuggestedCommand.verify(dir) + "' for the full report";
     }
 }

@@ -6,7 +6,7 @@ import afterme.format.LogRecord;
 import afterme.format.PayloadMode;
 import afterme.format.Problem;
 import afterme.format.RecordJson;
-import afterme.format.ShellWord;
+import afterme.format.SuggestedCommand;
 import afterme.forward.ForwarderStatus.State;
 import java.io.IOException;
 import java.lang.System.Logger;
@@ -475,8 +475,8 @@ public final class Forwarder implements AutoCloseable {
 
     private Halt damaged(LogFormatException damage) {
         Problem p = damage.problem();
-        return new Halt("the log is damaged: " + p.describe() + "; forwarding stopped before it. Run 'afterme verify "
-                + ShellWord.of(source.dataDir()) + "'.");
+        return new Halt("the log is damaged: " + p.describe() + "; forwarding stopped before it. Run '"
+                + SuggestedCommand.verify(source.dataDir()) + "'.");
     }
 
     /** @return false when the sink failed the record at once */

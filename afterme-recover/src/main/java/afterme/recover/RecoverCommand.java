@@ -5,7 +5,7 @@ import afterme.format.LogVerifier;
 import afterme.format.Problem;
 import afterme.format.RecoveryPlan;
 import afterme.format.Segments;
-import afterme.format.ShellWord;
+import afterme.format.SuggestedCommand;
 import afterme.format.Storage;
 import afterme.format.TailRepair;
 import afterme.command.CommandLines;
@@ -118,8 +118,8 @@ public final class RecoverCommand implements Callable<Integer> {
         }
         err.println(plan.refusal().describe());
         err.println("afterme recover: damage in the middle of the log is never cut silently; to cut it and "
-                + "everything after it (backed up first), run 'afterme recover " + ShellWord.of(dir)
-                + " --truncate-at-seq " + plan.truncateAtSeq() + "' (add --dry-run first to see the cut)");
+                + "everything after it (backed up first), run '"
+                + SuggestedCommand.recoverAt(dir, plan.truncateAtSeq()) + "' (add --dry-run first to see the cut)");
         return null;
     }
 

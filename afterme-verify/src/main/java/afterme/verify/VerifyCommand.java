@@ -5,7 +5,7 @@ import afterme.format.Problem;
 import afterme.format.ProblemKind;
 import afterme.format.RecordJson;
 import afterme.format.Segments;
-import afterme.format.ShellWord;
+import afterme.format.SuggestedCommand;
 import afterme.command.CommandLines;
 import afterme.command.DataDir;
 import afterme.command.ExitCodes;
@@ -93,11 +93,10 @@ public final class VerifyCommand implements Callable<Integer> {
         Path dir = Files.isRegularFile(path) ? (path.getParent() != null ? path.getParent() : Path.of(".")) : path;
         for (Problem p : report.problems()) {
             if (p.kind() != ProblemKind.TORN_TAIL && p.seq() > 0) {
-                return "next: 'afterme recover " + ShellWord.of(dir) + " --dry-run --truncate-at-seq " + p.seq()
-                        + "' shows the cut of seq " + p.seq() + " and every record after it; without --dry-run it makes"
+                return "next: '" + SuggestedCommand.recoverDryRunAt(dir, p.seq()) + "' shows the cut of seq " + p.seq() + " and every record after it; without --dry-run it makes"
                         + " it, backing the bytes up first";
             }
         }
-        return "next: 'afterme recover " + ShellWord.of(dir) + "' cuts the torn tail, backing its bytes up first";
+        return "next: '" + SuggestedCommand.recover(dir) + "' cuts the torn tail, backing its bytes up first";
     }
 }

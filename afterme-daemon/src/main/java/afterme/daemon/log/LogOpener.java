@@ -8,7 +8,7 @@ import afterme.format.RecoveryPlan;
 import afterme.format.SegmentScan;
 import afterme.format.SegmentScanner;
 import afterme.format.Segments;
-import afterme.format.ShellWord;
+import afterme.format.SuggestedCommand;
 import afterme.format.SparseIndex;
 import afterme.format.TailRepair;
 import java.io.IOException;
@@ -27,9 +27,6 @@ import java.util.UUID;
 final class LogOpener {
     static final String RECOVERED = "recovered";
     private static final Logger LOG = System.getLogger(LogOpener.class.getName());
-    private static final String ADVICE = "run 'afterme verify %s' for the full report, then"
-            + " 'afterme recover %s --dry-run --truncate-at-seq %d' to see the cut that would bring it back";
-
     private final LogConfig config;
     private final Path dir;
     private final List<Path> repairs = new ArrayList<>();
@@ -56,7 +53,9 @@ final class LogOpener {
         RecoveryPlan plan = RecoveryPlan.of(report);
         if (plan.refused()) {
             throw new LogFormatException(plan.refusal(), "refusing to open the log; "
-                    + String.format(ADVICE, ShellWord.of(dir), ShellWord.of(dir), plan.truncateAtSeq()));
+                    + "run '" + SuggestedCommand.verify(dir) + "' for the full report, then '"
+                    + SuggestedCommand.recoverDryRunAt(dir, plan.truncateAtSeq())
+                    + "' to see the cut that would bring it back");
         }
         TailRepair repair = new TailRepair(dir.resolve(RECOVERED), config.clock(), config.storage());
         List<Path> backups = plan.carryOut(repair);
