@@ -25,14 +25,15 @@ import java.util.zip.CRC32C;
 /**
  * The single writer: the only thread that assigns seqs and touches the active segment.
  *
- * <p>Group commit in the Disruptor's manner: each turn drains every append waiting, stages them for
- * writing ({@link StagedWrite}), writes them with one call per {@link #BUFFER_BYTES} at most, then
- * fsyncs if anyone waits durable, after yielding the CPU a few times to let in appends that are on their
- * way (never blocking for them); under load batches grow by themselves, when idle a record goes alone. A
- * write that only memory acks wait for is preceded by a few yields too, which under load spare the
- * writer most of its parkings and the wake-ups they need. What it owns is split by kind: the head of the
- * log ({@link LogHead}), whether an append may be written ({@link Admission}), what is written and not
- * yet synced ({@link SyncPipeline}), and the one failure state ({@link WriterFailure}).
+ * <p>Group commit in the Disruptor's manner: each turn drains every append waiting, stages them for writing
+ * ({@link StagedWrite}), writes them with one call per {@link #BUFFER_BYTES} at most (more for large
+ * payloads written from where they lie), then fsyncs if anyone waits durable, after yielding the CPU a few
+ * times to let in appends that are on their way (never blocking for them); under load batches grow by
+ * themselves, when idle a record goes alone. A write that only memory acks wait for is preceded by a few
+ * yields too, which under load spare the writer most of its parkings and the wake-ups they need. What it
+ * owns is split by kind: the head of the log ({@link LogHead}), whether an append may be written ({@link
+ * Admission}), what is written and not yet synced ({@link SyncPipeline}), and the one failure state ({@link
+ * WriterFailure}).
  *
  * <p>Every field is touched by the writer thread only; the volatile ones are published for readers.
  */
@@ -68,16 +69,17 @@ final class LogWriter implements Runnable {
      */
     private static final int YIELDS_BEFORE_WRITE = 3;
     /**
-     * What one write holds at most, unless a single append is larger: then it goes alone, from its
-     * pieces or in a buffer grown to fit it ({@link StagedWrite}). The kernel copies a write into the
-     * page cache straight after the writer has encoded it into this buffer, and while the buffer fits in
-     * a core's L2 cache (1 MiB on the machine of BENCHMARKS.md) that copy reads it from there. At 4 MiB,
-     * batches of large appends spread over more than L2 holds: with 1 MiB memory-acked appends from 64
-     * connections the kernel's copy was 19-24% of the daemon's CPU samples (about 1.6 GB/s), and 4% with
-     * this buffer. In alternating runs (http-ab) 1 MiB appends went 6-24% further memory-acked (three
-     * runs) and 16% durable, 256 KiB memory-acked ones 10-12% (two), while 1 KiB durable, 16 KiB
-     * durable, 64 KiB memory-acked and 256 KiB durable from 8 connections stayed level; 512 KiB gained
-     * nothing more.
+     * What one write of encoded records holds at most, unless a single append is larger: then it goes
+     * alone, from its pieces or in a buffer grown to fit it ({@link StagedWrite}); a write that carries
+     * large payloads from their pieces holds more ({@link StagedWrite#IN_PLACE_WRITE_BYTES}). The kernel
+     * copies a write into the page cache straight after the writer has encoded it into this buffer, and
+     * while the buffer fits in a core's L2 cache (1 MiB on the machine of BENCHMARKS.md) that copy reads it
+     * from there. At 4 MiB, batches of large appends spread over more than L2 holds: with 1 MiB
+     * memory-acked appends from 64 connections the kernel's copy was 19-24% of the daemon's CPU samples
+     * (about 1.6 GB/s), and 4% with this buffer. In alternating runs (http-ab) 1 MiB appends went 6-24%
+     * further memory-acked (three runs) and 16% durable, 256 KiB memory-acked ones 10-12% (two), while 1
+     * KiB durable, 16 KiB durable, 64 KiB memory-acked and 256 KiB durable from 8 connections stayed level;
+     * 512 KiB gained nothing more.
      */
     static final int BUFFER_BYTES = 1 << 20;
 
@@ -245,8 +247,8 @@ final class LogWriter implements Runnable {
     }
 
     /**
-     * Takes {@code first} and whatever is queued behind it, writes them with one call per {@link #BUFFER_BYTES}
-     * at most, completes the memory acks.
+     * Takes {@code first} and whatever is queued behind it, writes them in as few calls as {@link StagedWrite}
+     * allows, completes the memory acks.
      */
     private void write(Append first) {
         batch.add(first);
@@ -332,12 +334,13 @@ final class LogWriter implements Runnable {
             lengths = encodedLengths(a);
             total = sum(lengths);
         }
-        if (!staging.isEmpty() && staging.bytes() + total > BUFFER_BYTES) {
+        int inPlace = inPlaceBytes(a);
+        if (!staging.isEmpty() && !staging.fits(total - inPlace, inPlace)) {
             flush();
         }
         ByteBuffer buffer;
         try {
-            buffer = staging.buffer(total - inPlaceBytes(a));
+            buffer = staging.buffer(total - inPlace);
         } catch (OutOfMemoryError e) {
             // Only an append larger than any write grows the buffer: that append fails, not the writer.
             a.fail(unavailable("no direct memory is left to stage an append of " + total + " bytes (" + e.getMessage()

@@ -22,15 +22,29 @@ import java.util.List;
 final class StagedWrite {
     /** Payloads of at least this size, held in direct pieces, are written from where they lie. */
     static final int IN_PLACE_BYTES = 64 << 10;
+    /**
+     * What a write that carries payloads in place holds at most, where one of encoded records alone holds
+     * the writer's buffer: one chunk of {@link UncachedWriter}, which takes a 4 MiB write past the cache at
+     * 1,316 MB/s where it took 1 MiB writes at 814 (one at a time, as the writer writes; two or four at
+     * once gained nothing). Cut at the buffer's 1 MiB, each 1 MiB append was a write of its own: in
+     * alternating runs (http-ab, both orders) up to 4 MiB took 1 MiB appends from 64 connections 8-68%
+     * further memory-acked and 8-35% durable (three runs each), 256 KiB memory-acked ones 11% and 44%
+     * (two) and 64 KiB durable ones 15%, while 256 KiB memory-acked and durable and 1 MiB durable from 8
+     * connections stayed level.
+     */
+    static final int IN_PLACE_WRITE_BYTES = UncachedWriter.CHUNK_BYTES;
 
+    private final int writeBytes;
     private ByteBuffer buffer;
     /** What is staged before the buffer's bytes from {@link #bufferFrom}, in write order. */
     private final List<ByteBuffer> parts = new ArrayList<>();
     private int bufferFrom;
     private long inPlaceBytes;
 
-    StagedWrite(int capacity) {
-        buffer = ByteBuffer.allocateDirect(capacity);
+    /** @param writeBytes what a write of encoded records holds at most, and the buffer's first capacity */
+    StagedWrite(int writeBytes) {
+        this.writeBytes = writeBytes;
+        buffer = ByteBuffer.allocateDirect(writeBytes);
     }
 
     /** Whether {@code payload} of {@code size} bytes is written from its pieces rather than copied. */
@@ -49,6 +63,15 @@ final class StagedWrite {
     /** The bytes staged. */
     long bytes() {
         return inPlaceBytes + buffer.position();
+    }
+
+    /**
+     * Whether {@code copied} more bytes to encode and {@code inPlace} more to write from where they lie go
+     * into this write; a write that carries payloads in place may hold more than the buffer.
+     */
+    boolean fits(int copied, int inPlace) {
+        long limit = inPlace > 0 || holdsInPlace() ? IN_PLACE_WRITE_BYTES : writeBytes;
+        return buffer.remaining() >= copied && bytes() + copied + inPlace <= limit;
     }
 
     /** Whether a payload is staged {@link #addInPlace in place}: the write carries large payloads. */

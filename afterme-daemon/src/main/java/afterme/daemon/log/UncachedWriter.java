@@ -44,14 +44,12 @@ import java.nio.file.Path;
  */
 final class UncachedWriter {
     /**
-     * What one write holds at most: an append larger than the writer's writes ({@link LogWriter#BUFFER_BYTES})
-     * is copied into the buffer and written a chunk at a time. Each write waits for the device: in chunks of
-     * 1 MiB, a 1 MiB record and its head took two writes, the second of one block; in chunks of 4 MiB they
-     * take one, and 1 MiB appends went 22-59% further memory-acked and durable, from 8 and 64 connections
-     * (http-ab, every round). The writes of smaller appends hold about 1 MiB at most, the same either way;
-     * their runs of the same comparison moved from -21% to +26%, which the chunk does not explain (the same
-     * build against itself: 2%). Bare {@code O_DIRECT} writes with the 2 cores kept busy ran 681-804 MB/s
-     * in 1 MiB, 813-862 in 2, 930-987 in 4 and 852-856 in 8.
+     * What one write holds at most: a larger one (a single append larger than the writer's writes, {@link
+     * StagedWrite#IN_PLACE_WRITE_BYTES}) is copied into the buffer and written a chunk at a time. Each write
+     * waits for the device: in chunks of 1 MiB, a 1 MiB record and its head took two writes, the second of
+     * one block; in chunks of 4 MiB they take one, and 1 MiB appends went 22-59% further memory-acked and
+     * durable, from 8 and 64 connections (http-ab, every round). Bare {@code O_DIRECT} writes with the 2
+     * cores kept busy ran 681-804 MB/s in 1 MiB, 813-862 in 2, 930-987 in 4 and 852-856 in 8.
      */
     static final int CHUNK_BYTES = 4 << 20;
 

@@ -207,4 +207,55 @@ class WriteBufferTest {
         }
         assertTrue(LogVerifier.verify(Segments.list(dir), true).clean());
     }
+
+    @Test
+    void largePayloadsWrittenFromTheirPiecesGoOutUpToAChunkAWriteNotABuffer() throws Exception {
+        GatheringStorage storage = new GatheringStorage();
+        int size = 700 << 10;
+        List<byte[]> payloads = new ArrayList<>();
+        try (Log log = Log.open(LogConfig.defaults(dir).withStorage(storage))) {
+            log.addListener(new LogListener() {
+                @Override
+                public void written(long lastSeq) {
+                    storage.written();
+                }
+
+                @Override
+                public void durable(long durableSeq) {
+                }
+            });
+            Append first = log.submit(Append.of(new byte[] {1}, Ack.MEMORY));
+            assertTrue(storage.firstWrite.await(10, TimeUnit.SECONDS));
+            List<Append> queued = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                byte[] payload = new byte[size];
+                new Random(i).nextBytes(payload);
+                payloads.add(payload);
+                queued.add(log.submit(Append.of(FaultInjectionTest.directPieces(payload, 2), Hashes.sha256(payload),
+                        null, null, -1, Ack.MEMORY)));
+            }
+            storage.letGo.countDown();
+            first.written.get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < queued.size(); i++) {
+                assertEquals(2 + i, queued.get(i).written.get(10, TimeUnit.SECONDS).firstSeq());
+            }
+        }
+        // Six of 700 KiB were queued together: five fit the 4 MiB a write carries in place, where each
+        // would have passed the 1 MiB buffer with the one before it.
+        List<Long> bytes = new ArrayList<>();
+        for (long[] w : storage.gathered) {
+            if (w[1] >= size) {
+                bytes.add(w[1]);
+            }
+        }
+        assertEquals(2, bytes.size(), "the six 700 KiB appends went out in two writes: " + bytes);
+        assertTrue(bytes.get(0) > 5L * size && bytes.get(0) <= StagedWrite.IN_PLACE_WRITE_BYTES, "first: " + bytes);
+        assertTrue(bytes.get(1) > size && bytes.get(1) < 2L * size, "second: " + bytes);
+        try (LogCursor c = new LogCursor(dir, 2, true)) {
+            for (byte[] want : payloads) {
+                assertArrayEquals(want, c.next().payload());
+            }
+            assertEquals(null, c.next());
+        }
+    }
 }
