@@ -136,8 +136,22 @@ class WriteBufferTest {
             };
         }
 
+        /** A listener that holds the writer after its first write until {@link #letGo} is counted down. */
+        LogListener holdingFirstWrite() {
+            return new LogListener() {
+                @Override
+                public void written(long lastSeq) {
+                    GatheringStorage.this.written();
+                }
+
+                @Override
+                public void durable(long durableSeq) {
+                }
+            };
+        }
+
         /** Called on the writer thread by the listener of each write. */
-        void written() {
+        private void written() {
             if (holding) {
                 holding = false;
                 firstWrite.countDown();
@@ -161,16 +175,7 @@ class WriteBufferTest {
         ByteBuffer[] largePieces = FaultInjectionTest.directPieces(large, 1);
         ByteBuffer[] largestPieces = FaultInjectionTest.directPieces(largest, 3);
         try (Log log = Log.open(LogConfig.defaults(dir).withStorage(storage))) {
-            log.addListener(new LogListener() {
-                @Override
-                public void written(long lastSeq) {
-                    storage.written();
-                }
-
-                @Override
-                public void durable(long durableSeq) {
-                }
-            });
+            log.addListener(storage.holdingFirstWrite());
             Append first = log.submit(Append.of(small, Ack.MEMORY));
             assertTrue(storage.firstWrite.await(10, TimeUnit.SECONDS));
             List<Append> queued = List.of(
@@ -214,16 +219,7 @@ class WriteBufferTest {
         int size = 700 << 10;
         List<byte[]> payloads = new ArrayList<>();
         try (Log log = Log.open(LogConfig.defaults(dir).withStorage(storage))) {
-            log.addListener(new LogListener() {
-                @Override
-                public void written(long lastSeq) {
-                    storage.written();
-                }
-
-                @Override
-                public void durable(long durableSeq) {
-                }
-            });
+            log.addListener(storage.holdingFirstWrite());
             Append first = log.submit(Append.of(new byte[] {1}, Ack.MEMORY));
             assertTrue(storage.firstWrite.await(10, TimeUnit.SECONDS));
             List<Append> queued = new ArrayList<>();
