@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.io.Writer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.regex.Pattern;
  */
 final class Servers {
     private static final Pattern URL = Pattern.compile("on (http://\\S+)");
+    private static final Pattern SERVE_OPTIONS = Pattern.compile("serve\\) defaults=\"([^\"]*)\"");
 
     private Servers() {
     }
@@ -39,10 +41,34 @@ final class Servers {
 
     /** The same, with more of serve's arguments. */
     static Process afterme(Path jar, Path data, List<String> extra) throws IOException {
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx256m", "-XX:+UseParallelGC", "-jar",
-                jar.toString(), "serve", "--data", data.toString(), "--listen", "127.0.0.1:0"));
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(serveOptions());
+        command.addAll(List.of("-jar", jar.toString(), "serve", "--data", data.toString(), "--listen", "127.0.0.1:0"));
         command.addAll(extra);
         return start(command);
+    }
+
+    /**
+     * The JVM options bin/afterme gives {@code serve}, read from the script of the checkout this benchmark
+     * was built in, so that every daemon it loads runs as {@code bin/afterme serve} does.
+     */
+    private static List<String> serveOptions() throws IOException {
+        Path script;
+        try {
+            // afterme-bench/target/afterme-bench.jar (or target/classes) in the checkout
+            script = Path.of(benchJar()).getParent().getParent().getParent().resolve("bin").resolve("afterme");
+        } catch (Exception e) {
+            throw new IOException("cannot find the checkout this benchmark was built in", e);
+        }
+        if (!Files.isRegularFile(script)) {
+            throw new IOException("no " + script + ": the benchmarks give serve the JVM options of bin/afterme in"
+                    + " the checkout they were built in; run afterme-bench/target/afterme-bench.jar there");
+        }
+        Matcher m = SERVE_OPTIONS.matcher(Files.readString(script));
+        if (!m.find()) {
+            throw new IOException(script + " gives serve no JVM options in the form serve) defaults=\"...\"");
+        }
+        return List.of(m.group(1).trim().split("\\s+"));
     }
 
     /** The URL the server printed on stderr; its later output is drained so that it never blocks. */
