@@ -44,7 +44,7 @@ import java.nio.file.Path;
  */
 final class UncachedWriter {
     /**
-     * What one write holds at most: a larger one (a single append larger than the writer's writes, {@link
+     * What one write holds at most: a single append larger than any write ({@link
      * StagedWrite#IN_PLACE_WRITE_BYTES}) is copied into the buffer and written a chunk at a time. Each write
      * waits for the device: in chunks of 1 MiB, a 1 MiB record and its head took two writes, the second of
      * one block; in chunks of 4 MiB they take one, and 1 MiB appends went 22-59% further memory-acked and
