@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,10 +105,10 @@ class UncachedWriterTest {
         };
     }
 
-    /** The default storage, counting the writes of its channels opened for {@code O_DIRECT} in {@code count}. */
-    private static Storage countingDirectWrites(AtomicInteger count) {
+    /** The default storage, adding what its channels opened for {@code O_DIRECT} write to {@code bytes}. */
+    private static Storage countingDirectBytes(AtomicLong bytes) {
         return withDirectWrites((inner, src, position) -> {
-            count.incrementAndGet();
+            bytes.addAndGet(src.remaining());
             return inner.write(src, position);
         });
     }
@@ -150,13 +151,14 @@ class UncachedWriterTest {
 
     /**
      * Through the log, large payloads mixed with small ones, durable and not, across segments and a
-     * restart: every write that holds a large payload goes past the cache, and every record reads back.
+     * restart: the writes that hold large payloads go past the cache, and every record reads back.
      */
     @Test
     void aLogWhoseLargePayloadsGoPastTheCacheReadsBackWholeAcrossSegmentsAndARestart() throws Exception {
-        AtomicInteger uncachedWrites = new AtomicInteger();
-        Storage counting = countingDirectWrites(uncachedWrites);
+        AtomicLong uncachedBytes = new AtomicLong();
+        Storage counting = countingDirectBytes(uncachedBytes);
         List<byte[]> payloads = new ArrayList<>();
+        long largeBytes = 0;
         for (int run = 0; run < 2; run++) {
             try (Log log = Log.open(LogConfig.defaults(dir).withSegmentSize(2 << 20).withStorage(counting))) {
                 List<Append> appends = new ArrayList<>();
@@ -166,6 +168,7 @@ class UncachedWriterTest {
                             : 1 + random.nextInt(3000));
                     Ack ack = random.nextBoolean() ? Ack.DURABLE : Ack.MEMORY;
                     payloads.add(payload);
+                    largeBytes += large ? payload.length : 0;
                     appends.add(log.submit(large ? FaultInjectionTest.inPlaceAppend(payload, 1 + i % 3, ack)
                             : Append.of(payload, ack)));
                 }
@@ -174,7 +177,10 @@ class UncachedWriterTest {
                 }
             }
         }
-        assertTrue(uncachedWrites.get() > 20, "writes past the cache: " + uncachedWrites.get());
+        // Bytes, not writes: how many writes carry them depends on how appends queue up together. A write
+        // that would end past the fill's limit, at a segment's end, goes through the cache.
+        assertTrue(uncachedBytes.get() >= largeBytes * 3 / 4,
+                "bytes past the cache: " + uncachedBytes.get() + " of the large payloads' " + largeBytes);
         assertTrue(Segments.list(dir).size() > 3, "segments: " + Segments.list(dir).size());
         assertTrue(LogVerifier.verify(Segments.list(dir), true).clean());
         try (LogCursor c = new LogCursor(dir, 1, true)) {
@@ -193,8 +199,8 @@ class UncachedWriterTest {
      */
     @Test
     void largePayloadsGoThroughTheCacheWhileAReaderFollowsTheHead() throws Exception {
-        AtomicInteger uncachedWrites = new AtomicInteger();
-        Storage counting = countingDirectWrites(uncachedWrites);
+        AtomicLong uncachedBytes = new AtomicLong();
+        Storage counting = countingDirectBytes(uncachedBytes);
         byte[] payload = bytes(StagedWrite.IN_PLACE_BYTES + 5000);
         try (Log log = Log.open(LogConfig.defaults(dir).withStorage(counting))) {
             HeadFollowers.Following first = log.follow();
@@ -204,11 +210,11 @@ class UncachedWriterTest {
             first.close();
             assertEquals(1, log.followers(), "closing one handle twice lets go of one follower");
             log.submit(FaultInjectionTest.inPlaceAppend(payload, 2, Ack.DURABLE)).durable.get();
-            assertEquals(0, uncachedWrites.get(), "writes past the cache while readers follow the head");
+            assertEquals(0, uncachedBytes.get(), "writes past the cache while readers follow the head");
             second.close();
             assertEquals(0, log.followers());
             log.submit(FaultInjectionTest.inPlaceAppend(payload, 2, Ack.DURABLE)).durable.get();
-            assertTrue(uncachedWrites.get() > 0, "no write past the cache once nobody follows");
+            assertTrue(uncachedBytes.get() > 0, "no write past the cache once nobody follows");
         }
         try (LogCursor c = new LogCursor(dir, 1, true)) {
             for (int i = 0; i < 3; i++) {
