@@ -244,6 +244,22 @@ class HttpApiTest {
     }
 
     @Test
+    void aQueryParameterGivenTwiceIsRefusedNotReadAsItsFirstValue() throws Exception {
+        HttpResponse<String> twice = post("/v1/records?ack=durable&ack=memory", "{\"a\":1}");
+        assertEquals(400, twice.statusCode(), twice.body());
+        assertTrue(twice.body().contains("\"error\":\"bad_request\""), twice.body());
+        assertTrue(twice.body().contains("'ack' is given 2 times (durable, memory)"), twice.body());
+        assertEquals(400, post("/v1/records/batch?ack=memory&ack=memory", "{\"a\":1}\n").statusCode());
+        assertEquals(0, daemon.log().lastSeq(), "nothing appended");
+        for (String path : List.of("/v1/records?from=1&from=2", "/v1/records?from=1&limit=1&limit=2",
+                "/v1/subscribe?records=all&records=none")) {
+            HttpResponse<String> r = get(path);
+            assertEquals(400, r.statusCode(), path + ": " + r.body());
+            assertTrue(r.body().contains("give it once"), path + ": " + r.body());
+        }
+    }
+
+    @Test
     void theRootListsTheEndpoints() throws Exception {
         HttpResponse<String> r = get("/");
         assertEquals(200, r.statusCode());

@@ -88,9 +88,9 @@ public final class ApiHandler extends Handler.Abstract {
         boolean post = HttpMethod.POST.is(method);
         // Parsed once here: every endpoint that takes parameters reads them from this.
         Fields query = QueryParameters.of(request);
-        String unknown = QueryParameters.unknown(query, path, parametersOf(path, post));
-        if (unknown != null) {
-            Replies.refuse(request, response, callback, 400, "unknown_parameter", unknown);
+        QueryParameters.Refusal refused = QueryParameters.refusal(query, path, parametersOf(path, post));
+        if (refused != null) {
+            Replies.refuse(request, response, callback, 400, refused.code(), refused.message());
             return;
         }
         switch (path) {

@@ -7,7 +7,8 @@ import org.eclipse.jetty.util.Fields;
 
 /**
  * The query parameters each endpoint takes (SPEC §4). One it does not take is refused, never ignored: a
- * typo such as {@code ?akc=durable} must not quietly turn a durable append into a memory one. Stateless.
+ * typo such as {@code ?akc=durable} must not quietly turn a durable append into a memory one; nor is one
+ * given twice. Stateless.
  */
 public final class QueryParameters {
     public static final List<String> APPEND = List.of("ack");
@@ -38,12 +39,24 @@ public final class QueryParameters {
         return f.asImmutable();
     }
 
-    /** The message refusing the first of the request's parameters {@code q} that is not in {@code known}, or null. */
-    public static String unknown(Fields q, String path, List<String> known) {
-        for (String name : q.getNames()) {
-            if (!known.contains(name)) {
-                return "unknown query parameter '" + name + "': " + path
-                        + (known.isEmpty() ? " takes none" : " takes " + String.join(", ", known));
+    /** Why a request's query parameters are refused: SPEC's error code and a message naming the parameter. */
+    public record Refusal(String code, String message) {
+    }
+
+    /**
+     * Why {@code path} refuses the request's parameters {@code q}, or null: the first one it does not take,
+     * or one given more than once, which would otherwise be read as its first value whatever the others
+     * said ({@code ?ack=durable&ack=memory}).
+     */
+    public static Refusal refusal(Fields q, String path, List<String> known) {
+        for (Fields.Field f : q) {
+            if (!known.contains(f.getName())) {
+                return new Refusal("unknown_parameter", "unknown query parameter '" + f.getName() + "': " + path
+                        + (known.isEmpty() ? " takes none" : " takes " + String.join(", ", known)));
+            }
+            if (f.hasMultipleValues()) {
+                return new Refusal("bad_request", "query parameter '" + f.getName() + "' is given "
+                        + f.getValues().size() + " times (" + String.join(", ", f.getValues()) + "); give it once");
             }
         }
         return null;

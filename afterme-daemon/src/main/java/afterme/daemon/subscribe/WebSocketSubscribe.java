@@ -54,9 +54,10 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
             container.setOutputBufferSize(32 * 1024);
             container.addMapping("/v1/subscribe", (request, response, callback) -> {
                 Fields q = QueryParameters.of(request);
-                String unknown = QueryParameters.unknown(q, "/v1/subscribe", QueryParameters.SUBSCRIBE);
-                if (unknown != null) {
-                    Replies.error(response, callback, 400, "unknown_parameter", unknown);
+                QueryParameters.Refusal refused = QueryParameters.refusal(q, "/v1/subscribe",
+                        QueryParameters.SUBSCRIBE);
+                if (refused != null) {
+                    Replies.error(response, callback, 400, refused.code(), refused.message());
                     return null;
                 }
                 try {
