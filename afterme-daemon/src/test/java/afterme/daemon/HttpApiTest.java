@@ -260,6 +260,26 @@ class HttpApiTest {
     }
 
     @Test
+    void aHeaderGivenTwiceIsRefusedNotReadAsItsFirstValue() throws Exception {
+        for (String header : List.of("Idempotency-Key", "Afterme-Expected-Last-Seq", "Content-Type")) {
+            HttpResponse<String> r = post("/v1/records", "{\"a\":1}", header, "0", header, "1");
+            assertEquals(400, r.statusCode(), header + ": " + r.body());
+            assertTrue(r.body().contains(header + " is given more than once"), r.body());
+        }
+        assertEquals(0, daemon.log().lastSeq(), "nothing appended");
+    }
+
+    @Test
+    void aContentDigestSplitOverTwoLinesIsCheckedWhole() throws Exception {
+        String wrong = Base64.getEncoder().encodeToString(new byte[32]);
+        HttpResponse<String> r = post("/v1/records", "hello", "Content-Digest", "sha-512=:" + wrong + wrong + ":",
+                "Content-Digest", "sha-256=:" + wrong + ":");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("digest_mismatch"), r.body());
+        assertEquals(0, daemon.log().lastSeq(), "nothing appended");
+    }
+
+    @Test
     void theRootListsTheEndpoints() throws Exception {
         HttpResponse<String> r = get("/");
         assertEquals(200, r.statusCode());

@@ -23,6 +23,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -63,11 +64,12 @@ final class AppendHandler {
     void handle(Request request, Fields query, Response response, Callback callback, boolean batch) {
         Options options;
         try {
+            HttpFields headers = request.getHeaders();
             options = new Options(ack(query.getValue("ack")),
-                    idempotencyKey(request.getHeaders().get("Idempotency-Key")),
-                    expectedLastSeq(request.getHeaders().get("Afterme-Expected-Last-Seq")),
-                    batch ? null : contentType(request.getHeaders().get(HttpHeader.CONTENT_TYPE)),
-                    request.getHeaders().get("Content-Digest"));
+                    idempotencyKey(single(headers, "Idempotency-Key")),
+                    expectedLastSeq(single(headers, "Afterme-Expected-Last-Seq")),
+                    batch ? null : contentType(single(headers, HttpHeader.CONTENT_TYPE.asString())),
+                    digests(headers));
         } catch (HttpError e) {
             Replies.refuse(request, response, callback, e.status, e.code, e.getMessage());
             return;
@@ -158,6 +160,28 @@ final class AppendHandler {
         }
         response.getHeaders().put(HttpHeader.LOCATION, "/v1/records/" + r.firstSeq());
         Replies.sendBytes(response, callback, 200, AppendReply.render(append, r, log.durableSeq() >= r.lastSeq()));
+    }
+
+    /**
+     * The value of a header that a request carries once at most, or null. Given more than once it is
+     * refused rather than read as its first value, as a query parameter given twice is ({@link
+     * QueryParameters#refusal}): two idempotency keys or expected last seqs leave the append's meaning open.
+     */
+    private static String single(HttpFields headers, String name) {
+        String value = headers.get(name);
+        if (value != null && headers.getValuesList(name).size() > 1) {
+            throw new HttpError(400, "bad_request", name + " is given more than once; give it once");
+        }
+        return value;
+    }
+
+    /**
+     * Every Content-Digest line as one: RFC 9651 lets a dictionary field be split over several lines. Asked
+     * for the list only when there is one, which most appends never send.
+     */
+    private static String digests(HttpFields headers) {
+        return headers.get("Content-Digest") == null ? null
+                : String.join(",", headers.getValuesList("Content-Digest"));
     }
 
     private Ack ack(String value) {
