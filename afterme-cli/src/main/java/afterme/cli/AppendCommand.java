@@ -1,6 +1,7 @@
 package afterme.cli;
 
 import afterme.command.Choices;
+import afterme.command.Converters;
 import afterme.command.ExitCodes;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +9,6 @@ import java.io.PrintWriter;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +37,9 @@ public final class AppendCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The payload (default: stdin; - is stdin).")
     String file;
 
-    @Option(names = "--url", paramLabel = "URL", description = "The daemon (default: ${DEFAULT-VALUE}).")
-    String url = "http://127.0.0.1:7070";
+    @Option(names = "--url", paramLabel = "URL", converter = Converters.HttpUrlConverter.class,
+            description = "The daemon (default: ${DEFAULT-VALUE}).")
+    URI url = URI.create("http://127.0.0.1:7070");
 
     @Option(names = "--token-file", paramLabel = "F", description = "A file whose first word is the bearer token"
             + " (default: $AFTERME_TOKEN_FILE).")
@@ -76,7 +77,7 @@ public final class AppendCommand implements Callable<Integer> {
         if (timeoutSeconds < 1) {
             throw new CommandLine.ParameterException(cl, "--timeout must be at least 1 second, not " + timeoutSeconds);
         }
-        URI target = target(cl);
+        URI target = target();
         byte[] body = readBody(cl);
         String token = token(cl);
         PrintWriter out = cl.getOut();
@@ -135,17 +136,9 @@ public final class AppendCommand implements Callable<Integer> {
         return status == 409 ? CONFLICT : ExitCodes.DATA_PROBLEM;
     }
 
-    private URI target(CommandLine cl) {
-        String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-        try {
-            URI uri = new URI(base + (batch ? "/v1/records/batch" : "/v1/records") + (ack != null ? "?ack=" + ack : ""));
-            if (uri.getScheme() == null || !uri.getScheme().startsWith("http") || uri.getHost() == null) {
-                throw new URISyntaxException(url, "not an http:// or https:// URL with a host");
-            }
-            return uri;
-        } catch (URISyntaxException e) {
-            throw new CommandLine.ParameterException(cl, "--url '" + url + "' is not a URL: " + e.getReason());
-        }
+    private URI target() {
+        String base = url.toString().replaceFirst("/+$", "");
+        return URI.create(base + (batch ? "/v1/records/batch" : "/v1/records") + (ack != null ? "?ack=" + ack : ""));
     }
 
     private byte[] readBody(CommandLine cl) throws IOException {

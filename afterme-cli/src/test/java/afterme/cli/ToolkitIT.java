@@ -208,6 +208,11 @@ class ToolkitIT {
         Proc.Result down = Proc.runWithInput("x".getBytes(StandardCharsets.UTF_8), "append", "--url",
                 "http://127.0.0.1:" + freePort());
         assertEquals(3, down.exit(), down.toString());
+        // Without a scheme, "127.0.0.1:7070" would parse as a URI whose scheme is "127.0.0.1".
+        Proc.Result schemeless = Proc.runWithInput("x".getBytes(StandardCharsets.UTF_8), "append", "--url",
+                "127.0.0.1:7070");
+        assertEquals(2, schemeless.exit(), schemeless.toString());
+        assertTrue(schemeless.stderr().contains("not an http:// or https:// URL"), schemeless.stderr());
         Proc.Result info = Proc.run("info", dir.toString());
         assertEquals(0, info.exit(), info.toString());
         assertTrue(info.out().contains("none holds the lock"), info.out());

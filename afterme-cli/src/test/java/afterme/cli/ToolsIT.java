@@ -361,11 +361,19 @@ class ToolsIT {
                 List.of("--max-batch", "5GiB", "--max-batch"), List.of("--max-payload", "12XB", "--max-payload"),
                 List.of("--segment-size", "10", "--segment-size"), List.of("--ack", "maybe", "--ack"),
                 List.of("--flush-interval", "5parsecs", "--flush-interval"), List.of("--listen", "nohost", "--listen"),
-                List.of("--listen", ":7070", "127.0.0.1:7070"), List.of("--listen", "0.0.0.0:0", "--token-file"))) {
+                List.of("--listen", ":7070", "127.0.0.1:7070"), List.of("--listen", "0.0.0.0:0", "--token-file"),
+                List.of("--webhook", "localhost:8080/hook", "http:// or https://"),
+                List.of("--webhook", "/hook", "--webhook"),
+                List.of("--token-file", tmp.resolve("no-tokens").toString(), "no-tokens does not exist"))) {
             Proc.Result r = Proc.run("serve", "--data", data, c.get(0), c.get(1));
             assertEquals(2, r.exit(), c + ": " + r);
             assertTrue(r.stderr().contains(c.get(2)), c + " names " + c.get(2) + ": " + r.stderr());
         }
+        Proc.Result noPassword = Proc.run("serve", "--data", data, "--tls-keystore", tmp.resolve("keys.p12").toString(),
+                "--tls-password-file", tmp.resolve("no-password").toString());
+        assertEquals(2, noPassword.exit(), noPassword.toString());
+        assertTrue(noPassword.stderr().contains("--tls-password-file: " + tmp.resolve("no-password") + " does not exist"),
+                noPassword.stderr());
         assertFalse(Files.exists(tmp.resolve("never-created")), "a usage error creates no data directory");
         Proc.Result version = Proc.run("--version");
         assertEquals(0, version.exit());

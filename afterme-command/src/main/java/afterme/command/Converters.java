@@ -1,9 +1,12 @@
 package afterme.command;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.Locale;
 import picocli.CommandLine;
 
-/** Picocli converters for {@link Units}; a bad value is a usage error (exit 2) naming the option. */
+/** Picocli converters for {@link Units} and URLs; a bad value is a usage error (exit 2) naming the option. */
 public final class Converters {
     private Converters() {
     }
@@ -27,6 +30,32 @@ public final class Converters {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    /**
+     * An {@code http://} or {@code https://} URL with a host: the daemon to append through, a webhook to
+     * notify. Checked when the command line is read, because {@code localhost:8080/hook} parses as a URI
+     * whose scheme is {@code localhost}, and the HTTP client refuses it only when it is first used.
+     */
+    public static final class HttpUrlConverter implements CommandLine.ITypeConverter<URI> {
+        @Override
+        public URI convert(String value) {
+            URI uri;
+            try {
+                uri = new URI(value);
+            } catch (URISyntaxException e) {
+                throw notHttp(value);
+            }
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+                return uri;
+            }
+            throw notHttp(value);
+        }
+
+        private static CommandLine.TypeConversionException notHttp(String value) {
+            return new CommandLine.TypeConversionException("'" + value + "' is not an http:// or https:// URL with a host");
         }
     }
 }

@@ -93,7 +93,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--dedupe-window", paramLabel = "N", description = "Idempotency keys remembered, in records (default: 100000).")
     int dedupeWindow = LogConfig.DEFAULT_DEDUPE_WINDOW;
 
-    @Option(names = "--webhook", paramLabel = "URL", description = "POST durable_seq here (repeatable).")
+    @Option(names = "--webhook", paramLabel = "URL", converter = Converters.HttpUrlConverter.class,
+            description = "POST durable_seq here (repeatable).")
     List<URI> webhooks = new ArrayList<>();
 
     @Option(names = "--forward", paramLabel = "NAME=URI", description = "Forward every durable record to a broker"
@@ -241,12 +242,16 @@ public final class ServeCommand implements Callable<Integer> {
             try {
                 tokens = Tokens.load(tokenFile);
             } catch (IllegalArgumentException | IOException e) {
-                throw usage("--token-file: " + e.getMessage());
+                throw usage("--token-file: " + Failures.describe(e));
             }
         }
         String password = null;
         if (tlsPasswordFile != null) {
-            password = Files.readString(tlsPasswordFile, StandardCharsets.UTF_8).strip();
+            try {
+                password = Files.readString(tlsPasswordFile, StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                throw usage("--tls-password-file: " + Failures.describe(e));
+            }
         }
         return new Daemon.HttpOptions(host, port, new Limits(maxPayload, maxBatch, defaultAck), tokens, tlsKeystore,
                 password, webhooks, forwarders());
