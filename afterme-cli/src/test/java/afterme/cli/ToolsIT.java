@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -142,6 +143,34 @@ class ToolsIT {
         Proc.Result verify = Proc.run("verify", dir.toString(), "--json");
         assertEquals(0, verify.exit(), verify.toString());
         assertTrue(JSON.readTree(verify.out()).get("ok").asBoolean());
+    }
+
+    /**
+     * A segment copied out of a log, or named on the command line, is read on its own: it need not start
+     * the log at seq 1. Segments given together must still follow one another.
+     */
+    @Test
+    void aSegmentFromTheMiddleOfTheLogIsReadOnItsOwn() throws Exception {
+        Path dir = dataDir();
+        writeLog(dir, 40, 2048);
+        List<Path> segments = Segments.list(dir);
+        Path second = segments.get(1);
+        Path third = segments.get(2);
+        long first = SegmentNames.firstSeq(second);
+        long next = SegmentNames.firstSeq(third);
+        Proc.Result verify = Proc.run("verify", second.toString());
+        assertEquals(0, verify.exit(), verify.toString());
+        assertTrue(verify.out().contains(": ok, 1 segment(s)"), verify.out());
+        Proc.Result dump = Proc.run("dump", second.toString());
+        assertEquals(0, dump.exit(), dump.toString());
+        assertEquals(LongStream.range(first, next).boxed().toList(), dump.lines().stream().map(l -> readSeq(l)).toList());
+        Proc.Result two = Proc.run("dump", second.toString(), third.toString(), "--from", String.valueOf(next - 1),
+                "--to", String.valueOf(next));
+        assertEquals(0, two.exit(), two.toString());
+        assertEquals(List.of(next - 1, next), two.lines().stream().map(l -> readSeq(l)).toList());
+        Proc.Result reversed = Proc.run("dump", third.toString(), second.toString());
+        assertEquals(1, reversed.exit(), reversed.toString());
+        assertTrue(reversed.stderr().contains("seq_gap"), reversed.stderr());
     }
 
     @Test

@@ -103,9 +103,12 @@ public final class DumpCommand implements Callable<Integer> {
         Instant since = times.since();
         Instant until = times.until();
         paths = DataDir.paths(paths, data);
+        // Segment files given on their own are checked among themselves: the first need not start the log.
+        boolean onTheirOwn = false;
         for (Path p : paths) {
             if (Files.isRegularFile(p)) {
                 files.add(p);
+                onTheirOwn = true;
             } else if (Segments.notALog(p) == null) {
                 files.addAll(Segments.list(p));
             } else {
@@ -121,8 +124,7 @@ public final class DumpCommand implements Callable<Integer> {
         }
         long all = total;
         RecordJson.LineWriter json = new RecordJson.LineWriter(out, mode, RecordJson.Location.INCLUDE);
-        SegmentLinks links = files.isEmpty() || SegmentNames.isSegment(files.get(0)) ? new SegmentLinks()
-                : SegmentLinks.anywhere();
+        SegmentLinks links = onTheirOwn ? SegmentLinks.anywhere() : new SegmentLinks();
         try (Tty tty = Tty.stderrBesideRecords()) {
             long before = 0;
             for (Path file : files) {

@@ -23,7 +23,7 @@ public final class LogVerifier {
     private LogVerifier() {
     }
 
-    /** Verifies a data directory, or the given segment files as one log in name order. */
+    /** Verifies the segments of a data directory, in name order: the first must start the log at seq 1. */
     public static Report verify(List<Path> segments, boolean hashes) throws IOException {
         return verify(segments, hashes, (done, total) -> { });
     }
@@ -40,8 +40,17 @@ public final class LogVerifier {
 
     /** {@link #verify}, with {@code live} false reporting at once (tests of logs nobody writes). */
     static Report verify(List<Path> segments, boolean hashes, Progress progress, boolean live) throws IOException {
-        return check(segments, (file, last, progressed) -> scanSettled(file, hashes, last && live, progressed),
-                progress);
+        return check(segments, new SegmentLinks(),
+                (file, last, progressed) -> scanSettled(file, hashes, last && live, progressed), progress);
+    }
+
+    /**
+     * Verifies segment files given on their own, such as one segment copied out of a log: checked among
+     * themselves, so the first need not start the log, and each next one must follow the one before.
+     */
+    public static Report verifyFiles(List<Path> files, boolean hashes, Progress progress) throws IOException {
+        return check(files, SegmentLinks.anywhere(),
+                (file, last, progressed) -> scanSettled(file, hashes, last, progressed), progress);
     }
 
     /**
@@ -49,7 +58,7 @@ public final class LogVerifier {
      * ({@link SegmentScanner#ends}), the last walked whole. Nobody writes the log meanwhile.
      */
     public static Report atStartUp(List<Path> segments) throws IOException {
-        return check(segments, (file, last, progressed) -> last ? SegmentScanner.scan(file, true)
+        return check(segments, new SegmentLinks(), (file, last, progressed) -> last ? SegmentScanner.scan(file, true)
                 : SegmentScanner.ends(file), (done, total) -> { });
     }
 
@@ -59,7 +68,8 @@ public final class LogVerifier {
         SegmentScan walk(Path file, boolean last, LongConsumer progress) throws IOException;
     }
 
-    private static Report check(List<Path> segments, Walker walker, Progress progress) throws IOException {
+    private static Report check(List<Path> segments, SegmentLinks links, Walker walker, Progress progress)
+            throws IOException {
         long total = 0;
         for (Path s : segments) {
             total += Files.size(s);
@@ -70,8 +80,6 @@ public final class LogVerifier {
         long records = 0;
         long bytes = 0;
         long lastSeq = 0;
-        SegmentLinks links = segments.isEmpty() || SegmentNames.isSegment(segments.get(0)) ? new SegmentLinks()
-                : SegmentLinks.anywhere();
         for (int i = 0; i < segments.size(); i++) {
             Path file = segments.get(i);
             long base = before;

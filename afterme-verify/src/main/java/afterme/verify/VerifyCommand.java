@@ -53,18 +53,16 @@ public final class VerifyCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         boolean clean = true;
         for (Path path : paths) {
-            List<Path> segments;
-            if (Files.isRegularFile(path)) {
-                segments = List.of(path);
-            } else if (Segments.notALog(path) == null) {
-                segments = Segments.list(path);
-            } else {
+            boolean file = Files.isRegularFile(path);
+            if (!file && Segments.notALog(path) != null) {
                 err.println("afterme verify: " + Segments.notALog(path));
                 return ExitCodes.CANNOT_RUN;
             }
             LogVerifier.Report report;
             try (Tty tty = Tty.stderr()) {
-                report = LogVerifier.verify(segments, !quick, (done, total) -> tty.progress("verify", done, total));
+                LogVerifier.Progress progress = (done, total) -> tty.progress("verify", done, total);
+                report = file ? LogVerifier.verifyFiles(List.of(path), !quick, progress)
+                        : LogVerifier.verify(Segments.list(path), !quick, progress);
             }
             clean &= report.clean();
             if (json) {
