@@ -6,6 +6,7 @@ import afterme.command.Converters;
 import afterme.command.DataDir;
 import afterme.command.ExitCodes;
 import afterme.command.Failures;
+import afterme.command.LogLines;
 import afterme.command.StopSignals;
 import afterme.daemon.http.Limits;
 import afterme.daemon.http.Tokens;
@@ -55,7 +56,7 @@ public final class ServeCommand implements Callable<Integer> {
             + " (default: $AFTERME_DATA, else afterme-data).")
     Path data;
 
-    @Option(names = "--log-level", paramLabel = "LEVEL", completionCandidates = ServeLogging.Levels.class,
+    @Option(names = "--log-level", paramLabel = "LEVEL", completionCandidates = LogLines.Levels.class,
             description = "What the daemon logs on stderr: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String logLevel = "info";
 
@@ -124,7 +125,7 @@ public final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Daemon.HttpOptions options = options();
         try {
-            ServeLogging.configure(logLevel);
+            LogLines.configure(logLevel);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }

@@ -6,6 +6,7 @@ import afterme.format.Segments;
 import afterme.command.CommandLines;
 import afterme.command.DataDir;
 import afterme.command.ExitCodes;
+import afterme.command.LogLines;
 import afterme.command.StopSignals;
 import afterme.terminal.Tty;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -112,6 +113,7 @@ public final class ForwardCommand implements Callable<Integer> {
             err.println("afterme forward: " + notALog);
             return ExitCodes.CANNOT_RUN;
         }
+        LogLines.configure("info");
         Forwarder forwarder = new Forwarder(config, new FileLogSource(dir), nanos -> { }).start();
         // Interrupted, it waits briefly for the broker's confirms, writes its checkpoint and exits 0.
         StopSignals.install(forwarder::requestClose);

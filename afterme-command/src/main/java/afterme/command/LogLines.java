@@ -1,4 +1,4 @@
-package afterme.daemon;
+package afterme.command;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,22 +11,23 @@ import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
 /**
- * The daemon's log lines on stderr through the JDK's logging: one line each (time, level, logger's last
- * name, message), at the level {@code --log-level} names.
+ * The log lines of the commands that run until stopped ({@code serve}, {@code forward}) on stderr, through
+ * the JDK's logging: one line each (time, level, logger's last name, message), where the JDK's default
+ * spreads each over two and dates it in the machine's locale.
  */
-final class ServeLogging {
-    /** The levels {@code --log-level} takes, for completion and the help text. */
-    static final class Levels extends ArrayList<String> {
-        Levels() {
+public final class LogLines {
+    /** The levels {@code serve --log-level} takes, for completion and the help text. */
+    public static final class Levels extends ArrayList<String> {
+        public Levels() {
             super(List.of("error", "warning", "info", "debug"));
         }
     }
 
-    private ServeLogging() {
+    private LogLines() {
     }
 
     /** @throws IllegalArgumentException for a level that is not error, warning, info or debug */
-    static void configure(String level) {
+    public static void configure(String level) {
         Level l = switch (level.toLowerCase(Locale.ROOT)) {
             case "error" -> Level.SEVERE;
             case "warning", "warn" -> Level.WARNING;
