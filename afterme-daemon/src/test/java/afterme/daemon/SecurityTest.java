@@ -62,6 +62,23 @@ class SecurityTest {
         }
     }
 
+    /** A client that sends another scheme (Basic, say) is told which one this daemon takes, not that its token is unknown. */
+    @Test
+    void anotherAuthorizationSchemeIsToldToSendABearerToken() throws Exception {
+        Path tokenFile = dir.resolve("tokens");
+        Files.writeString(tokenFile, "r-456 read\n");
+        try (Daemon d = TestDaemon.start(dir.resolve("data"), Tokens.load(tokenFile), List.of())) {
+            for (String[] given : new String[][] {{"Basic ci00NTY6", "needs 'Authorization: Bearer <token>'"},
+                    {"Bearer nope", "unknown token"}}) {
+                HttpResponse<String> get = TestDaemon.CLIENT.send(HttpRequest.newBuilder(d.uri().resolve("/v1/log"))
+                        .header("Authorization", given[0]).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(401, get.statusCode(), given[0]);
+                assertTrue(get.body().contains(given[1]), given[0] + ": " + get.body());
+                assertEquals("Bearer realm=\"afterme\"", get.headers().firstValue("WWW-Authenticate").orElse(null));
+            }
+        }
+    }
+
     /**
      * A refusal sent before the body is read says the connection closes, so that a client does not send
      * its next request on it (Jetty closes a connection whose body was left unread); a refused request

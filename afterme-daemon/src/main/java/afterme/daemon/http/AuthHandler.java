@@ -28,14 +28,12 @@ public final class AuthHandler extends Handler.Wrapper {
             return super.handle(request, response, callback);
         }
         String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        Set<Tokens.Role> roles = null;
-        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            roles = tokens.rolesOf(header.substring(7).strip());
-        }
+        boolean bearer = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7);
+        Set<Tokens.Role> roles = bearer ? tokens.rolesOf(header.substring(7).strip()) : null;
         if (roles == null) {
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"afterme\"");
             Replies.refuse(request, response, callback, 401, "unauthorized",
-                    header == null ? "this daemon needs 'Authorization: Bearer <token>'" : "unknown token");
+                    bearer ? "unknown token" : "this daemon needs 'Authorization: Bearer <token>'");
             return true;
         }
         Tokens.Role needed = needed(request.getMethod(), path);
