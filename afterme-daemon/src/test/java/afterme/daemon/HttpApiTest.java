@@ -74,6 +74,30 @@ class HttpApiTest {
         assertTrue(get("/v1/records?from=1").body().contains("\"payload\":{\"type\":\"OrderPlaced\"}"));
     }
 
+    /** A client that holds a record's ETag gets 304 and no payload; another tag, or none, gets the record. */
+    @Test
+    void aRecordsEtagAnswersIfNoneMatchWith304() throws Exception {
+        post("/v1/records?ack=durable", "{\"type\":\"OrderPlaced\"}", "Content-Type", "application/json");
+        String etag = get("/v1/records/1").headers().firstValue("ETag").orElseThrow();
+        assertEquals("\"" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest("{\"type\":\"OrderPlaced\"}".getBytes(StandardCharsets.UTF_8))) + "\"", etag);
+        for (String held : List.of(etag, "W/" + etag, "\"other\", " + etag, "*")) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(daemon.uri().resolve("/v1/records/1"))
+                    .header("If-None-Match", held).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(304, r.statusCode(), held);
+            assertEquals("", r.body(), held);
+            assertEquals(etag, r.headers().firstValue("ETag").orElseThrow(), held);
+            assertEquals("22", r.headers().firstValue("Content-Length").orElse("22"), "a 200's length, or none");
+        }
+        HttpResponse<String> other = client.send(HttpRequest.newBuilder(daemon.uri().resolve("/v1/records/1"))
+                .header("If-None-Match", "\"other\"").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, other.statusCode());
+        assertEquals("{\"type\":\"OrderPlaced\"}", other.body());
+        HttpResponse<String> missing = client.send(HttpRequest.newBuilder(daemon.uri().resolve("/v1/records/2"))
+                .header("If-None-Match", "*").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, missing.statusCode(), "no record, nothing to match");
+    }
+
     @Test
     void theAppendRepliesCarryExactlySpecFieldsAsJson() throws Exception {
         ObjectMapper json = new ObjectMapper();

@@ -38,7 +38,7 @@ public final class ApiHandler extends Handler.Abstract {
     private static final byte[] ENDPOINTS = endpoints(
             "POST", "/v1/records", "append one record; the body is the payload (?ack=memory|durable)",
             "POST", "/v1/records/batch", "append each line of an NDJSON body as one record, all or nothing",
-            "GET", "/v1/records/{seq}", "one record's payload, raw",
+            "GET", "/v1/records/{seq}", "one record's payload, raw; its ETag is its SHA-256 (If-None-Match: 304)",
             "GET", "/v1/records", "records as NDJSON (?from=N&limit=M&payload=auto|utf8|base64|none)",
             "GET", "/v1/log", "log_id, first_seq, last_seq, durable_seq, segments, bytes, format_version, chain_head",
             "GET", "/v1/subscribe", "WebSocket or Server-Sent Events: catch up, then live (?from=N&records=durable|all|none)",
@@ -139,7 +139,8 @@ public final class ApiHandler extends Handler.Abstract {
             }
             default -> {
                 if (path.startsWith("/v1/records/") && get) {
-                    reads.record(path.substring("/v1/records/".length()), response, callback);
+                    reads.record(path.substring("/v1/records/".length()),
+                            request.getHeaders().getValuesList(HttpHeader.IF_NONE_MATCH), response, callback);
                 } else if (path.startsWith("/v1/records/")) {
                     notAllowed(request, response, callback, "GET");
                 } else {

@@ -32,7 +32,12 @@ final class ReadHandler {
         this.log = log;
     }
 
-    void record(String seqText, Response response, Callback callback) throws IOException {
+    /**
+     * One record's payload. A record's ETag is its SHA-256, so a client that holds it (If-None-Match) is
+     * answered 304 without the payload; the ETag changes if a crash took back a memory-acked record and the
+     * seq was given to another.
+     */
+    void record(String seqText, List<String> ifNoneMatch, Response response, Callback callback) throws IOException {
         long seq;
         try {
             seq = Long.parseLong(seqText);
@@ -49,12 +54,34 @@ final class ReadHandler {
         var h = response.getHeaders();
         h.put(HttpHeader.CONTENT_TYPE, r.contentType() != null ? r.contentType() : "application/octet-stream");
         h.put("Repr-Digest", "sha-256=:" + Base64.getEncoder().encodeToString(r.sha256()) + ":");
-        h.put(HttpHeader.ETAG, "\"" + Hashes.hex(r.sha256()) + "\"");
+        String etag = "\"" + Hashes.hex(r.sha256()) + "\"";
+        h.put(HttpHeader.ETAG, etag);
         h.put("Afterme-Seq", Long.toString(r.seq()));
         h.put("Afterme-Time", RecordJson.formatTime(r.epochSecond(), r.nanos()));
         h.put("Afterme-Zone", r.zone());
+        if (matches(ifNoneMatch, etag)) {
+            // RFC 9110 allows a 304 no Content-Length but the one a 200 would have had.
+            h.remove(HttpHeader.CONTENT_TYPE);
+            h.put(HttpHeader.CONTENT_LENGTH, r.payload().length);
+            response.setStatus(304);
+            callback.succeeded();
+            return;
+        }
         response.setStatus(200);
         response.write(true, ByteBuffer.wrap(r.payload()), callback);
+    }
+
+    /** If-None-Match's weak comparison (RFC 9110, 13.1.2): any listed tag, weak or strong, or {@code *}. */
+    private static boolean matches(List<String> ifNoneMatch, String etag) {
+        for (String line : ifNoneMatch) {
+            for (String tag : line.split(",")) {
+                String t = tag.strip();
+                if (t.equals("*") || (t.startsWith("W/") ? t.substring(2) : t).equals(etag)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     void range(Fields q, Response response, Callback callback) throws IOException {
