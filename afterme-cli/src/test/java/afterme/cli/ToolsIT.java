@@ -327,6 +327,16 @@ class ToolsIT {
         Proc.Result dump = Proc.run("dump", copies[3].toString());
         assertEquals(1, dump.exit());
         assertTrue(dump.stderr().contains("format version 9"), dump.stderr());
+        // A newer afterme may have written it: every next step says so before it offers a cut.
+        String newer = "if a newer afterme wrote this log, read it with that release, and cut nothing; if not, ";
+        assertTrue(v.out().contains("next: " + newer + "'afterme recover "), v.out());
+        Proc.Result recover = Proc.run("recover", copies[3].toString(), "--dry-run");
+        assertEquals(1, recover.exit(), recover.toString());
+        assertTrue(recover.stderr().contains(newer + "to cut it"), recover.stderr());
+        Proc.Result serve = Proc.run("serve", "--data", copies[3].toString(), "--listen", "127.0.0.1:0");
+        assertEquals(1, serve.exit(), serve.toString());
+        assertTrue(serve.stderr().contains("refusing to open the log; " + newer), serve.stderr());
+        assertFalse(Proc.run("verify", copies[0].toString()).out().contains("newer afterme"), "damage is damage");
     }
 
     /**

@@ -38,6 +38,17 @@ public record RecoveryPlan(List<Cut> cuts, Problem refusal) {
     }
 
     /**
+     * What to try before a cut, or "" for damage: a segment of a format version this afterme does not know
+     * is most likely one that a newer afterme wrote, which that afterme reads. The version is read before the
+     * header's CRC (a newer layout may move the CRC), so a damaged version field looks the same, and the
+     * cut stays the next step after it.
+     */
+    public static String beforeCutting(Problem problem) {
+        return problem.kind() == ProblemKind.UNSUPPORTED_VERSION
+                ? "if a newer afterme wrote this log, read it with that release, and cut nothing; if not, " : "";
+    }
+
+    /**
      * The seq that {@code --truncate-at-seq} needs to cut the refused problem away: the problem's own, or
      * for a problem with none (a damaged header), the first seq of its segment.
      */

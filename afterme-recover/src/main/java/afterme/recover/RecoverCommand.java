@@ -117,8 +117,9 @@ public final class RecoverCommand implements Callable<Integer> {
             return plan;
         }
         err.println(plan.refusal().describe());
-        err.println("afterme recover: damage in the middle of the log is never cut silently; to cut it and "
-                + "everything after it (backed up first), run '"
+        err.println("afterme recover: damage in the middle of the log is never cut silently; "
+                + RecoveryPlan.beforeCutting(plan.refusal()) + "to cut it and everything after it (backed up first),"
+                + " run '"
                 + SuggestedCommand.recoverAt(dir, plan.truncateAtSeq()) + "' (add --dry-run first to see the cut)");
         return null;
     }

@@ -4,6 +4,7 @@ import afterme.format.LogVerifier;
 import afterme.format.Problem;
 import afterme.format.ProblemKind;
 import afterme.format.RecordJson;
+import afterme.format.RecoveryPlan;
 import afterme.format.Segments;
 import afterme.format.SuggestedCommand;
 import afterme.command.CommandLines;
@@ -91,7 +92,7 @@ public final class VerifyCommand implements Callable<Integer> {
         Path dir = Files.isRegularFile(path) ? (path.getParent() != null ? path.getParent() : Path.of(".")) : path;
         for (Problem p : report.problems()) {
             if (p.kind() != ProblemKind.TORN_TAIL && p.seq() > 0) {
-                return "next: '" + SuggestedCommand.recoverDryRunAt(dir, p.seq()) + "' shows the cut of seq " + p.seq()
+                return "next: " + RecoveryPlan.beforeCutting(p) + "'" + SuggestedCommand.recoverDryRunAt(dir, p.seq()) + "' shows the cut of seq " + p.seq()
                         + " and every record after it; without --dry-run it makes it, backing the bytes up first";
             }
         }
