@@ -92,7 +92,8 @@ public final class VerifyCommand implements Callable<Integer> {
         Path dir = Files.isRegularFile(path) ? (path.getParent() != null ? path.getParent() : Path.of(".")) : path;
         for (Problem p : report.problems()) {
             if (p.kind() != ProblemKind.TORN_TAIL && p.seq() > 0) {
-                return "next: " + RecoveryPlan.beforeCutting(p) + "'" + SuggestedCommand.recoverDryRunAt(dir, p.seq()) + "' shows the cut of seq " + p.seq()
+                return "next: " + RecoveryPlan.beforeCutting(p) + "'" + SuggestedCommand.recoverDryRunAt(dir, p.seq())
+                        + "' shows the cut of seq " + p.seq()
                         + " and every record after it; without --dry-run it makes it, backing the bytes up first";
             }
         }

@@ -53,7 +53,8 @@ final class LogOpener {
         RecoveryPlan plan = RecoveryPlan.of(report);
         if (plan.refused()) {
             throw new LogFormatException(plan.refusal(), "refusing to open the log; "
-                    + RecoveryPlan.beforeCutting(plan.refusal()) + "run '" + SuggestedCommand.verify(dir) + "' for the full report, then '"
+                    + RecoveryPlan.beforeCutting(plan.refusal()) + "run '" + SuggestedCommand.verify(dir)
+                    + "' for the full report, then '"
                     + SuggestedCommand.recoverDryRunAt(dir, plan.truncateAtSeq())
                     + "' to see the cut that would bring it back");
         }
