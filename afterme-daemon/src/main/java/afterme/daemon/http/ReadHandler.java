@@ -52,7 +52,6 @@ final class ReadHandler {
             return;
         }
         var h = response.getHeaders();
-        h.put(HttpHeader.CONTENT_TYPE, r.contentType() != null ? r.contentType() : "application/octet-stream");
         h.put("Repr-Digest", "sha-256=:" + Base64.getEncoder().encodeToString(r.sha256()) + ":");
         String etag = "\"" + Hashes.hex(r.sha256()) + "\"";
         h.put(HttpHeader.ETAG, etag);
@@ -61,12 +60,12 @@ final class ReadHandler {
         h.put("Afterme-Zone", r.zone());
         if (matches(ifNoneMatch, etag)) {
             // RFC 9110 allows a 304 no Content-Length but the one a 200 would have had.
-            h.remove(HttpHeader.CONTENT_TYPE);
             h.put(HttpHeader.CONTENT_LENGTH, r.payload().length);
             response.setStatus(304);
             callback.succeeded();
             return;
         }
+        h.put(HttpHeader.CONTENT_TYPE, r.contentType() != null ? r.contentType() : "application/octet-stream");
         response.setStatus(200);
         response.write(true, ByteBuffer.wrap(r.payload()), callback);
     }
