@@ -13,9 +13,14 @@ import java.util.logging.SimpleFormatter;
 /**
  * The log lines of the commands that run until stopped ({@code serve}, {@code forward}) on stderr, through
  * the JDK's logging: one line each (time, level, logger's last name, message), where the JDK's default
- * spreads each over two and dates it in the machine's locale.
+ * spreads each over two and dates it in the machine's locale. {@code debug} is afterme's own: the libraries'
+ * loggers stay at {@code info}, or the JDK's HTTP client, its certificate store and JNA would fill stderr
+ * with their own details (every trusted root certificate, a line every few seconds while idle).
  */
 public final class LogLines {
+    /** Held here, because the JDK keeps only weak references to loggers and would forget a level set on one. */
+    private static final Logger AFTERME = Logger.getLogger("afterme");
+
     /** The levels {@code serve --log-level} takes, for completion and the help text. */
     public static final class Levels extends ArrayList<String> {
         public Levels() {
@@ -52,6 +57,7 @@ public final class LogLines {
             }
         });
         root.addHandler(console);
-        root.setLevel(l);
+        root.setLevel(l.intValue() < Level.INFO.intValue() ? Level.INFO : l);
+        AFTERME.setLevel(l);
     }
 }

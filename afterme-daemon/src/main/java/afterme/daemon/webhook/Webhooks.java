@@ -30,7 +30,8 @@ public final class Webhooks implements LogListener, AutoCloseable {
 
     private final Log log;
     private final List<Hook> hooks = new ArrayList<>();
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    /** None without hooks: making one reads the trusted certificates and starts a thread. */
+    private final HttpClient client;
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final Object signal = new Object();
@@ -40,6 +41,7 @@ public final class Webhooks implements LogListener, AutoCloseable {
     public Webhooks(Log log, List<URI> urls) {
         this.log = log;
         this.durableSeq = log.durableSeq();
+        this.client = urls.isEmpty() ? null : HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
         for (URI url : urls) {
             Hook h = new Hook(url);
             hooks.add(h);
