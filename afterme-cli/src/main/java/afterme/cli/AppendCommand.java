@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import javax.net.ssl.SSLException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -107,6 +108,12 @@ public final class AppendCommand implements Callable<Integer> {
         }
         try {
             c.connect();
+        } catch (SSLException e) {
+            err.println("afterme append: the daemon at " + url + " answered, but TLS failed: " + e.getMessage()
+                    + "; a certificate of your own (self-signed, or from a private CA) must be in the trust store"
+                    + " that AFTERME_JAVA_OPTS names with -Djavax.net.ssl.trustStore and"
+                    + " -Djavax.net.ssl.trustStorePassword");
+            return ExitCodes.CANNOT_RUN;
         } catch (IOException e) {
             err.println("afterme append: cannot reach the daemon at " + url + " (" + e.getClass().getSimpleName()
                     + "); is 'afterme serve' running there?");

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 
 /** {@code afterme serve} as a separate process on an ephemeral port, as an operator would run it. */
 final class ServeProcess implements AutoCloseable {
-    private static final Pattern URL = Pattern.compile("on (http://\\S+)");
+    private static final Pattern URL = Pattern.compile("on (https?://\\S+)");
 
     final Process process;
     final URI uri;

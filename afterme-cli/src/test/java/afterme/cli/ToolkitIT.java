@@ -245,6 +245,42 @@ class ToolkitIT {
             assertEquals(0, again.terminate());
             assertFalse(again.stderr().contains(" INFO "), "--log-level warning: " + again.stderr());
         }
+        // A webhook makes the JDK's HTTP client, which logs every trusted certificate at its debug level.
+        try (ServeProcess debug = new ServeProcess(dir, "--log-level", "debug", "--webhook", "http://127.0.0.1:9/")) {
+            assertEquals(0, debug.terminate());
+            for (String library : List.of("X509Certificate", "HttpClientImpl", "Native: ")) {
+                assertFalse(debug.stderr().contains(library), "debug is afterme's own: " + debug.stderr());
+            }
+        }
+    }
+
+    @Test
+    void tlsIsCheckedBeforeALogIsCreatedAndAnUntrustedCertificateIsNamed() throws Exception {
+        Path keystore = tmp.resolve("keys.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "afterme", "-keyalg", "EC", "-validity", "2", "-dname", "CN=localhost",
+                "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "s3cret")
+                .redirectErrorStream(true).start();
+        assertEquals(0, keytool.waitFor(), new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        Path wrong = Files.writeString(tmp.resolve("wrong-password"), "guess\n");
+        Path right = Files.writeString(tmp.resolve("password"), "s3cret\n");
+        Path fresh = tmp.resolve("never-created");
+        Proc.Result refused = Proc.run("serve", "--data", fresh.toString(), "--listen", "127.0.0.1:0",
+                "--tls-keystore", keystore.toString(), "--tls-password-file", wrong.toString());
+        assertEquals(3, refused.exit(), refused.toString());
+        assertTrue(refused.stderr().contains("cannot read the TLS keystore " + keystore)
+                && refused.stderr().contains("--tls-password-file"), refused.stderr());
+        assertFalse(Files.exists(fresh), "a keystore it cannot read leaves no data directory behind");
+        try (ServeProcess serve = new ServeProcess(tmp.resolve("tls"), "--tls-keystore", keystore.toString(),
+                "--tls-password-file", right.toString())) {
+            assertEquals("https", serve.uri.getScheme());
+            Proc.Result untrusted = Proc.runWithInput("{}".getBytes(StandardCharsets.UTF_8), "append", "--url",
+                    serve.uri.toString(), "-");
+            assertEquals(3, untrusted.exit(), untrusted.toString());
+            assertTrue(untrusted.stderr().contains("answered, but TLS failed")
+                    && untrusted.stderr().contains("-Djavax.net.ssl.trustStore"), untrusted.stderr());
+            assertEquals(0, serve.terminate());
+        }
     }
 
     @Test

@@ -39,6 +39,9 @@ public final class HttpFront {
     final Server server;
     final ServerConnector connector;
     final QueuedThreadPool pool;
+    /** Both null for plain HTTP. */
+    private final SslContextFactory.Server ssl;
+    private final Path tlsKeystore;
 
     /** @param tlsKeystore null for plain HTTP */
     public HttpFront(String host, int port, Path tlsKeystore, String tlsPassword) {
@@ -50,14 +53,16 @@ public final class HttpFront {
         http.setInputBufferSize(INPUT_BUFFER_BYTES);
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
+        this.tlsKeystore = tlsKeystore;
         if (tlsKeystore != null) {
             http.addCustomizer(new SecureRequestCustomizer(false));
-            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl = new SslContextFactory.Server();
             ssl.setKeyStorePath(tlsKeystore.toString());
             ssl.setKeyStorePassword(tlsPassword);
             connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
                     new HttpConnectionFactory(http));
         } else {
+            ssl = null;
             connector = new ServerConnector(server, new HttpConnectionFactory(http));
         }
         connector.setHost(host);
@@ -86,11 +91,27 @@ public final class HttpFront {
     }
 
     /**
-     * Binds the port now, before anything else is done: a port in use is told before a data directory is
-     * created for nothing.
+     * Binds the port now, before anything else is done, and reads the TLS keystore: a port in use, a wrong
+     * password or a keystore that is not one are told before a data directory is created for nothing.
      */
     public void bind() throws IOException {
+        if (ssl != null) {
+            try {
+                // Started here, the server finds it running and leaves it so.
+                ssl.start();
+            } catch (Exception e) {
+                throw new TlsKeystoreException(tlsKeystore, e);
+            }
+        }
         connector.open();
+    }
+
+    /** A keystore that cannot be read with the password given. */
+    public static final class TlsKeystoreException extends IOException {
+        TlsKeystoreException(Path keystore, Exception cause) {
+            super("cannot read the TLS keystore " + keystore + ": " + cause.getMessage()
+                    + "; check --tls-keystore and --tls-password-file", cause);
+        }
     }
 
     /** One line per request in the JDK's logging ({@link AccessLog}). */

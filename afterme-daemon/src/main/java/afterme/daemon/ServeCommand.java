@@ -137,6 +137,9 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             // Before the log is opened: a port in use must not leave a new data directory behind.
             front.bind();
+        } catch (HttpFront.TlsKeystoreException e) {
+            err.println("afterme serve: " + e.getMessage());
+            return ExitCodes.CANNOT_RUN;
         } catch (IOException e) {
             err.println("afterme serve: " + listen + (e instanceof BindException || e.getCause() instanceof BindException
                     ? " is already in use; stop what listens there or choose another --listen"
