@@ -70,6 +70,14 @@ class HttpApiTest {
         assertEquals("application/json", one.headers().firstValue("Content-Type").orElseThrow());
         assertEquals("1", one.headers().firstValue("Afterme-Seq").orElseThrow());
         assertEquals(404, get("/v1/records/2").statusCode());
+        // Outside the log, however far: 404; not a number: 400.
+        for (String seq : List.of("0", "-1", "9223372036854775808", "99999999999999999999999")) {
+            HttpResponse<String> outside = get("/v1/records/" + seq);
+            assertEquals(404, outside.statusCode(), seq + ": " + outside.body());
+            assertTrue(outside.body().contains("seq " + seq + " is not in the log"), outside.body());
+        }
+        assertEquals(400, get("/v1/records/abc").statusCode());
+        assertEquals(400, get("/v1/records/+1").statusCode());
         assertTrue(get("/v1/log").body().contains("\"last_seq\":1"));
         assertTrue(get("/v1/records?from=1").body().contains("\"payload\":{\"type\":\"OrderPlaced\"}"));
     }

@@ -38,16 +38,13 @@ final class ReadHandler {
      * seq was given to another.
      */
     void record(String seqText, List<String> ifNoneMatch, Response response, Callback callback) throws IOException {
-        long seq;
-        try {
-            seq = Long.parseLong(seqText);
-        } catch (NumberFormatException e) {
+        if (!seqText.matches("-?[0-9]+")) {
             Replies.error(response, callback, 400, "bad_request", "'" + seqText + "' is not a seq");
             return;
         }
-        LogRecord r = log.read(seq);
+        LogRecord r = read(seqText);
         if (r == null) {
-            Replies.error(response, callback, 404, "not_found", "seq " + seq + " is not in the log (last seq "
+            Replies.error(response, callback, 404, "not_found", "seq " + seqText + " is not in the log (last seq "
                     + log.lastSeq() + ")");
             return;
         }
@@ -71,6 +68,15 @@ final class ReadHandler {
     }
 
     /** If-None-Match's weak comparison (RFC 9110, 13.1.2): any listed tag, weak or strong, or {@code *}. */
+    /** The record a seq names, or null: a number past a long's range is outside the log as much as -1 is. */
+    private LogRecord read(String seq) throws IOException {
+        try {
+            return log.read(Long.parseLong(seq));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     private static boolean matches(List<String> ifNoneMatch, String etag) {
         for (String line : ifNoneMatch) {
             for (String tag : line.split(",")) {
