@@ -116,9 +116,10 @@ public record RecoveryPlan(List<Cut> cuts, Problem refusal) {
                     offset[0] = off;
                 }
             });
-            // Damage at or after the seq asked for starts the cut too: the record there cannot be read.
+            // Damage at or after the seq asked for starts the cut too: the record there cannot be read. With
+            // neither, the seq lies past the log's end, and what follows the records is the writer's fill.
             long keep = scan.problems().stream().filter(p -> p.seq() >= seq && p.offset() >= SegmentHeader.LENGTH)
-                    .mapToLong(Problem::offset).min().orElse(offset[0] >= 0 ? offset[0] : scan.dataEnd());
+                    .mapToLong(Problem::offset).min().orElse(offset[0] >= 0 ? offset[0] : size);
             keep = offset[0] >= 0 ? Math.min(keep, offset[0]) : keep;
             if (keep < size) {
                 cuts.add(new Cut(s, keep, size - keep, "seq " + seq + " and later"));
