@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -280,6 +283,23 @@ class ToolkitIT {
             assertTrue(untrusted.stderr().contains("answered, but TLS failed")
                     && untrusted.stderr().contains("-Djavax.net.ssl.trustStore"), untrusted.stderr());
             assertEquals(0, serve.terminate());
+        }
+    }
+
+    @Test
+    void tailFollowEndsQuietlyOnceNothingReadsItsOutput() throws Exception {
+        Path dir = log(3);
+        Process tail = new ProcessBuilder(Proc.command("tail", "-f", dir.toString()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(tail.getInputStream(), StandardCharsets.UTF_8));
+            assertTrue(out.readLine().startsWith("{\"seq\":1,"));
+            // As head does once it has its lines; the log stays quiet, so no write would tell tail.
+            out.close();
+            assertTrue(tail.waitFor(20, TimeUnit.SECONDS), "tail -f went on following for a reader that had gone");
+            assertEquals(0, tail.exitValue());
+        } finally {
+            tail.destroyForcibly();
         }
     }
 

@@ -44,7 +44,8 @@ public final class TailCommand implements Callable<Integer> {
     @Mixin
     TimeRange times;
 
-    @Option(names = {"-f", "--follow"}, description = "Keep printing records as they are appended.")
+    @Option(names = {"-f", "--follow"}, description = "Keep printing records as they are appended, until interrupted"
+            + " or until nothing reads the output.")
     boolean follow;
 
     @Option(names = {"-n", "--lines"}, paramLabel = "N", description = "The last N records (with -f, 10 unless given).")
@@ -160,7 +161,7 @@ public final class TailCommand implements Callable<Integer> {
                 }
                 if (!got) {
                     out.flush();
-                    if (!follow) {
+                    if (!follow || StdoutReader.gone()) {
                         break;
                     }
                     Thread.sleep(POLL_MS);
