@@ -128,7 +128,8 @@ public final class ForwardCommand implements Callable<Integer> {
         forwarder.await();
         ForwarderStatus s = forwarder.status();
         if (s.state() == ForwarderStatus.State.STOPPED) {
-            err.println("afterme forward: " + s.lastError());
+            // The reason is the forwarder's log line just above.
+            err.println("afterme forward: stopped after seq " + s.forwardedSeq() + ", for the reason above");
             return ExitCodes.DATA_PROBLEM;
         }
         return ExitCodes.OK;

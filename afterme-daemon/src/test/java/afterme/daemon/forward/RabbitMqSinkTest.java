@@ -112,7 +112,8 @@ class RabbitMqSinkTest {
                 var s = f.views().get(0).status();
                 assertEquals(0, s.forwardedSeq());
                 assertNotNull(s.lastError());
-                assertTrue(s.lastError().contains("no queue took it"), s.lastError());
+                assertTrue(s.lastError().contains("no queue took it") && s.lastError().contains("bind a queue to exchange '"),
+                        s.lastError());
                 assertTrue(s.lastError().contains("seq 1"), s.lastError());
             }
         }

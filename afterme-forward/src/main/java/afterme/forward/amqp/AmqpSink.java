@@ -81,7 +81,8 @@ final class AmqpSink implements Sink {
             AmqpSink sink = new AmqpSink(c, ch, target);
             ch.addReturnListener(r -> sink.returned.put(String.valueOf(r.getProperties().getMessageId()),
                     "no queue took it (exchange '" + r.getExchange() + "', routing key '" + r.getRoutingKey() + "': "
-                            + r.getReplyCode() + " " + r.getReplyText() + ")"));
+                            + r.getReplyCode() + " " + r.getReplyText() + "): bind a queue to exchange '"
+                            + r.getExchange() + "' with routing key '" + r.getRoutingKey() + "'"));
             ch.addConfirmListener((tag, multiple) -> sink.settle(tag, multiple, true),
                     (tag, multiple) -> sink.settle(tag, multiple, false));
             ch.addShutdownListener(sink::ended);
