@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -22,6 +23,7 @@ import org.eclipse.jetty.util.Fields;
 /** The read endpoints: one record raw, a range as NDJSON, and the log's description. */
 final class ReadHandler {
     static final int DEFAULT_LIMIT = 1000;
+    private static final Pattern SEQ = Pattern.compile("-?[0-9]+");
     static final int MAX_LIMIT = 100_000;
     /** A range reply stops growing past this many bytes; the client asks again from the next seq. */
     private static final int MAX_RANGE_BYTES = 64 << 20;
@@ -38,7 +40,7 @@ final class ReadHandler {
      * seq was given to another.
      */
     void record(String seqText, List<String> ifNoneMatch, Response response, Callback callback) throws IOException {
-        if (!seqText.matches("-?[0-9]+")) {
+        if (!SEQ.matcher(seqText).matches()) {
             Replies.error(response, callback, 400, "bad_request", "'" + seqText + "' is not a seq");
             return;
         }
@@ -67,7 +69,6 @@ final class ReadHandler {
         response.write(true, ByteBuffer.wrap(r.payload()), callback);
     }
 
-    /** If-None-Match's weak comparison (RFC 9110, 13.1.2): any listed tag, weak or strong, or {@code *}. */
     /** The record a seq names, or null: a number past a long's range is outside the log as much as -1 is. */
     private LogRecord read(String seq) throws IOException {
         try {
@@ -77,6 +78,7 @@ final class ReadHandler {
         }
     }
 
+    /** If-None-Match's weak comparison (RFC 9110, 13.1.2): any listed tag, weak or strong, or {@code *}. */
     private static boolean matches(List<String> ifNoneMatch, String etag) {
         for (String line : ifNoneMatch) {
             for (String tag : line.split(",")) {
