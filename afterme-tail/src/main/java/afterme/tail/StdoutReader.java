@@ -1,9 +1,7 @@
 package afterme.tail;
 
+import afterme.command.CLibrary;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 
 /**
@@ -20,7 +18,7 @@ final class StdoutReader {
     /** {@code struct pollfd}: int fd, short events, short revents. */
     private static final int POLLFD_BYTES = 8;
     private static final int REVENTS_OFFSET = 6;
-    private static final boolean LINKED = LibC.link();
+    private static final boolean LINKED = CLibrary.bind(LibC.class, e -> { });
 
     private StdoutReader() {
     }
@@ -41,18 +39,6 @@ final class StdoutReader {
     /** The one call of the C library needed, bound directly (JNA direct mapping). */
     private static final class LibC {
         static native int poll(Pointer fds, int nfds, int timeoutMillis);
-
-        static boolean link() {
-            if (!Platform.isLinux()) {
-                return false;
-            }
-            try {
-                Native.register(LibC.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
-                return true;
-            } catch (LinkageError | RuntimeException e) {
-                return false;
-            }
-        }
 
         private LibC() {
         }

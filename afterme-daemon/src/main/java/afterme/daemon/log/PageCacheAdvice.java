@@ -1,8 +1,7 @@
 package afterme.daemon.log;
 
+import afterme.command.CLibrary;
 import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Platform;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.file.FileSystems;
@@ -55,7 +54,10 @@ public final class PageCacheAdvice implements AutoCloseable {
     private static final int O_CLOEXEC = 0x80000;
     private static final int POSIX_FADV_DONTNEED = 4;
     private static final int SYNC_FILE_RANGE_WRITE = 2;
-    private static final boolean LINKED = LibC.link();
+    // On Linux, failing to bind costs large appends half their speed on some machines: say so, once.
+    private static final boolean LINKED = CLibrary.bind(LibC.class, e -> LOG.log(Level.WARNING, "cannot reach"
+            + " posix_fadvise or sync_file_range through JNA (" + e + "); segments' pages will wait for each fsync"
+            + " to be written and stay in the page cache after it"));
 
     /** A descriptor of our own for the advice, or -1 when none is given. */
     private final int fd;
@@ -119,22 +121,6 @@ public final class PageCacheAdvice implements AutoCloseable {
         static native int posix_fadvise(int fd, long offset, long length, int advice);
 
         static native int sync_file_range(int fd, long offset, long length, int flags);
-
-        static boolean link() {
-            if (!Platform.isLinux()) {
-                return false;
-            }
-            try {
-                Native.register(LibC.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
-                return true;
-            } catch (LinkageError | RuntimeException e) {
-                // On Linux this costs large appends half their speed on some machines: say so, once.
-                LOG.log(Level.WARNING, "cannot reach posix_fadvise or sync_file_range through JNA (" + e
-                        + "); segments' pages will wait for each fsync to be written and stay in the page"
-                        + " cache after it");
-                return false;
-            }
-        }
 
         private LibC() {
         }
