@@ -156,7 +156,7 @@ public final class AppendCommand implements Callable<Integer> {
         }
         Path p = Path.of(file);
         if (!Files.isRegularFile(p)) {
-            throw new CommandLine.ParameterException(cl, file + " is not a file");
+            throw new CommandLine.ParameterException(cl, file + (Files.exists(p) ? " is not a file" : " does not exist"));
         }
         return Files.readAllBytes(p);
     }

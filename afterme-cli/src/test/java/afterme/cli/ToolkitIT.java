@@ -189,6 +189,9 @@ class ToolkitIT {
             assertTrue(refused.stderr().contains("413"), refused.stderr());
             Proc.Result noTimeout = Proc.run("append", url, "--timeout", "0", file.toString());
             assertEquals(2, noTimeout.exit(), noTimeout.toString());
+            Proc.Result missing = Proc.run("append", url, tmp.resolve("no-such-event.json").toString());
+            assertEquals(2, missing.exit(), missing.toString());
+            assertTrue(missing.stderr().contains("no-such-event.json does not exist"), missing.stderr());
 
             Proc.Result batch = Proc.runWithInput("{\"a\":1}\n{\"a\":2}\n".getBytes(StandardCharsets.UTF_8), "append",
                     url, "--batch");
