@@ -261,6 +261,25 @@ class ToolkitIT {
     }
 
     @Test
+    void servingEveryoneWithoutTokensIsWarnedOf() throws Exception {
+        // Bound to every address for a moment; nothing connects to it.
+        Process serve = new ProcessBuilder(Proc.command("serve", "--data", tmp.resolve("open").toString(), "--listen",
+                "0.0.0.0:0", "--insecure")).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            BufferedReader err = new BufferedReader(new InputStreamReader(serve.getErrorStream(), StandardCharsets.UTF_8));
+            StringBuilder said = new StringBuilder();
+            for (String line = err.readLine(); line != null && !line.contains("serving on"); line = err.readLine()) {
+                said.append(line).append('\n');
+            }
+            assertTrue(said.toString().contains("warning: --insecure: whoever reaches 0.0.0.0:0 may append, read"),
+                    said.toString());
+        } finally {
+            serve.destroy();
+            assertTrue(serve.waitFor(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void tlsIsCheckedBeforeALogIsCreatedAndAnUntrustedCertificateIsNamed() throws Exception {
         Path keystore = tmp.resolve("keys.p12");
         Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),

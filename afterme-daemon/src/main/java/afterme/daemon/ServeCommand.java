@@ -175,6 +175,10 @@ public final class ServeCommand implements Callable<Integer> {
         for (String warning : MemoryHeadroom.warnings(maxPayload, maxBatch)) {
             err.println("afterme serve: warning: " + warning);
         }
+        if (tokenFile == null && !isLoopback(options.host())) {
+            err.println("afterme serve: warning: --insecure: whoever reaches " + listen + " may append, read and"
+                    + " see the metrics, without a token");
+        }
         err.println("afterme serve: serving on " + daemon.uri());
         err.flush();
         stop.await();
