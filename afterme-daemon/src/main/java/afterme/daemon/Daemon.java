@@ -20,7 +20,6 @@ import java.util.List;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -83,7 +82,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     public URI uri() {
-        String scheme = connector.getDefaultConnectionFactory() instanceof SslConnectionFactory ? "https" : "http";
+        String scheme = front.tls() ? "https" : "http";
         String host = connector.getHost() == null ? "0.0.0.0" : connector.getHost();
         if (host.contains(":")) {
             host = "[" + host + "]";

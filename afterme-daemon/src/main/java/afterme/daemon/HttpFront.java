@@ -3,6 +3,7 @@ package afterme.daemon;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.eclipse.jetty.server.ConnectionLimit;
+import org.eclipse.jetty.server.DetectorConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -59,8 +60,11 @@ public final class HttpFront {
             ssl = new SslContextFactory.Server();
             ssl.setKeyStorePath(tlsKeystore.toString());
             ssl.setKeyStorePassword(tlsPassword);
-            connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
-                    new HttpConnectionFactory(http));
+            HttpConnectionFactory http11 = new HttpConnectionFactory(http);
+            // A client that speaks plain HTTP to this port is told to use https (PlainHttpRefusal), where TLS
+            // alone would answer it with bytes it cannot read ("Received HTTP/0.9").
+            connector = new ServerConnector(server,
+                    new DetectorConnectionFactory(new SslConnectionFactory(ssl, http11.getProtocol())), http11);
         } else {
             ssl = null;
             connector = new ServerConnector(server, new HttpConnectionFactory(http));
@@ -121,8 +125,13 @@ public final class HttpFront {
 
     /** Puts {@code handler} in front and starts listening. */
     public void start(Handler handler) throws Exception {
-        server.setHandler(handler);
+        server.setHandler(ssl == null ? handler : new PlainHttpRefusal(handler));
         server.start();
+    }
+
+    /** Whether it serves HTTPS. */
+    boolean tls() {
+        return ssl != null;
     }
 
     /** The port it listens on (the one chosen, for port 0). */

@@ -9,6 +9,7 @@ import afterme.daemon.log.Ack;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
 import java.io.FileInputStream;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -135,6 +136,15 @@ class SecurityTest {
             HttpResponse<String> back = client.send(HttpRequest.newBuilder(d.uri().resolve("/v1/records/1")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals("{\"secure\":true}", back.body());
+            URI plain = URI.create("http://127.0.0.1:" + d.uri().getPort() + "/v1/records?ack=durable");
+            HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(plain)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"secure\":false}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, refused.statusCode(), refused.body());
+            assertTrue(refused.body().contains("\"error\":\"https_required\"")
+                    && refused.body().contains("https://127.0.0.1:" + d.uri().getPort() + "/v1/records?ack=durable"),
+                    refused.body());
+            assertEquals(1, d.log().lastSeq(), "a plain request appends nothing");
         }
     }
 }
