@@ -5,6 +5,7 @@ import afterme.daemon.log.LogListener;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +28,11 @@ public final class Webhooks implements LogListener, AutoCloseable {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final long BACKOFF_MIN_MS = 100;
     private static final long BACKOFF_MAX_MS = 30_000;
+    /**
+     * A hook that stays down for the same reason is logged again at most this often: its retries come every
+     * 100 ms at first, and a line for each would bury everything else the daemon says.
+     */
+    private static final long REPEAT_LOG_NANOS = 60_000_000_000L;
 
     private final Log log;
     private final List<Hook> hooks = new ArrayList<>();
@@ -83,9 +89,14 @@ public final class Webhooks implements LogListener, AutoCloseable {
         }
     }
 
+    /** One hook's deliveries; every field but the URL belongs to its thread. */
     private final class Hook implements Runnable {
         private final URI url;
         private long sent;
+        /** Failed attempts since the last delivery. */
+        private long failing;
+        private String loggedReason;
+        private long loggedAt;
 
         Hook(URI url) {
             this.url = url;
@@ -109,35 +120,68 @@ public final class Webhooks implements LogListener, AutoCloseable {
                     }
                     continue;
                 }
-                if (post(target)) {
+                String failure = post(target);
+                if (failure == null) {
+                    if (failing > 0) {
+                        LOG.log(Level.INFO, "webhook {0} delivered again, durable_seq {1}, after {2} failed attempt(s)",
+                                url, target, failing);
+                    }
                     sent = target;
                     backoff = BACKOFF_MIN_MS;
+                    failing = 0;
+                    loggedReason = null;
                     delivered.incrementAndGet();
                 } else {
                     failures.incrementAndGet();
+                    failing++;
+                    logFailure(failure);
                     sleep(ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
                     backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
                 }
             }
         }
 
-        private boolean post(long seq) {
+        /** Says why once, and again only when the reason changes or a minute has passed. */
+        private void logFailure(String reason) {
+            long now = System.nanoTime();
+            if (reason.equals(loggedReason) && now - loggedAt < REPEAT_LOG_NANOS) {
+                return;
+            }
+            LOG.log(Level.WARNING, "webhook {0} failed ({1} attempt(s) in a row): {2}; retrying, at most every {3} s",
+                    url, failing, reason, BACKOFF_MAX_MS / 1000);
+            loggedReason = reason;
+            loggedAt = now;
+        }
+
+        /** Why the delivery failed, or null when the hook took it. */
+        private String post(long seq) {
             String body = "{\"log_id\":\"" + log.logId() + "\",\"durable_seq\":" + seq + "}";
             HttpRequest request = HttpRequest.newBuilder(url).timeout(TIMEOUT)
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build();
             try {
                 HttpResponse<Void> r = client.send(request, HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() / 100 == 2) {
-                    return true;
-                }
-                LOG.log(Level.WARNING, "webhook {0} answered {1}; retrying", url, r.statusCode());
+                return r.statusCode() / 100 == 2 ? null : "it answered " + r.statusCode();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return "interrupted";
             } catch (IOException e) {
-                LOG.log(Level.WARNING, "webhook {0} failed: {1}; retrying", url, e.toString());
+                return reason(e);
             }
-            return false;
+        }
+
+        /**
+         * The first message in the exception's causes. The JDK's HTTP client reports a refused connection as a
+         * ConnectException with none anywhere, which is put in words.
+         */
+        private static String reason(IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t.getMessage() != null) {
+                    return t.getClass().getSimpleName() + ": " + t.getMessage();
+                }
+            }
+            return e instanceof ConnectException ? "cannot connect: nothing listens there, or it cannot be reached"
+                    : e.getClass().getSimpleName();
         }
 
         /** Backs off without being woken by new durable_seqs: only closing cuts it short. */
