@@ -1,5 +1,6 @@
 package afterme.forward;
 
+import afterme.command.RetryLog;
 import afterme.format.LogCursor;
 import afterme.format.LogFormatException;
 import afterme.format.LogRecord;
@@ -79,6 +80,7 @@ public final class Forwarder implements AutoCloseable {
     private long savedSeq = -1;
     private FileChannel lock;
     private CheckpointWriter checkpoints;
+    private final RetryLog retryLog;
 
     // Read by status().
     private volatile State state = State.STARTING;
@@ -95,6 +97,7 @@ public final class Forwarder implements AutoCloseable {
      */
     public Forwarder(ForwarderConfig config, LogSource source, LongConsumer confirmNanos) {
         this.config = config;
+        this.retryLog = new RetryLog(LOG, "forwarder " + config.name());
         this.source = source;
         this.provider = Sinks.forTarget(config.target());
         this.confirmNanos = confirmNanos;
@@ -190,6 +193,7 @@ public final class Forwarder implements AutoCloseable {
         while (!closing) {
             try {
                 begin();
+                retryLog.succeeded(() -> "started");
                 return;
             } catch (LogFormatException e) {
                 throw damaged(e);
@@ -197,7 +201,7 @@ public final class Forwarder implements AutoCloseable {
                 lastError = "cannot start: " + (e.getMessage() != null ? e.getMessage() : e.toString());
                 state = State.RETRYING;
                 retries.incrementAndGet();
-                LOG.log(Level.WARNING, "forwarder {0}: {1}; trying again", config.name(), lastError);
+                retryLog.failed(lastError, "trying again");
                 sleep(ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
                 backoff = Math.min(config.backoffMax().toNanos(), backoff * 2);
             }
@@ -301,6 +305,9 @@ public final class Forwarder implements AutoCloseable {
                 if (confirmed) {
                     saveCheckpoint();
                     backoff = BACKOFF_MIN_NANOS;
+                    // Told of progress, not of a connection: a broker that takes connections and then fails
+                    // every send would otherwise be "back" at each reconnection.
+                    retryLog.succeeded(() -> "forwarding again, up to seq " + confirmedSeq);
                 }
                 boolean sent = fill();
                 if (!confirmed && !sent) {
@@ -311,7 +318,7 @@ public final class Forwarder implements AutoCloseable {
                 retries.incrementAndGet();
                 lastError = e.getMessage() != null ? e.getMessage() : e.toString();
                 state = State.RETRYING;
-                LOG.log(Level.WARNING, "forwarder {0}: {1}; reconnecting", config.name(), lastError);
+                retryLog.failed(config.target() + ": " + lastError, "reconnecting");
                 sleep(ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
                 backoff = Math.min(config.backoffMax().toNanos(), backoff * 2);
             }

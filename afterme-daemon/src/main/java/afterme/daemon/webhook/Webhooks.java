@@ -1,10 +1,10 @@
 package afterme.daemon.webhook;
 
+import afterme.command.RetryLog;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogListener;
 import java.io.IOException;
 import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,11 +28,6 @@ public final class Webhooks implements LogListener, AutoCloseable {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final long BACKOFF_MIN_MS = 100;
     private static final long BACKOFF_MAX_MS = 30_000;
-    /**
-     * A hook that stays down for the same reason is logged again at most this often: its retries come every
-     * 100 ms at first, and a line for each would bury everything else the daemon says.
-     */
-    private static final long REPEAT_LOG_NANOS = 60_000_000_000L;
 
     private final Log log;
     private final List<Hook> hooks = new ArrayList<>();
@@ -93,14 +88,12 @@ public final class Webhooks implements LogListener, AutoCloseable {
     private final class Hook implements Runnable {
         private final URI url;
         private long sent;
-        /** Failed attempts since the last delivery. */
-        private long failing;
-        private String loggedReason;
-        private long loggedAt;
+        private final RetryLog retryLog;
 
         Hook(URI url) {
             this.url = url;
             this.sent = durableSeq;
+            this.retryLog = new RetryLog(LOG, "webhook " + url);
         }
 
         @Override
@@ -122,35 +115,17 @@ public final class Webhooks implements LogListener, AutoCloseable {
                 }
                 String failure = post(target);
                 if (failure == null) {
-                    if (failing > 0) {
-                        LOG.log(Level.INFO, "webhook {0} delivered again, durable_seq {1}, after {2} failed attempt(s)",
-                                url, target, failing);
-                    }
+                    retryLog.succeeded(() -> "delivered again, durable_seq " + target + ",");
                     sent = target;
                     backoff = BACKOFF_MIN_MS;
-                    failing = 0;
-                    loggedReason = null;
                     delivered.incrementAndGet();
                 } else {
                     failures.incrementAndGet();
-                    failing++;
-                    logFailure(failure);
+                    retryLog.failed(failure, "retrying, at most every " + BACKOFF_MAX_MS / 1000 + " s");
                     sleep(ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1));
                     backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
                 }
             }
-        }
-
-        /** Says why once, and again only when the reason changes or a minute has passed. */
-        private void logFailure(String reason) {
-            long now = System.nanoTime();
-            if (reason.equals(loggedReason) && now - loggedAt < REPEAT_LOG_NANOS) {
-                return;
-            }
-            LOG.log(Level.WARNING, "webhook {0} failed ({1} attempt(s) in a row): {2}; retrying, at most every {3} s",
-                    url, failing, reason, BACKOFF_MAX_MS / 1000);
-            loggedReason = reason;
-            loggedAt = now;
         }
 
         /** Why the delivery failed, or null when the hook took it. */

@@ -1,0 +1,59 @@
+package afterme.command;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * What a retrying loop (a webhook's deliveries, a forwarder's broker) says about its failures: the first
+ * one, again when the reason changes or {@link #REPEAT_NANOS} has passed, and the end of them. Its retries
+ * come every 100 ms at first and every few seconds after; a line for each would make a receiver down for an
+ * hour thousands of lines that bury everything else. Belongs to the one thread that retries.
+ */
+public final class RetryLog {
+    static final long REPEAT_NANOS = 60_000_000_000L;
+
+    private final Logger log;
+    private final String what;
+    private final LongSupplier nanoTime;
+    private long failing;
+    private String saidReason;
+    private long saidAt;
+
+    /** @param what the one retrying, as the lines name it: "webhook URL", "forwarder NAME" */
+    public RetryLog(Logger log, String what) {
+        this(log, what, System::nanoTime);
+    }
+
+    RetryLog(Logger log, String what, LongSupplier nanoTime) {
+        this.log = log;
+        this.what = what;
+        this.nanoTime = nanoTime;
+    }
+
+    /** An attempt failed for {@code reason}; {@code next} says what happens now ("retrying"). */
+    public void failed(String reason, String next) {
+        failing++;
+        long now = nanoTime.getAsLong();
+        if (reason.equals(saidReason) && now - saidAt < REPEAT_NANOS) {
+            return;
+        }
+        log.log(Level.WARNING, "{0} failed ({1} attempt(s) in a row): {2}; {3}", what, String.valueOf(failing), reason,
+                next);
+        saidReason = reason;
+        saidAt = now;
+    }
+
+    /**
+     * An attempt succeeded; after failures, says so: "{what} {how} after N failed attempt(s)". Cheap when
+     * nothing failed, so that it can be told of every success.
+     */
+    public void succeeded(Supplier<String> how) {
+        if (failing > 0) {
+            log.log(Level.INFO, "{0} {1} after {2} failed attempt(s)", what, how.get(), String.valueOf(failing));
+        }
+        failing = 0;
+        saidReason = null;
+    }
+}
