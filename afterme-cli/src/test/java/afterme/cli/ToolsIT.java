@@ -388,12 +388,16 @@ class ToolsIT {
     }
 
     @Test
-    void usageErrorsAndMissingDirectories() {
+    void usageErrorsAndMissingDirectories() throws IOException {
         assertEquals(2, Proc.run("tail", "--output", "xml").exit());
         assertEquals(2, Proc.run("verify", "--bogus").exit());
         assertEquals(3, Proc.run("verify", tmp.resolve("nope").toString()).exit());
         assertEquals(3, Proc.run("tail", tmp.resolve("nope").toString()).exit());
         assertEquals(3, Proc.run("recover", tmp.resolve("nope").toString()).exit());
+        Path aFile = Files.writeString(tmp.resolve("a-file"), "not a log");
+        Proc.Result onAFile = Proc.run("serve", "--data", aFile.toString(), "--listen", "127.0.0.1:0");
+        assertEquals(3, onAFile.exit(), onAFile.toString());
+        assertTrue(onAFile.stderr().contains(aFile + " is not a directory"), onAFile.stderr());
         String data = tmp.resolve("never-created").toString();
         // Each case: an option and its bad value, then the flag the message must name.
         for (List<String> c : List.of(List.of("--max-payload", "3GiB", "--max-payload"),

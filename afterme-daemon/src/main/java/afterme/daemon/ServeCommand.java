@@ -130,6 +130,11 @@ public final class ServeCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         data = DataDir.paths(List.of(), data).get(0);
+        if (Files.exists(data) && !Files.isDirectory(data)) {
+            err.println("afterme serve: " + data + " is not a directory; give the data directory (it is created if"
+                    + " missing)");
+            return ExitCodes.CANNOT_RUN;
+        }
         HttpFront front = new HttpFront(options.host(), options.port(), options.tlsKeystore(), options.tlsPassword());
         if (accessLog) {
             front.logRequests();
