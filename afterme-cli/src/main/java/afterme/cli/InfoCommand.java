@@ -20,8 +20,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -147,9 +149,15 @@ public final class InfoCommand implements Callable<Integer> {
                 + "records:    " + (i.lastSeq() == 0 ? "none" : "seq " + i.firstSeq() + " to " + i.lastSeq()) + "\n"
                 + "first:      " + orNone(time(i.firstNanos())) + "\n"
                 + "last:       " + orNone(time(i.lastNanos())) + "\n"
-                + "segments:   " + i.segments() + ", " + i.bytes() + " bytes, format version(s) " + i.versions() + "\n"
+                + "segments:   " + i.segments() + ", " + i.bytes() + " bytes, " + versions(i.versions()) + "\n"
                 + "chain head: " + i.chainHead() + "\n"
                 + "daemon:     " + (i.locked() ? "running (it holds the lock)" : "none holds the lock");
+    }
+
+    /** "format version 3", or "format versions 1, 3" for a log that older segments keep in an older one. */
+    private static String versions(Set<Integer> versions) {
+        return (versions.size() == 1 ? "format version " : "format versions ")
+                + versions.stream().map(String::valueOf).collect(Collectors.joining(", "));
     }
 
     private static String orNone(String s) {

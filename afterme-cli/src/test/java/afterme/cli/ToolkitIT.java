@@ -222,6 +222,7 @@ class ToolkitIT {
         Proc.Result info = Proc.run("info", dir.toString());
         assertEquals(0, info.exit(), info.toString());
         assertTrue(info.out().contains("none holds the lock"), info.out());
+        assertTrue(info.out().contains(" bytes, format version 3\n"), info.out());
     }
 
     @Test

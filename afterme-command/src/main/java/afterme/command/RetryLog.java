@@ -6,7 +6,7 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * What a retrying loop (a webhook's deliveries, a forwarder's broker) says about its failures: the first
+ * What a retrying loop (a webhook's deliveries, a forwarder's broker, the log writer's writes) says about its failures: the first
  * one, again when the reason changes or {@link #REPEAT_NANOS} has passed, and the end of them. Its retries
  * come every 100 ms at first and every few seconds after; a line for each would make a receiver down for an
  * hour thousands of lines that bury everything else. Belongs to the one thread that retries.
@@ -26,7 +26,8 @@ public final class RetryLog {
         this(log, what, System::nanoTime);
     }
 
-    RetryLog(Logger log, String what, LongSupplier nanoTime) {
+    /** @param nanoTime a monotonic clock, in nanoseconds */
+    public RetryLog(Logger log, String what, LongSupplier nanoTime) {
         this.log = log;
         this.what = what;
         this.nanoTime = nanoTime;

@@ -17,10 +17,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,24 +45,8 @@ class WebhookTest {
         });
         receiver.start();
         URI hook = URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
-        List<LogRecord> said = new CopyOnWriteArrayList<>();
-        Logger webhooks = Logger.getLogger(Webhooks.class.getName());
-        Handler listen = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                said.add(r);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        webhooks.addHandler(listen);
-        try (Daemon d = TestDaemon.start(dir, null, List.of(hook))) {
+        try (SaidLines said = SaidLines.of(Webhooks.class);
+             Daemon d = TestDaemon.start(dir, null, List.of(hook))) {
             for (int i = 0; i < 20; i++) {
                 TestDaemon.post(d, "/v1/records?ack=durable", "{\"i\":" + i + "}");
             }
@@ -89,15 +69,13 @@ class WebhookTest {
             assertTrue(metrics.contains(deliveries), metrics);
             assertTrue(metrics.contains("\nafterme_webhook_failures_total 3\n"), metrics);
             // Three failures for one reason are one line, and the recovery another.
-            List<String> lines = said.stream().map(r -> r.getLevel() + " " + new SimpleFormatter().formatMessage(r))
-                    .toList();
+            List<String> lines = said.lines();
             assertEquals(2, lines.size(), lines.toString());
             assertTrue(lines.get(0).startsWith("WARNING webhook " + hook + " failed (1 attempt(s) in a row): it answered"
                     + " 500"), lines.toString());
             assertTrue(lines.get(1).startsWith("INFO webhook " + hook + " delivered again")
                     && lines.get(1).endsWith("after 3 failed attempt(s)"), lines.toString());
         } finally {
-            webhooks.removeHandler(listen);
             receiver.stop(0);
         }
     }

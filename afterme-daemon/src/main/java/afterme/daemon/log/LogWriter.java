@@ -1,5 +1,6 @@
 package afterme.daemon.log;
 
+import afterme.command.RetryLog;
 import afterme.format.Hashes;
 import afterme.format.RecordCodec;
 import afterme.format.SparseIndex;
@@ -97,6 +98,8 @@ final class LogWriter implements Runnable {
     private final Admission admission;
     private final SyncPipeline sync;
     private final WriterFailure failure;
+    /** Says a failing write (a full disk) once a minute rather than once per refused append. */
+    private final RetryLog writeFailures;
 
     private UUID logId;
     private ActiveSegment active;
@@ -136,6 +139,7 @@ final class LogWriter implements Runnable {
         this.admission = new Admission(state.keys());
         this.sync = new SyncPipeline(config, stats, listeners);
         this.failure = new WriterFailure(config.ticker());
+        this.writeFailures = new RetryLog(LOG, "writing to the log", config.ticker()::nanos);
         this.uncached = UncachedWriter.forDirectory(config.dataDir());
         this.followers = followers;
         adopt(state);
@@ -441,10 +445,15 @@ final class LogWriter implements Runnable {
                 LOG.log(Level.ERROR, e.getMessage() + "; appends stop until the log is reopened", e);
                 failure.enter(active.size());
                 recover();
+            } else {
+                String reason = active.file + ": " + (e.getMessage() == null ? e : e.getMessage());
+                writeFailures.failed(reason, e instanceof ActiveSegment.DiskFull ? "its appends were refused (507); appends resume once " + config.dataDir() + " has room"
+                        : "its appends were refused (503); later appends are tried");
             }
             return;
         }
         written = head;
+        writeFailures.succeeded(() -> "works again, at seq " + written.seq() + ",");
         publish();
         for (Staged s : staged) {
             Append a = s.append();

@@ -3,10 +3,12 @@ package afterme.daemon.log;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import afterme.daemon.SaidLines;
 import afterme.format.LogCursor;
 import afterme.format.LogRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,13 +28,15 @@ class FullDiskTest {
             Path filler = fs.fill(600 * 1024);
             long acked = 0;
             AppendException full = null;
-            try (Log log = Log.open(LogConfig.defaults(dir))) {
+            try (SaidLines said = SaidLines.of(LogWriter.class); Log log = Log.open(LogConfig.defaults(dir))) {
                 byte[] payload = new byte[10_000];
-                while (full == null) {
+                int refused = 0;
+                while (refused < 5) {
                     try {
                         acked = log.submit(Append.of(payload, Ack.DURABLE)).durable.get().lastSeq();
                     } catch (ExecutionException e) {
                         full = (AppendException) e.getCause();
+                        refused++;
                     }
                 }
                 assertEquals(AppendException.Reason.NO_SPACE, full.reason(), full.getMessage());
@@ -40,6 +44,15 @@ class FullDiskTest {
                 Files.delete(filler);
                 long resumed = log.submit(Append.of(payload, Ack.DURABLE)).durable.get().lastSeq();
                 assertEquals(acked + 1, resumed);
+                // Five refused appends are one line for the operator, and the end of them another.
+                List<String> lines = said.lines().stream().filter(l -> !l.contains("sealed")).toList();
+                assertEquals(2, lines.size(), lines.toString());
+                assertTrue(lines.get(0).startsWith("WARNING writing to the log failed (1 attempt(s) in a row): ")
+                        && lines.get(0).contains("bytes left, the write needed")
+                        && lines.get(0).endsWith("its appends were refused (507); appends resume once " + dir
+                        + " has room"), lines.toString());
+                assertEquals("INFO writing to the log works again, at seq " + resumed + ", after 5 failed attempt(s)",
+                        lines.get(1));
             }
             try (Log log = Log.open(LogConfig.defaults(dir)); LogCursor c = log.cursor(1)) {
                 assertTrue(log.repairs().isEmpty(), "no torn tail after a full disk");
