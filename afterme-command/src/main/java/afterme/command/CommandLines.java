@@ -1,6 +1,10 @@
 package afterme.command;
 
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Sets up a Picocli command line the afterme way: usage errors exit 2 (even when found while running,
@@ -26,15 +30,12 @@ public final class CommandLines {
      */
     private static final class Handlers implements CommandLine.IParameterExceptionHandler,
             CommandLine.IExecutionExceptionHandler, CommandLine.IExitCodeExceptionMapper {
-        /** A usage error is one line and where to read more (clig.dev), never the whole usage; Picocli's
-         * suggestions for a mistyped option stay. */
+        /** A usage error is one line and where to read more (clig.dev), never the whole usage. */
         @Override
         public int handleParseException(CommandLine.ParameterException p, String[] args) {
             CommandLine commandLine = p.getCommandLine();
-            usageError(commandLine, p.getMessage());
-            if (p instanceof CommandLine.UnmatchedArgumentException u) {
-                u.printSuggestions(commandLine.getErr());
-            }
+            usageError(commandLine, p instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                    ? unmatched(commandLine, u.getUnmatched()) : p.getMessage());
             return ExitCodes.USAGE;
         }
 
@@ -52,6 +53,38 @@ public final class CommandLines {
         public int getExitCode(Throwable e) {
             return e instanceof CommandLine.ParameterException ? ExitCodes.USAGE : ExitCodes.CANNOT_RUN;
         }
+    }
+
+    /**
+     * What is wrong with the first argument Picocli could not place, in the user's words rather than its
+     * "Unmatched argument at index 0", and the names it was probably meant to be: Picocli's own guesses
+     * offered "generate-completion" for "tial".
+     */
+    static String unmatched(CommandLine commandLine, List<String> unmatched) {
+        String first = unmatched.get(0);
+        CommandSpec spec = commandLine.getCommandSpec();
+        if (first.startsWith("-") && first.length() > 1) {
+            String option = first.contains("=") ? first.substring(0, first.indexOf('=')) : first;
+            List<String> names = new ArrayList<>();
+            for (OptionSpec o : spec.options()) {
+                if (!o.hidden()) {
+                    names.addAll(List.of(o.names()));
+                }
+            }
+            return "unknown option '" + option + "'" + Typos.didYouMean(option, names);
+        }
+        List<String> commands = new ArrayList<>();
+        for (CommandLine sub : commandLine.getSubcommands().values()) {
+            if (!sub.getCommandSpec().usageMessage().hidden() && !commands.contains(sub.getCommandName())) {
+                commands.add(sub.getCommandName());
+            }
+        }
+        if (!commands.isEmpty()) {
+            return "'" + first + "' is not a command" + Typos.didYouMean(first, commands) + " (the commands: "
+                    + String.join(", ", commands) + ")";
+        }
+        return "unexpected argument '" + first + "'"
+                + (unmatched.size() > 1 ? " (and " + (unmatched.size() - 1) + " more after it)" : "");
     }
 
     private static void usageError(CommandLine commandLine, String message) {
