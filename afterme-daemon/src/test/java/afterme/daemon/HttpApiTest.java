@@ -179,6 +179,35 @@ class HttpApiTest {
         }
     }
 
+    /**
+     * A seq or count past a long's range is past the end of the log, or no limit, as {@code GET
+     * /v1/records/{seq}} takes it; text that is no decimal number is refused, naming the parameter.
+     */
+    @Test
+    void numbersPastALongsRangeArePastTheLogAndNotNumbersAreRefused() throws Exception {
+        post("/v1/records?ack=durable", "{\"n\":1}");
+        String huge = "99999999999999999999";
+        HttpResponse<String> past = get("/v1/records?from=" + huge);
+        assertEquals(200, past.statusCode(), past.body());
+        assertEquals("", past.body());
+        HttpResponse<String> unlimited = get("/v1/records?from=1&limit=" + huge);
+        assertEquals(200, unlimited.statusCode(), unlimited.body());
+        assertTrue(unlimited.body().contains("\"seq\":1,"), unlimited.body());
+        for (String path : List.of("/v1/records?from=-1", "/v1/records?from=%2B1", "/v1/records?limit=1x",
+                "/v1/records?from=", "/v1/subscribe?from=abc")) {
+            HttpResponse<String> r = get(path);
+            assertEquals(400, r.statusCode(), path + ": " + r.body());
+            assertTrue(r.body().contains("must be a number >= 0"), path + ": " + r.body());
+        }
+        // After the largest seq there is none: the stream waits, where from = that + 1 once wrapped negative.
+        HttpRequest req = HttpRequest.newBuilder(URI.create(daemon.uri() + "/v1/subscribe"))
+                .header("Accept", "text/event-stream").header("Last-Event-ID", String.valueOf(Long.MAX_VALUE)).build();
+        try (var lines = client.send(req, HttpResponse.BodyHandlers.ofLines()).body()) {
+            assertEquals(List.of("event: durable", "data: {\"type\":\"durable\",\"durable_seq\":1}"),
+                    lines.filter(l -> l.startsWith("event:") || l.startsWith("data:")).limit(2).toList());
+        }
+    }
+
     /** {@code records=none}: the durable messages alone, however many records there are to catch up on. */
     @Test
     void recordsNoneStreamsDurableMessagesOnly() throws Exception {

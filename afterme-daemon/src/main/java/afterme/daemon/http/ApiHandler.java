@@ -191,15 +191,18 @@ public final class ApiHandler extends Handler.Abstract {
     /** Server-Sent Events; WebSocket upgrades are taken by the upgrade handler before this one. */
     private void subscribe(Request request, Fields q, Response response, Callback callback) {
         RecordsMode mode;
+        long from;
         try {
             mode = RecordsMode.parse(q.getValue("records"));
+            from = QueryParameters.number(q.getValue("from"), 1, "from");
+            String lastEventId = request.getHeaders().get("Last-Event-ID");
+            if (lastEventId != null) {
+                // Resumes after the seq given; the largest seq has none after it, which no log reaches either.
+                long after = QueryParameters.number(lastEventId.strip(), 0, "Last-Event-ID");
+                from = Math.min(after, Long.MAX_VALUE - 1) + 1;
+            }
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, "bad_request", e.getMessage());
-        }
-        long from = ReadHandler.number(q.getValue("from"), 1, "from");
-        String lastEventId = request.getHeaders().get("Last-Event-ID");
-        if (lastEventId != null) {
-            from = ReadHandler.number(lastEventId.strip(), 0, "Last-Event-ID") + 1;
         }
         String accept = request.getHeaders().get(HttpHeader.ACCEPT);
         if (accept == null || !accept.contains("text/event-stream")) {

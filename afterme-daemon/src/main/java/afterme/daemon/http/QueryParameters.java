@@ -33,6 +33,26 @@ public final class QueryParameters {
         return common != null ? common : Request.extractQueryParameters(request);
     }
 
+    /**
+     * A decimal seq or count ({@code from}, {@code limit}, {@code Last-Event-ID}); one past a long's range is
+     * as good as the largest: past the end of any log, or no limit at all.
+     *
+     * @throws IllegalArgumentException saying what {@code name} must be, when {@code value} is no such number
+     */
+    public static long number(String value, long otherwise, String name) {
+        if (value == null) {
+            return otherwise;
+        }
+        if (value.isEmpty() || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new IllegalArgumentException(name + " must be a number >= 0, not '" + value + "'");
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException tooLarge) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     private static Fields one(String name, String value) {
         Fields f = new Fields();
         f.add(name, value);

@@ -92,8 +92,14 @@ final class ReadHandler {
     }
 
     void range(Fields q, Response response, Callback callback) throws IOException {
-        long from = number(q.getValue("from"), 1, "from");
-        long limit = Math.min(number(q.getValue("limit"), DEFAULT_LIMIT, "limit"), MAX_LIMIT);
+        long from;
+        long limit;
+        try {
+            from = QueryParameters.number(q.getValue("from"), 1, "from");
+            limit = Math.min(QueryParameters.number(q.getValue("limit"), DEFAULT_LIMIT, "limit"), MAX_LIMIT);
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, "bad_request", e.getMessage());
+        }
         PayloadMode mode = payloadMode(q.getValue("payload"));
         long last = log.lastSeq();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -133,21 +139,6 @@ final class ReadHandler {
         f.put("format_version", SegmentHeader.VERSION);
         f.put("chain_head", Hashes.hex(log.chainHead()));
         Replies.send(response, callback, 200, f);
-    }
-
-    static long number(String value, long otherwise, String name) {
-        if (value == null) {
-            return otherwise;
-        }
-        try {
-            long n = Long.parseLong(value);
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new HttpError(400, "bad_request", name + " must be a number >= 0, not '" + value + "'");
     }
 
     static PayloadMode payloadMode(String value) {

@@ -62,15 +62,10 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
                 }
                 try {
                     RecordsMode mode = RecordsMode.parse(q.getValue("records"));
-                    String fromText = q.getValue("from");
-                    long from = fromText == null ? 1 : Long.parseLong(fromText);
-                    if (from < 0) {
-                        throw new NumberFormatException("negative");
-                    }
+                    long from = QueryParameters.number(q.getValue("from"), 1, "from");
                     return new WebSocketSubscribe(subscriptions, from, mode);
                 } catch (IllegalArgumentException e) {
-                    Replies.error(response, callback, 400, "bad_request",
-                            "from must be a seq >= 0 and records one of durable, all, none");
+                    Replies.error(response, callback, 400, "bad_request", e.getMessage());
                     return null;
                 }
             });
