@@ -47,17 +47,29 @@ public final class LogLines {
         }
         ConsoleHandler console = new ConsoleHandler();
         console.setLevel(l);
-        console.setFormatter(new SimpleFormatter() {
-            @Override
-            public String format(LogRecord r) {
-                String name = r.getLoggerName() == null ? "" : r.getLoggerName();
-                String thrown = r.getThrown() == null ? "" : ": " + r.getThrown();
-                return String.format(Locale.ROOT, "%1$tF %1$tT.%1$tL %2$s %3$s: %4$s%5$s%n", r.getMillis(),
-                        r.getLevel().getName(), name.substring(name.lastIndexOf('.') + 1), formatMessage(r), thrown);
-            }
-        });
+        console.setFormatter(new LineFormat());
         root.addHandler(console);
         root.setLevel(l.intValue() < Level.INFO.intValue() ? Level.INFO : l);
         AFTERME.setLevel(l);
+    }
+
+    /**
+     * One line a log record: time, level, class, message. The level is named as {@code --log-level} names it
+     * ("ERROR" where java.util.logging says "SEVERE", "DEBUG" for its "FINE").
+     */
+    static final class LineFormat extends SimpleFormatter {
+        @Override
+        public String format(LogRecord r) {
+            String name = r.getLoggerName() == null ? "" : r.getLoggerName();
+            String thrown = r.getThrown() == null ? "" : ": " + r.getThrown();
+            return String.format(Locale.ROOT, "%1$tF %1$tT.%1$tL %2$s %3$s: %4$s%5$s%n", r.getMillis(),
+                    levelName(r.getLevel()), name.substring(name.lastIndexOf('.') + 1), formatMessage(r), thrown);
+        }
+
+        private static String levelName(Level level) {
+            int v = level.intValue();
+            return v >= Level.SEVERE.intValue() ? "ERROR" : v >= Level.WARNING.intValue() ? "WARNING"
+                    : v >= Level.INFO.intValue() ? "INFO" : "DEBUG";
+        }
     }
 }

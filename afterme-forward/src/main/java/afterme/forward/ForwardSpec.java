@@ -49,6 +49,6 @@ public final class ForwardSpec {
         }
         SinkTarget target = SinkTarget.parse(uri, credentials);
         Sinks.forTarget(target);
-        return ForwarderConfig.of(name, target, startAt, onReject, idleWait);
+        return ForwarderConfig.of(name, target, startAt, onReject, idleWait).in(ForwarderConfig.Host.DAEMON);
     }
 }

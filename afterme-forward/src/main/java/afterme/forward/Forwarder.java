@@ -404,8 +404,8 @@ public final class Forwarder implements AutoCloseable {
         String where = "seq " + r.seq() + " (segment " + r.segment() + " offset " + r.offset() + ")";
         if (config.onReject() == OnReject.STOP) {
             throw new Halt(config.target() + " refused " + where + ": " + rejected.getMessage()
-                    + "; forwarding stopped before it. Once the broker can take it, restart the forwarder; or restart"
-                    + " it with --on-reject dead-letter to set such records aside.");
+                    + "; forwarding stopped before it. Once the broker can take it, " + config.host().startAgain
+                    + "; or set such records aside with " + config.host().deadLetter + ".");
         }
         Files.createDirectories(deadLetterFile.getParent());
         boolean created = !Files.exists(deadLetterFile);

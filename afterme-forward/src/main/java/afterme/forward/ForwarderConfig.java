@@ -13,10 +13,27 @@ import java.util.function.LongSupplier;
  * @param grace          how long closing waits for outstanding confirms before it writes the checkpoint
  * @param idleWait       how long the forwarder sleeps when there is nothing to send and nobody wakes it
  * @param nanoTime       the clock for timeouts, backoff and confirm latency
+ * @param host           where it runs, which the advice of a stopped forwarder names
  */
 public record ForwarderConfig(String name, SinkTarget target, StartAt startAt, OnReject onReject,
                               int windowRecords, long windowBytes, Duration confirmTimeout, Duration backoffMax,
-                              Duration grace, Duration idleWait, LongSupplier nanoTime) {
+                              Duration grace, Duration idleWait, LongSupplier nanoTime, Host host) {
+    /** Where a forwarder runs: it decides how an operator starts it again, or has it set refused records aside. */
+    public enum Host {
+        /** {@code afterme forward}. */
+        COMMAND("start 'afterme forward' again", "--on-reject dead-letter"),
+        /** {@code afterme serve --forward NAME=URI}. */
+        DAEMON("restart the daemon", "on_reject=dead-letter in its --forward URI");
+
+        final String startAgain;
+        final String deadLetter;
+
+        Host(String startAgain, String deadLetter) {
+            this.startAgain = startAgain;
+            this.deadLetter = deadLetter;
+        }
+    }
+
     /**
      * Enough unconfirmed records that a broker's confirms never leave the forwarder idle: with 100, NATS
      * forwarding of 1 KiB records reached 16,130/s against 35,234/s with 1,000; 4,000 gained nothing
@@ -36,20 +53,29 @@ public record ForwarderConfig(String name, SinkTarget target, StartAt startAt, O
         }
     }
 
-    /** The defaults, for a forwarder woken when records become durable ({@code idleWait} is then a fallback). */
+    /**
+     * The defaults, for a forwarder woken when records become durable ({@code idleWait} is then a fallback),
+     * run by {@code afterme forward} unless {@link #in} says otherwise.
+     */
     public static ForwarderConfig of(String name, SinkTarget target, StartAt startAt, OnReject onReject,
                                      Duration idleWait) {
         return new ForwarderConfig(name, target, startAt, onReject, DEFAULT_WINDOW_RECORDS, DEFAULT_WINDOW_BYTES,
-                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(3), idleWait, System::nanoTime);
+                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(3), idleWait, System::nanoTime,
+                Host.COMMAND);
     }
 
     public ForwarderConfig withWindow(int records, long bytes) {
         return new ForwarderConfig(name, target, startAt, onReject, records, bytes, confirmTimeout, backoffMax, grace,
-                idleWait, nanoTime);
+                idleWait, nanoTime, host);
     }
 
     public ForwarderConfig withTimeouts(Duration confirm, Duration backoff, Duration closeGrace) {
         return new ForwarderConfig(name, target, startAt, onReject, windowRecords, windowBytes, confirm, backoff,
-                closeGrace, idleWait, nanoTime);
+                closeGrace, idleWait, nanoTime, host);
+    }
+
+    public ForwarderConfig in(Host runsIn) {
+        return new ForwarderConfig(name, target, startAt, onReject, windowRecords, windowBytes, confirmTimeout,
+                backoffMax, grace, idleWait, nanoTime, runsIn);
     }
 }

@@ -67,7 +67,8 @@ class ForwarderTest {
 
     private static ForwarderConfig config(String name, String broker, StartAt startAt, OnReject onReject) throws Exception {
         return ForwarderConfig.of(name, SinkTarget.parse("memory://" + broker, null), startAt, onReject,
-                Duration.ofMillis(20)).withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofSeconds(1));
+                Duration.ofMillis(20)).withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofSeconds(1))
+                .in(ForwarderConfig.Host.DAEMON);
     }
 
     private static String unique() {
@@ -184,7 +185,8 @@ class ForwarderTest {
                 var s = f.views().get(0).status();
                 assertEquals(5, s.forwardedSeq());
                 assertTrue(s.lastError().contains("refused seq 6"), s.lastError());
-                assertTrue(s.lastError().contains("--on-reject dead-letter"), s.lastError());
+                assertTrue(s.lastError().endsWith("Once the broker can take it, restart the daemon; or set such records"
+                        + " aside with on_reject=dead-letter in its --forward URI."), s.lastError());
                 assertEquals(5, checkpointSeq("f"));
                 assertEquals(LongStream.rangeClosed(1, 5).boxed().toList(), b.distinctSeqs());
             }
