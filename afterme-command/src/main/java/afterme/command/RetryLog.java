@@ -20,6 +20,10 @@ public final class RetryLog {
     private long failing;
     private String saidReason;
     private long saidAt;
+    /** Of {@link #repeated}: whether one was said, when, and how many came after it unsaid. */
+    private boolean repeatSaid;
+    private long repeatSaidAt;
+    private long repeatsUnsaid;
 
     /** @param what the one retrying, as the lines name it: "webhook URL", "forwarder NAME" */
     public RetryLog(Logger log, String what) {
@@ -56,5 +60,23 @@ public final class RetryLog {
         }
         failing = 0;
         saidReason = null;
+    }
+
+    /**
+     * Something that is no failure of the loop but may come as often as it runs, as a record the broker
+     * refused and the forwarder set aside: the first is said, then at most one a minute, with how many came
+     * unsaid before it. A broker that refuses every record must not write a line for each.
+     */
+    public void repeated(String line) {
+        long now = nanoTime.getAsLong();
+        if (repeatSaid && now - repeatSaidAt < REPEAT_NANOS) {
+            repeatsUnsaid++;
+            return;
+        }
+        log.log(Level.WARNING, "{0}: {1}{2}", what, line,
+                repeatsUnsaid == 0 ? "" : " (" + repeatsUnsaid + " more like it since the last such line)");
+        repeatSaid = true;
+        repeatSaidAt = now;
+        repeatsUnsaid = 0;
     }
 }

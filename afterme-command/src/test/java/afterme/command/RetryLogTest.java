@@ -64,4 +64,17 @@ class RetryLogTest {
                 "INFO webhook http://h/hook delivered again after 3 failed attempt(s)",
                 "WARNING webhook http://h/hook failed (1 attempt(s) in a row): refused; retrying"), lines);
     }
+
+    /** A broker that refuses every record, set aside: a line a minute, not a line a record. */
+    @Test
+    void aRepeatedEventIsSaidOnceAMinuteWithHowManyWentUnsaid() {
+        for (int seq = 1; seq <= 1_300; seq++) {
+            retries.repeated("refused seq " + seq);
+            now += 100_000_000L;
+        }
+        assertEquals(List.of(
+                "WARNING webhook http://h/hook: refused seq 1",
+                "WARNING webhook http://h/hook: refused seq 601 (599 more like it since the last such line)",
+                "WARNING webhook http://h/hook: refused seq 1201 (599 more like it since the last such line)"), lines);
+    }
 }

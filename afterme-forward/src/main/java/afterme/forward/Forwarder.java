@@ -97,7 +97,7 @@ public final class Forwarder implements AutoCloseable {
      */
     public Forwarder(ForwarderConfig config, LogSource source, LongConsumer confirmNanos) {
         this.config = config;
-        this.retryLog = new RetryLog(LOG, "forwarder " + config.name());
+        this.retryLog = new RetryLog(LOG, "forwarder " + config.name(), config.nanoTime());
         this.source = source;
         this.provider = Sinks.forTarget(config.target());
         this.confirmNanos = confirmNanos;
@@ -421,8 +421,8 @@ public final class Forwarder implements AutoCloseable {
             Checkpoint.syncDirectory(deadLetterFile.getParent());
         }
         deadLettered.incrementAndGet();
-        LOG.log(Level.WARNING, "forwarder {0}: {1} refused {2}: {3}; the record is in {4}", config.name(),
-                config.target(), where, rejected.getMessage(), deadLetterFile);
+        retryLog.repeated(config.target() + " refused " + where + ": " + rejected.getMessage() + "; the record is in "
+                + deadLetterFile);
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import afterme.daemon.SaidLines;
 import afterme.daemon.log.Ack;
 import afterme.daemon.log.Append;
 import afterme.daemon.log.GatedStorage;
@@ -228,6 +229,25 @@ class ForwarderTest {
                 assertEquals(1, lines.size());
                 assertTrue(lines.get(0).startsWith("{\"seq\":6,"), lines.get(0));
             }
+        }
+    }
+
+    /** A broker that refuses every record: each is set aside, and the operator reads one line, not fifty. */
+    @Test
+    void recordsSetAsideOneAfterAnotherAreOneLine() throws Exception {
+        String broker = unique();
+        MemorySinkProvider.broker(broker).maxPayload = 0;
+        try (SaidLines said = SaidLines.of(Forwarder.class); Log log = Log.open(LogConfig.defaults(dir))) {
+            Logs.appendSmall(log, 50);
+            try (Forwarders f = new Forwarders(log, List.of(config("f", broker, StartAt.START, OnReject.DEAD_LETTER)),
+                    Clock.systemUTC())) {
+                await(() -> checkpointSeq("f") == 50, "every record set aside");
+                assertEquals(50, f.views().get(0).status().deadLettered());
+            }
+            List<String> lines = said.lines();
+            assertEquals(1, lines.size(), lines.toString());
+            assertTrue(lines.get(0).startsWith("WARNING forwarder f: memory://" + broker + " refused seq 1 ")
+                    && lines.get(0).endsWith("the record is in " + Forwarder.deadLetterFile(dir, "f")), lines.get(0));
         }
     }
 
