@@ -301,6 +301,22 @@ class ServeIT {
         ToolsIT.writeLog(dir, 3, 1 << 20);
         Path segment = Segments.list(dir).get(0);
         long size = ToolsIT.writeTornRecord(segment, new byte[] {1, 2, 3});
+        long torn = Files.size(segment);
+        // No: nothing is cut, and the exit code says, as a dry run's does, that the torn tail is still there.
+        Answered no = recoverAnswering(dir, "n");
+        assertEquals(1, no.exit(), no.out());
+        assertTrue(no.out().contains("nothing changed"), no.out());
+        assertEquals(torn, Files.size(segment));
+        Answered yes = recoverAnswering(dir, "y");
+        assertEquals(0, yes.exit(), yes.out());
+        assertTrue(yes.out().contains("Proceed? [y/N]"), yes.out());
+        assertEquals(size, Files.size(segment));
+    }
+
+    private record Answered(int exit, String out) {
+    }
+
+    private static Answered recoverAnswering(Path dir, String answer) throws Exception {
         String cmd = String.join(" ", Proc.command("recover", dir.toString()));
         // script(1) gives the command a pseudo-terminal; we answer its prompt on stdin.
         Process p = new ProcessBuilder("script", "-qec", cmd, "/dev/null").redirectErrorStream(true).start();
@@ -312,11 +328,9 @@ class ServeIT {
             assertTrue(c >= 0, "recover ended without asking: " + seen);
             seen.append((char) c);
         }
-        p.getOutputStream().write("y\r".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().write((answer + "\r").getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().flush();
         String out = seen + new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), out);
-        assertTrue(out.contains("Proceed? [y/N]"), out);
-        assertEquals(size, Files.size(segment));
+        return new Answered(p.waitFor(), out);
     }
 }

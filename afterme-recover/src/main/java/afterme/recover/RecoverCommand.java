@@ -97,8 +97,11 @@ public final class RecoverCommand implements Callable<Integer> {
             // SPEC §5: a dry run that would cut something found a data problem, so that a script can tell.
             return ExitCodes.DATA_PROBLEM;
         }
-        if (!yes && !confirm(err)) {
-            return ExitCodes.USAGE;
+        if (!yes) {
+            Integer notNow = askToProceed(err);
+            if (notNow != null) {
+                return notNow;
+            }
         }
         List<Path> saved = plan.carryOut(new TailRepair(backups, Clock.systemUTC(), Storage.DEFAULT));
         for (int i = 0; i < saved.size(); i++) {
@@ -124,18 +127,22 @@ public final class RecoverCommand implements Callable<Integer> {
         return null;
     }
 
-    private boolean confirm(PrintWriter err) {
+    /**
+     * Asks on the terminal; null to go on, else the exit code: a usage error off a terminal (it needs
+     * --yes), and, when the answer is no, 1, as a dry run says: what was to be cut is still there.
+     */
+    private Integer askToProceed(PrintWriter err) {
         try (Tty tty = Tty.stderr()) {
             if (!tty.isTerminal() || System.console() == null) {
                 err.println("afterme recover: not on a terminal; run again with --yes to act (or --dry-run to look)");
-                return false;
+                return ExitCodes.USAGE;
             }
             err.flush();
             if (!tty.confirm("Proceed?")) {
                 err.println("afterme recover: nothing changed");
-                return false;
+                return ExitCodes.DATA_PROBLEM;
             }
-            return true;
+            return null;
         }
     }
 
