@@ -91,6 +91,9 @@ class LauncherIT {
         // The copy has no pom, so the build the launcher starts fails: its message is what is looked for.
         Proc.Result stale = launch(launcher, "");
         assertTrue(stale.stderr().contains("building"), stale.stderr());
+        assertEquals(1, stale.exit(), stale.toString());
+        assertTrue(stale.stderr().contains("[ERROR]"), "Maven's own words: " + stale.stderr());
+        assertFalse(stale.stderr().contains("\u001b"), "without colour codes: " + stale.stderr());
     }
 
     @Test
