@@ -171,6 +171,14 @@ class ToolsIT {
         Proc.Result reversed = Proc.run("dump", third.toString(), second.toString());
         assertEquals(1, reversed.exit(), reversed.toString());
         assertTrue(reversed.stderr().contains("seq_gap"), reversed.stderr());
+        // Each data directory is a log of its own, as verify takes them: another log after it, or a segment
+        // file after it, is read on its own, not as the directory's continuation.
+        Path other = tmp.resolve("other");
+        writeLog(other, 3, 2048);
+        Proc.Result logs = Proc.run("dump", dir.toString(), other.toString(), second.toString(), "--payload", "none");
+        assertEquals(0, logs.exit(), logs.toString());
+        assertEquals("", logs.stderr());
+        assertEquals(40 + 3 + (next - first), logs.lines().size(), logs.out());
     }
 
     @Test

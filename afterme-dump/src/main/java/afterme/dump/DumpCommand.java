@@ -94,7 +94,6 @@ public final class DumpCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--payload " + e.getMessage());
         }
-        List<Path> files = new ArrayList<>();
         if (from > to) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--from " + from + " is after --to " + to
                     + ": nothing lies between them");
@@ -103,14 +102,23 @@ public final class DumpCommand implements Callable<Integer> {
         Instant since = times.since();
         Instant until = times.until();
         paths = DataDir.paths(paths, data);
-        // Segment files given on their own are checked among themselves: the first need not start the log.
-        boolean onTheirOwn = false;
+        // Each data directory is a log of its own (as verify takes each PATH); segment files given one after
+        // another are checked among themselves, the first of them need not start the log.
+        List<List<Path>> logs = new ArrayList<>();
+        boolean lastWasFile = false;
         for (Path p : paths) {
             if (Files.isRegularFile(p)) {
-                files.add(p);
-                onTheirOwn = true;
+                if (!lastWasFile) {
+                    logs.add(new ArrayList<>());
+                }
+                logs.get(logs.size() - 1).add(p);
+                lastWasFile = true;
             } else if (Segments.notALog(p) == null) {
-                files.addAll(Segments.list(p));
+                List<Path> segments = Segments.list(p);
+                if (!segments.isEmpty()) {
+                    logs.add(segments);
+                }
+                lastWasFile = false;
             } else {
                 spec.commandLine().getErr().println("afterme dump: " + Segments.notALog(p));
                 return ExitCodes.CANNOT_RUN;
@@ -119,47 +127,53 @@ public final class DumpCommand implements Callable<Integer> {
         OutputStream out = records != null ? records : Stdout.open();
         boolean damaged = false;
         long total = 0;
-        for (Path file : files) {
-            total += Files.size(file);
+        for (List<Path> log : logs) {
+            for (Path file : log) {
+                total += Files.size(file);
+            }
         }
         long all = total;
         RecordJson.LineWriter json = new RecordJson.LineWriter(out, mode, RecordJson.Location.INCLUDE);
-        SegmentLinks links = onTheirOwn ? SegmentLinks.anywhere() : new SegmentLinks();
         try (Tty tty = Tty.stderrBesideRecords()) {
             long before = 0;
-            for (Path file : files) {
-                long base = before;
-                // The links to the segments before are checked first: records after a broken link are not shown.
-                List<Problem> problems = new ArrayList<>(links.peek(headerOnly(file)));
-                SegmentScanner.RecordSink sink = segmentsOnly || (!problems.isEmpty() && !salvage) ? null : r -> {
-                    if (inRange(r, since, until)) {
-                        json.write(r);
+            for (List<Path> log : logs) {
+                boolean onTheirOwn = Files.isRegularFile(log.get(0));
+                SegmentLinks links = onTheirOwn ? SegmentLinks.anywhere() : new SegmentLinks();
+                for (Path file : log) {
+                    long base = before;
+                    // The links to the segments before are checked first: records after a broken link are not
+                    // shown.
+                    List<Problem> problems = new ArrayList<>(links.peek(headerOnly(file)));
+                    SegmentScanner.RecordSink sink = segmentsOnly || (!problems.isEmpty() && !salvage) ? null : r -> {
+                        if (inRange(r, since, until)) {
+                            json.write(r);
+                        }
+                    };
+                    SegmentScan scan = salvage && !segmentsOnly ? SegmentScanner.salvage(file, sink)
+                            : SegmentScanner.scan(file, true, sink,
+                                    (seq, nanos, offset, length) -> tty.progress("dump", base + offset + length, all));
+                    links.next(SegmentLinks.Ends.of(scan));
+                    problems.addAll(scan.problems(file.equals(log.get(log.size() - 1))));
+                    json.flush();
+                    before += scan.fileSize();
+                    tty.clearProgress();
+                    if (segmentsOnly) {
+                        RecordJson.writeSegment(out, scan);
                     }
-                };
-                SegmentScan scan = salvage && !segmentsOnly ? SegmentScanner.salvage(file, sink)
-                        : SegmentScanner.scan(file, true, sink,
-                                (seq, nanos, offset, length) -> tty.progress("dump", base + offset + length, all));
-                links.next(SegmentLinks.Ends.of(scan));
-                problems.addAll(scan.problems(file.equals(files.get(files.size() - 1))));
-                json.flush();
-                before += scan.fileSize();
-                tty.clearProgress();
-                if (segmentsOnly) {
-                    RecordJson.writeSegment(out, scan);
-                }
-                boolean stop = false;
-                for (Problem p : problems) {
-                    out.flush();
-                    boolean holdsRecords = p.kind() != ProblemKind.TORN_TAIL;
-                    spec.commandLine().getErr().println("afterme dump: " + p.describe() + (salvage ? "; skipped"
-                            : holdsRecords && !stop
-                            ? "; records after it are not shown (--salvage shows those that can still be proven)"
-                            : ""));
-                    damaged = true;
-                    stop |= holdsRecords;
-                }
-                if (stop && !salvage && !segmentsOnly) {
-                    break;
+                    boolean stop = false;
+                    for (Problem p : problems) {
+                        out.flush();
+                        boolean holdsRecords = p.kind() != ProblemKind.TORN_TAIL;
+                        spec.commandLine().getErr().println("afterme dump: " + p.describe() + (salvage ? "; skipped"
+                                : holdsRecords && !stop
+                                ? "; records after it are not shown (--salvage shows those that can still be proven)"
+                                : ""));
+                        damaged = true;
+                        stop |= holdsRecords;
+                    }
+                    if (stop && !salvage && !segmentsOnly) {
+                        break;
+                    }
                 }
             }
             out.flush();
