@@ -80,7 +80,8 @@ public final class AppendCommand implements Callable<Integer> {
         }
         URI target = target();
         byte[] body = readBody(cl);
-        String token = token(cl);
+        Path tokenFrom = tokenFile(cl);
+        String token = tokenFrom == null ? null : token(tokenFrom);
         PrintWriter out = cl.getOut();
         PrintWriter err = cl.getErr();
         // HttpURLConnection rather than java.net.http.HttpClient: the client's start (its executor, its
@@ -139,6 +140,14 @@ public final class AppendCommand implements Callable<Integer> {
             out.println(text);
             return ExitCodes.OK;
         }
+        if (status == 401) {
+            // HttpURLConnection keeps no body of a 401 to a streamed request (answering the challenge would
+            // mean sending the request again), so the reason is told here.
+            text = token == null
+                    ? "the daemon wants a token: give --token-file FILE, or set " + TOKEN_ENV
+                            + " to one (the token is the file's first word)"
+                    : "the daemon does not know the token in " + tokenFrom;
+        }
         err.println("afterme append: " + status + " " + text);
         return status == 409 ? CONFLICT : ExitCodes.DATA_PROBLEM;
     }
@@ -161,17 +170,20 @@ public final class AppendCommand implements Callable<Integer> {
         return Files.readAllBytes(p);
     }
 
-    private String token(CommandLine cl) throws IOException {
+    /** --token-file, else AFTERME_TOKEN_FILE, else null. */
+    private Path tokenFile(CommandLine cl) {
         Path f = tokenFile;
         if (f == null && System.getenv(TOKEN_ENV) != null && !System.getenv(TOKEN_ENV).isEmpty()) {
             f = Path.of(System.getenv(TOKEN_ENV));
         }
-        if (f == null) {
-            return null;
-        }
-        if (!Files.isRegularFile(f)) {
+        if (f != null && !Files.isRegularFile(f)) {
             throw new CommandLine.ParameterException(cl, "token file " + f + " does not exist");
         }
+        return f;
+    }
+
+    /** The file's first word: the token alone, or a line of serve's token file. */
+    private static String token(Path f) throws IOException {
         String[] words = Files.readString(f, StandardCharsets.UTF_8).strip().split("\\s+");
         return words.length == 0 || words[0].isEmpty() ? null : words[0];
     }

@@ -110,6 +110,18 @@ class ServeIT {
                             .append('\n');
                 }
             }
+            // afterme append says what a 401 wants, which the JDK's client does not let it read from the reply.
+            Proc.Result none = Proc.runWithInput("x".getBytes(StandardCharsets.UTF_8), "append", "--url",
+                    serve.uri.toString());
+            assertEquals(1, none.exit(), none.toString());
+            assertTrue(none.stderr().contains("401 the daemon wants a token: give --token-file FILE, or set"
+                    + " AFTERME_TOKEN_FILE"), none.stderr());
+            Path guessed = Files.writeString(tmp.resolve("guessed"), "guessed-secret-55e1\n");
+            Proc.Result unknown = Proc.runWithInput("x".getBytes(StandardCharsets.UTF_8), "append", "--url",
+                    serve.uri.toString(), "--token-file", guessed.toString());
+            assertEquals(1, unknown.exit(), unknown.toString());
+            assertTrue(unknown.stderr().contains("401 the daemon does not know the token in " + guessed),
+                    unknown.stderr());
             assertEquals(0, serve.terminate(), serve.stderr());
             for (String secret : secrets) {
                 assertFalse(serve.stderr().contains(secret), "output: " + serve.stderr());
