@@ -6,10 +6,11 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * What a retrying loop (a webhook's deliveries, a forwarder's broker, the log writer's writes) says about its failures: the first
- * one, again when the reason changes or {@link #REPEAT_NANOS} has passed, and the end of them. Its retries
- * come every 100 ms at first and every few seconds after; a line for each would make a receiver down for an
- * hour thousands of lines that bury everything else. Belongs to the one thread that retries.
+ * What a retrying loop (a webhook's deliveries, a forwarder's broker, the log writer's writes) says about
+ * its failures: the first one, again when the reason changes or {@link #REPEAT_NANOS} has passed, and the
+ * end of them. Its retries come every 100 ms at first and every few seconds after; a line for each would
+ * make a receiver down for an hour thousands of lines that bury everything else. Belongs to the one thread
+ * that retries.
  */
 public final class RetryLog {
     static final long REPEAT_NANOS = 60_000_000_000L;

@@ -17,7 +17,7 @@ final class Typos {
         return nearest.isEmpty() ? "" : "; did you mean " + String.join(" or ", nearest) + "?";
     }
 
-    static List<String> nearest(String given, Collection<String> names) {
+    private static List<String> nearest(String given, Collection<String> names) {
         List<String> nearest = new ArrayList<>();
         int best = MOST_EDITS + 1;
         for (String name : names) {
@@ -38,7 +38,7 @@ final class Typos {
     }
 
     /** Insertions, deletions, substitutions and swaps of two neighbours that make {@code a} into {@code b}. */
-    static int edits(String a, String b) {
+    private static int edits(String a, String b) {
         int[][] d = new int[a.length() + 1][b.length() + 1];
         for (int i = 0; i <= a.length(); i++) {
             d[i][0] = i;
