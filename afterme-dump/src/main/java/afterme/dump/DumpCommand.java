@@ -102,79 +102,34 @@ public final class DumpCommand implements Callable<Integer> {
         Instant since = times.since();
         Instant until = times.until();
         paths = DataDir.paths(paths, data);
-        // Each data directory is a log of its own (as verify takes each PATH); segment files given one after
-        // another are checked among themselves, the first of them need not start the log.
-        List<List<Path>> logs = new ArrayList<>();
-        boolean lastWasFile = false;
+        // Each data directory is a log of its own, as verify takes each PATH.
+        List<Run> runs = new ArrayList<>();
         for (Path p : paths) {
             if (Files.isRegularFile(p)) {
-                if (!lastWasFile) {
-                    logs.add(new ArrayList<>());
+                if (runs.isEmpty() || !runs.get(runs.size() - 1).givenAsFiles()) {
+                    runs.add(new Run(new ArrayList<>(), true));
                 }
-                logs.get(logs.size() - 1).add(p);
-                lastWasFile = true;
+                runs.get(runs.size() - 1).segments().add(p);
             } else if (Segments.notALog(p) == null) {
-                List<Path> segments = Segments.list(p);
-                if (!segments.isEmpty()) {
-                    logs.add(segments);
-                }
-                lastWasFile = false;
+                runs.add(new Run(Segments.list(p), false));
             } else {
                 spec.commandLine().getErr().println("afterme dump: " + Segments.notALog(p));
                 return ExitCodes.CANNOT_RUN;
             }
         }
         OutputStream out = records != null ? records : Stdout.open();
-        boolean damaged = false;
         long total = 0;
-        for (List<Path> log : logs) {
-            for (Path file : log) {
+        for (Run run : runs) {
+            for (Path file : run.segments()) {
                 total += Files.size(file);
             }
         }
-        long all = total;
-        RecordJson.LineWriter json = new RecordJson.LineWriter(out, mode, RecordJson.Location.INCLUDE);
+        boolean damaged = false;
         try (Tty tty = Tty.stderrBesideRecords()) {
-            long before = 0;
-            for (List<Path> log : logs) {
-                boolean onTheirOwn = Files.isRegularFile(log.get(0));
-                SegmentLinks links = onTheirOwn ? SegmentLinks.anywhere() : new SegmentLinks();
-                for (Path file : log) {
-                    long base = before;
-                    // The links to the segments before are checked first: records after a broken link are not
-                    // shown.
-                    List<Problem> problems = new ArrayList<>(links.peek(headerOnly(file)));
-                    SegmentScanner.RecordSink sink = segmentsOnly || (!problems.isEmpty() && !salvage) ? null : r -> {
-                        if (inRange(r, since, until)) {
-                            json.write(r);
-                        }
-                    };
-                    SegmentScan scan = salvage && !segmentsOnly ? SegmentScanner.salvage(file, sink)
-                            : SegmentScanner.scan(file, true, sink,
-                                    (seq, nanos, offset, length) -> tty.progress("dump", base + offset + length, all));
-                    links.next(SegmentLinks.Ends.of(scan));
-                    problems.addAll(scan.problems(file.equals(log.get(log.size() - 1))));
-                    json.flush();
-                    before += scan.fileSize();
-                    tty.clearProgress();
-                    if (segmentsOnly) {
-                        RecordJson.writeSegment(out, scan);
-                    }
-                    boolean stop = false;
-                    for (Problem p : problems) {
-                        out.flush();
-                        boolean holdsRecords = p.kind() != ProblemKind.TORN_TAIL;
-                        spec.commandLine().getErr().println("afterme dump: " + p.describe() + (salvage ? "; skipped"
-                                : holdsRecords && !stop
-                                ? "; records after it are not shown (--salvage shows those that can still be proven)"
-                                : ""));
-                        damaged = true;
-                        stop |= holdsRecords;
-                    }
-                    if (stop && !salvage && !segmentsOnly) {
-                        break;
-                    }
-                }
+            Walk walk = new Walk(new RecordJson.LineWriter(out, mode, RecordJson.Location.INCLUDE), out, tty, total,
+                    since, until);
+            for (Run run : runs) {
+                damaged |= walk.run(run);
             }
             out.flush();
         } catch (IOException e) {
@@ -184,6 +139,81 @@ public final class DumpCommand implements Callable<Integer> {
             throw e;
         }
         return damaged ? ExitCodes.DATA_PROBLEM : ExitCodes.OK;
+    }
+
+    /**
+     * Segments read as one log: a data directory's, whose first must start the log, or segment files given one
+     * after another, which need only follow one another.
+     */
+    private record Run(List<Path> segments, boolean givenAsFiles) {
+    }
+
+    /** One dump's way through its runs, in the order given: where its records go, and its progress. */
+    private final class Walk {
+        private final RecordJson.LineWriter json;
+        private final OutputStream out;
+        private final Tty tty;
+        private final long allBytes;
+        private final Instant since;
+        private final Instant until;
+        private long bytesBefore;
+
+        Walk(RecordJson.LineWriter json, OutputStream out, Tty tty, long allBytes, Instant since, Instant until) {
+            this.json = json;
+            this.out = out;
+            this.tty = tty;
+            this.allBytes = allBytes;
+            this.since = since;
+            this.until = until;
+        }
+
+        /**
+         * Dumps one run, its segments linked among themselves; it stops at the first damage that holds
+         * records, unless --salvage.
+         *
+         * @return whether a problem was found
+         */
+        boolean run(Run run) throws IOException {
+            List<Path> segments = run.segments();
+            SegmentLinks links = run.givenAsFiles() ? SegmentLinks.anywhere() : new SegmentLinks();
+            boolean damaged = false;
+            for (Path file : segments) {
+                long base = bytesBefore;
+                // The links to the segments before are checked first: records after a broken link are not shown.
+                List<Problem> problems = new ArrayList<>(links.peek(headerOnly(file)));
+                SegmentScanner.RecordSink sink = segmentsOnly || (!problems.isEmpty() && !salvage) ? null : r -> {
+                    if (inRange(r, since, until)) {
+                        json.write(r);
+                    }
+                };
+                SegmentScan scan = salvage && !segmentsOnly ? SegmentScanner.salvage(file, sink)
+                        : SegmentScanner.scan(file, true, sink,
+                                (seq, nanos, offset, length) -> tty.progress("dump", base + offset + length, allBytes));
+                links.next(SegmentLinks.Ends.of(scan));
+                problems.addAll(scan.problems(file.equals(segments.get(segments.size() - 1))));
+                json.flush();
+                bytesBefore += scan.fileSize();
+                tty.clearProgress();
+                if (segmentsOnly) {
+                    RecordJson.writeSegment(out, scan);
+                }
+                boolean stop = false;
+                for (Problem p : problems) {
+                    out.flush();
+                    boolean holdsRecords = p.kind() != ProblemKind.TORN_TAIL;
+                    spec.commandLine().getErr().println("afterme dump: " + p.describe() + (salvage ? "; skipped"
+                            : holdsRecords && !stop
+                            ? "; records after it are not shown (--salvage shows those that can still be proven)"
+                            : ""));
+                    damaged = true;
+                    stop |= holdsRecords;
+                }
+                if (stop && !salvage && !segmentsOnly) {
+                    break;
+                }
+            }
+            return damaged;
+        }
     }
 
     /** What the links check needs of a segment before its records are read: its name and header. */
