@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.zip.CRC32C;
 
 /**
@@ -100,6 +101,8 @@ final class LogWriter implements Runnable {
     private final WriterFailure failure;
     /** Says a failing write (a full disk) once a minute rather than once per refused append. */
     private final RetryLog writeFailures;
+    /** Made once: every write tells {@link #writeFailures} it worked. */
+    private final Supplier<String> writesWorkAgain;
 
     private UUID logId;
     private ActiveSegment active;
@@ -140,6 +143,7 @@ final class LogWriter implements Runnable {
         this.sync = new SyncPipeline(config, stats, listeners);
         this.failure = new WriterFailure(config.ticker());
         this.writeFailures = new RetryLog(LOG, "writing to the log", config.ticker()::nanos);
+        this.writesWorkAgain = () -> "works again, at seq " + written.seq() + ",";
         this.uncached = UncachedWriter.forDirectory(config.dataDir());
         this.followers = followers;
         adopt(state);
@@ -453,7 +457,7 @@ final class LogWriter implements Runnable {
             return;
         }
         written = head;
-        writeFailures.succeeded(() -> "works again, at seq " + written.seq() + ",");
+        writeFailures.succeeded(writesWorkAgain);
         publish();
         for (Staged s : staged) {
             Append a = s.append();
