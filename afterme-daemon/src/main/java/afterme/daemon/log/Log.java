@@ -73,7 +73,7 @@ public final class Log implements AutoCloseable {
     public Append submit(Append append) {
         if (closing || writer.failed()) {
             append.fail(new AppendException(AppendException.Reason.UNAVAILABLE,
-                    closing ? "the log is closing" : "the log is recovering from an I/O failure", -1, null));
+                    closing ? "the log is closing" : LogWriter.RECOVERING, -1, null));
             return append;
         }
         try {
@@ -81,6 +81,11 @@ public final class Log implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             append.fail(new AppendException(AppendException.Reason.UNAVAILABLE, "interrupted", -1, e));
+        }
+        // A writer that stopped on an unexpected error between the check above and the put refused what was
+        // queued when it stopped, and takes nothing more: this append would wait for ever.
+        if (writer.failed() && queue.remove(append)) {
+            append.fail(new AppendException(AppendException.Reason.UNAVAILABLE, LogWriter.RECOVERING, -1, null));
         }
         return append;
     }

@@ -42,6 +42,8 @@ import java.util.zip.CRC32C;
 final class LogWriter implements Runnable {
     private static final Logger LOG = System.getLogger(LogWriter.class.getName());
     private static final int MAX_DRAIN = 8192;
+    /** Why an append is refused while the writer is failed, recovering or stopped. */
+    static final String RECOVERING = "the log is recovering from an I/O failure";
     /**
      * How often the writer, finding no append, yields its CPU before it parks. While it yields, the HTTP
      * threads run and submit the next appends, which it then takes without being woken. A wake-up costs
@@ -208,7 +210,12 @@ final class LogWriter implements Runnable {
         } catch (Throwable t) {
             LOG.log(Level.ERROR, "the log writer stopped on an unexpected error; appends are refused", t);
             failure.enter(active.size());
-            failAll(new AppendException(AppendException.Reason.UNAVAILABLE, "the log writer stopped: " + t, -1, t));
+            AppendException stopped = new AppendException(AppendException.Reason.UNAVAILABLE,
+                    "the log writer stopped: " + t, -1, t);
+            failAll(stopped);
+            for (Append a = queue.poll(); a != null; a = queue.poll()) {
+                a.fail(stopped);
+            }
         } finally {
             IOException e = sync.settle();
             if (e != null) {
@@ -310,7 +317,7 @@ final class LogWriter implements Runnable {
             return;
         }
         if (failure.active()) {
-            a.fail(unavailable("the log is recovering from an I/O failure", null));
+            a.fail(unavailable(RECOVERING, null));
             return;
         }
         AppendResult duplicate = admission.duplicateOf(a);
@@ -334,7 +341,7 @@ final class LogWriter implements Runnable {
             try {
                 rotate();
             } catch (IOException e) {
-                a.fail(failure.active() ? unavailable("the log is recovering from an I/O failure", e)
+                a.fail(failure.active() ? unavailable(RECOVERING, e)
                         : ioFailure("starting a new segment", e));
                 return;
             }

@@ -1,6 +1,7 @@
 package afterme.daemon.log;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.List;
@@ -35,11 +36,18 @@ final class SyncPipeline {
      * takes the appends coming in with more, smaller writes, which cost more CPU than waiting for them.
      */
     static final long LARGE_APPEND_BYTES = 256L << 10;
+    /**
+     * A longer {@code --flush-interval} is read as this one, a century: as good as none (Kafka's
+     * {@code flush.ms} is {@code Long.MAX_VALUE} by default). Deadlines are compared as differences of
+     * {@code System.nanoTime}, which hold below 146 years; 292 years' nanoseconds overflow a long.
+     */
+    static final Duration LONGEST_FLUSH_INTERVAL = Duration.ofDays(36_500);
 
     private final LogConfig config;
     private final WriterStats stats;
     private final List<LogListener> listeners;
     private final Ticker ticker;
+    private final long flushIntervalNanos;
     private final ExecutorService syncer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "afterme-syncer");
         t.setDaemon(true);
@@ -64,6 +72,8 @@ final class SyncPipeline {
         this.stats = stats;
         this.listeners = listeners;
         this.ticker = config.ticker();
+        this.flushIntervalNanos = config.flushInterval().compareTo(LONGEST_FLUSH_INTERVAL) > 0
+                ? LONGEST_FLUSH_INTERVAL.toNanos() : config.flushInterval().toNanos();
     }
 
     /** A log (re)opened from its files: all of it is synced. */
@@ -88,7 +98,7 @@ final class SyncPipeline {
     /** {@code bytes} more were written to the active segment. */
     void wrote(long bytes) {
         if (bytes > 0 && unsyncedBytes == 0) {
-            flushDeadline = ticker.nanos() + config.flushInterval().toNanos();
+            flushDeadline = ticker.nanos() + flushIntervalNanos;
         }
         unsyncedBytes += bytes;
     }

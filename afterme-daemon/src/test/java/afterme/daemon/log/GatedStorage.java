@@ -10,12 +10,19 @@ public final class GatedStorage extends ChannelWrappingStorage {
     public final Semaphore permits = new Semaphore(0);
     public final CountDownLatch blocked = new CountDownLatch(1);
     volatile boolean gated = true;
-    volatile IOException failWith;
+    volatile Exception failWith;
 
     /** Its gated fsyncs fail with an I/O error once let through. */
     public static GatedStorage failing() {
         GatedStorage s = new GatedStorage();
         s.failWith = new IOException("Input/output error");
+        return s;
+    }
+
+    /** Its gated fsyncs throw what no I/O call should, as a bug would, once let through. */
+    public static GatedStorage breaking() {
+        GatedStorage s = new GatedStorage();
+        s.failWith = new IllegalStateException("a bug");
         return s;
     }
 
@@ -33,9 +40,12 @@ public final class GatedStorage extends ChannelWrappingStorage {
                 if (gated && !metaData) {
                     blocked.countDown();
                     permits.acquireUninterruptibly();
-                    IOException e = failWith;
+                    Exception e = failWith;
+                    if (e instanceof IOException io) {
+                        throw io;
+                    }
                     if (e != null) {
-                        throw e;
+                        throw (RuntimeException) e;
                     }
                 }
                 inner.force(metaData);

@@ -35,8 +35,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The engine on real files: appends, rotation, reopening, torn tails, locking, concurrency. */
@@ -86,6 +89,44 @@ class LogTest {
             assertEquals(5, append(log, "e", Ack.DURABLE).firstSeq());
         }
         assertEquals(List.of("a", "b", "c", "d", "e"), readAll());
+    }
+
+    @Test
+    @Timeout(30)
+    void aFlushIntervalOfCenturiesIsReadAsNone() throws Exception {
+        // 3,000,000 hours: more nanoseconds than a long holds, which stopped the writer at the first write.
+        try (Log log = Log.open(config().withFlush(Duration.ofHours(3_000_000), 1 << 20))) {
+            assertEquals(1, append(log, "a", Ack.MEMORY).firstSeq());
+            assertEquals(2, append(log, "b", Ack.DURABLE).firstSeq());
+            assertEquals(2, log.durableSeq());
+        }
+        assertEquals(List.of("a", "b"), readAll());
+    }
+
+    @Test
+    @Timeout(30)
+    void appendsQueuedWhenTheWriterStopsOnAnUnexpectedErrorAreRefusedNotLeftWaiting() throws Exception {
+        GatedStorage storage = GatedStorage.breaking();
+        try (Log log = Log.open(config().withFlush(Duration.ofHours(1), 1 << 20).withStorage(storage))) {
+            Append first = log.submit(Append.of(bytes("a"), Ack.DURABLE));
+            assertTrue(storage.blocked.await(5, TimeUnit.SECONDS), "the writer fsyncs the durable append");
+            List<Append> queued = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                queued.add(log.submit(Append.of(bytes("q" + i), Ack.MEMORY)));
+            }
+            storage.permits.release();
+            assertUnavailable(first.durable);
+            // Against a writer that leaves its queue as it stops, these wait for ever.
+            for (Append a : queued) {
+                assertUnavailable(a.written);
+            }
+            assertUnavailable(log.submit(Append.of(bytes("later"), Ack.MEMORY)).written);
+        }
+    }
+
+    private static void assertUnavailable(Future<AppendResult> ack) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> ack.get(5, TimeUnit.SECONDS));
+        assertEquals(AppendException.Reason.UNAVAILABLE, ((AppendException) e.getCause()).reason());
     }
 
     @Test
