@@ -101,6 +101,18 @@ class ToolkitIT {
         assertUsageError(time, "tail");
         assertTrue(time.stderr().contains("today, yesterday, now, -1h or 1h ago"), time.stderr());
         assertUsageError(Proc.run("dump", d, "--from", "9", "--to", "3"), "dump");
+        // A negative seq printed the whole log (--from) or nothing with exit 0 (--to).
+        assertUsageError(Proc.run("tail", d, "--from", "-5"), "tail");
+        assertUsageError(Proc.run("tail", d, "--to", "-5"), "tail");
+        assertUsageError(Proc.run("dump", d, "--from", "-5"), "dump");
+        // Past what a long or an instant holds: a usage error, not exit 3 or "For input string".
+        Proc.Result far = Proc.run("tail", d, "--since", "-99999999999999h");
+        assertUsageError(far, "tail");
+        assertTrue(far.stderr().contains("'-99999999999999h' is too far from now"), far.stderr());
+        Proc.Result large = Proc.run("serve", "--flush-interval", "99999999999999999999ms", "--data",
+                tmp.resolve("x").toString());
+        assertUsageError(large, "serve");
+        assertTrue(large.stderr().contains("'99999999999999999999ms' is too large"), large.stderr());
         assertUsageError(Proc.run("verify", "--nope"), "verify");
         assertUsageError(Proc.run("serve", "--log-level", "loud", "--data", tmp.resolve("x").toString()), "serve");
         assertFalse(Files.exists(tmp.resolve("x")), "a usage error creates nothing");

@@ -34,9 +34,9 @@ public final class Units {
             case "gib" -> 30;
             default -> 40;
         };
-        long n = Long.parseLong(m.group(1));
+        long n = number(m.group(1), text);
         if (n > (Long.MAX_VALUE >> shift)) {
-            throw new IllegalArgumentException("'" + text + "' is too large");
+            throw tooLarge(text);
         }
         return n << shift;
     }
@@ -47,15 +47,32 @@ public final class Units {
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a duration; use e.g. 10ms, 2s, 1m");
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ns" -> Duration.ofNanos(n);
-            case "us" -> Duration.ofNanos(n * 1000);
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        };
+        long n = number(m.group(1), text);
+        try {
+            return switch (m.group(2)) {
+                case "ns" -> Duration.ofNanos(n);
+                case "us" -> Duration.ofNanos(Math.multiplyExact(n, 1000));
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            };
+        } catch (ArithmeticException e) {
+            throw tooLarge(text);
+        }
+    }
+
+    /** The digits as a long; more than a long holds is too large, not "For input string". */
+    private static long number(String digits, String text) {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            throw tooLarge(text);
+        }
+    }
+
+    private static IllegalArgumentException tooLarge(String text) {
+        return new IllegalArgumentException("'" + text + "' is too large");
     }
 
     /** Relative times as journalctl takes them: {@code -1h}, {@code +30min}, {@code 2 days ago}. */
@@ -88,9 +105,13 @@ public final class Units {
         Matcher m = RELATIVE.matcher(t);
         if (m.matches()) {
             boolean ago = m.group(4) != null;
-            long n = Long.parseLong(ago ? m.group(4) : m.group(2));
-            Duration d = unit(ago ? m.group(5) : m.group(3), text).multipliedBy(n);
-            return ago || m.group(1).equals("-") ? now.minus(d) : now.plus(d);
+            Duration unit = unit(ago ? m.group(5) : m.group(3), text);
+            try {
+                Duration d = unit.multipliedBy(number(ago ? m.group(4) : m.group(2), text));
+                return ago || m.group(1).equals("-") ? now.minus(d) : now.plus(d);
+            } catch (ArithmeticException | DateTimeException e) {
+                throw new IllegalArgumentException("'" + text + "' is too far from now");
+            }
         }
         String iso = text.trim().replaceFirst("^(\\d{4}-\\d{2}-\\d{2}) ", "$1T");
         try {

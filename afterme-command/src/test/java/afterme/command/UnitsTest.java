@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,6 +30,25 @@ class UnitsTest {
         assertEquals(Duration.ofMillis(10), Units.parseDuration("10ms"));
         assertEquals(Duration.ofSeconds(2), Units.parseDuration("2s"));
         assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("2 weeks"));
+    }
+
+    /** Numbers past what a long or a Duration holds are refused as too large, never as "For input string". */
+    @Test
+    void numbersPastTheirRangeAreTooLarge() {
+        assertEquals("'99999999999999999999' is too large",
+                assertThrows(IllegalArgumentException.class, () -> Units.parseSize("99999999999999999999")).getMessage());
+        assertEquals("'99999999999999999999ms' is too large", assertThrows(IllegalArgumentException.class,
+                () -> Units.parseDuration("99999999999999999999ms")).getMessage());
+        assertEquals("'9999999999999999h' is too large",
+                assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("9999999999999999h")).getMessage());
+        assertEquals("'9999999999999999999us' is too large", assertThrows(IllegalArgumentException.class,
+                () -> Units.parseDuration("9999999999999999999us")).getMessage());
+        assertEquals("'99999999999999999999h ago' is too large", assertThrows(IllegalArgumentException.class,
+                () -> Units.parseTime("99999999999999999999h ago", BERLIN, NOW)).getMessage());
+        for (String far : List.of("-99999999999999h", "9999999999999999 weeks ago", "+9999999999999999d")) {
+            assertEquals("'" + far + "' is too far from now",
+                    assertThrows(IllegalArgumentException.class, () -> Units.parseTime(far, BERLIN, NOW)).getMessage());
+        }
     }
 
     /** Every form SPEC §5 names, read in Berlin, and what journalctl makes of it. */

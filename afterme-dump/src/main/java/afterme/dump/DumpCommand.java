@@ -16,6 +16,7 @@ import afterme.command.Choices;
 import afterme.command.CommandLines;
 import afterme.command.DataDir;
 import afterme.command.ExitCodes;
+import afterme.command.SeqRange;
 import afterme.command.Stdout;
 import afterme.command.TimeRange;
 import afterme.terminal.Tty;
@@ -94,10 +95,7 @@ public final class DumpCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--payload " + e.getMessage());
         }
-        if (from > to) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--from " + from + " is after --to " + to
-                    + ": nothing lies between them");
-        }
+        SeqRange.check(spec.commandLine(), from, to);
         times.check();
         Instant since = times.since();
         Instant until = times.until();

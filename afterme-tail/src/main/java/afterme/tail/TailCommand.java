@@ -4,6 +4,7 @@ import afterme.command.Choices;
 import afterme.command.CommandLines;
 import afterme.command.DataDir;
 import afterme.command.ExitCodes;
+import afterme.command.SeqRange;
 import afterme.command.Stdout;
 import afterme.command.TimeRange;
 import afterme.format.LogCursor;
@@ -95,10 +96,7 @@ public final class TailCommand implements Callable<Integer> {
         if (lastN != null && lastN < 0) {
             throw new CommandLine.ParameterException(cl, "-n takes a count of records, 0 or more, not " + lastN);
         }
-        if (from != null && to != null && from > to) {
-            throw new CommandLine.ParameterException(cl, "--from " + from + " is after --to " + to
-                    + ": nothing lies between them");
-        }
+        SeqRange.check(cl, from, to);
         if (reverse && follow) {
             throw new CommandLine.ParameterException(cl, "-r and -f exclude each other: a log followed grows at its end");
         }
