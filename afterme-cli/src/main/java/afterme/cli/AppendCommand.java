@@ -31,6 +31,7 @@ public final class AppendCommand implements Callable<Integer> {
     static final String TOKEN_ENV = "AFTERME_TOKEN_FILE";
     /** SPEC §5: the expected last seq was not the log's. */
     static final int CONFLICT = 4;
+    private static final String DEFAULT_URL = "http://127.0.0.1:7070";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -40,7 +41,7 @@ public final class AppendCommand implements Callable<Integer> {
 
     @Option(names = "--url", paramLabel = "URL", converter = Converters.HttpUrlConverter.class,
             description = "The daemon (default: ${DEFAULT-VALUE}).")
-    URI url = URI.create("http://127.0.0.1:7070");
+    URI url = URI.create(DEFAULT_URL);
 
     @Option(names = "--token-file", paramLabel = "F", description = "A file whose first word is the bearer token"
             + " (default: $AFTERME_TOKEN_FILE).")
@@ -78,7 +79,7 @@ public final class AppendCommand implements Callable<Integer> {
         if (timeoutSeconds < 1) {
             throw new CommandLine.ParameterException(cl, "--timeout must be at least 1 second, not " + timeoutSeconds);
         }
-        URI target = target();
+        URI target = target(cl);
         byte[] body = readBody(cl);
         Path tokenFrom = tokenFile(cl);
         String token = tokenFrom == null ? null : token(tokenFrom);
@@ -152,7 +153,17 @@ public final class AppendCommand implements Callable<Integer> {
         return status == 409 ? CONFLICT : ExitCodes.DATA_PROBLEM;
     }
 
-    private URI target() {
+    /**
+     * The endpoint under {@code --url}, which may carry a path (a proxy's prefix) but not an endpoint of its
+     * own: {@code http://127.0.0.1:7070/v1/records} made {@code /v1/records/v1/records}, and the daemon's
+     * 405 "use GET" did not say why.
+     */
+    private URI target(CommandLine cl) {
+        String path = url.getPath() == null ? "" : url.getPath();
+        if (path.contains("/v1/") || path.endsWith("/v1") || url.getRawQuery() != null) {
+            throw new CommandLine.ParameterException(cl, "--url is the daemon's address, as " + DEFAULT_URL + ", not '"
+                    + url + "': append adds /v1/records itself, and --ack, --batch and --key say the rest");
+        }
         String base = url.toString().replaceFirst("/+$", "");
         return URI.create(base + (batch ? "/v1/records/batch" : "/v1/records") + (ack != null ? "?ack=" + ack : ""));
     }

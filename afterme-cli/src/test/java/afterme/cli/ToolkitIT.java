@@ -231,6 +231,12 @@ class ToolkitIT {
                 "127.0.0.1:7070");
         assertEquals(2, schemeless.exit(), schemeless.toString());
         assertTrue(schemeless.stderr().contains("not an http:// or https:// URL"), schemeless.stderr());
+        // An endpoint's URL as --url appended to /v1/records/v1/records, which the daemon answered 405 "use GET".
+        Proc.Result endpoint = Proc.runWithInput("x".getBytes(StandardCharsets.UTF_8), "append", "--url",
+                "http://127.0.0.1:7070/v1/records?ack=durable");
+        assertUsageError(endpoint, "append");
+        assertTrue(endpoint.stderr().contains("--url is the daemon's address, as http://127.0.0.1:7070"),
+                endpoint.stderr());
         Proc.Result info = Proc.run("info", dir.toString());
         assertEquals(0, info.exit(), info.toString());
         assertTrue(info.out().contains("none holds the lock"), info.out());
