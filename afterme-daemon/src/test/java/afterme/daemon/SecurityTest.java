@@ -1,6 +1,8 @@
 package afterme.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.daemon.http.Limits;
@@ -61,6 +63,17 @@ class SecurityTest {
             }
             assertEquals(200, status(d, "GET", "/healthz", null), "health probes need no token");
         }
+    }
+
+    /** A token on two lines had the roles of the later line alone, silently. The message never holds the token. */
+    @Test
+    void aTokenGivenTwiceIsRefusedWithoutPrintingIt() throws Exception {
+        Path tokenFile = dir.resolve("tokens");
+        Files.writeString(tokenFile, "s3cret read\nw-123 append\ns3cret admin\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tokens.load(tokenFile));
+        assertTrue(e.getMessage().endsWith("line 3: the token of line 1 again; give each token one line with all its"
+                + " roles, as in '<token> read,append'"), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
     }
 
     /** A client that sends another scheme (Basic, say) is told which one this daemon takes, not that its token is unknown. */

@@ -23,8 +23,11 @@ public final class ForwardSpec {
      */
     public static ForwarderConfig parse(String spec, Duration idleWait) throws IOException {
         int eq = spec.indexOf('=');
-        if (eq <= 0) {
-            throw new IllegalArgumentException("--forward takes NAME=URI, not '" + spec + "'");
+        int scheme = spec.indexOf("://");
+        if (eq <= 0 || (scheme >= 0 && scheme < eq)) {
+            // Without a name, the first '=' is the query's: "nats://HOST?subject=S" split into a name and "S".
+            String example = scheme > 0 ? spec.substring(0, scheme) + "=" + spec : "NAME=" + spec;
+            throw new IllegalArgumentException("'" + spec + "' has no name: give NAME=URI, as in '" + example + "'");
         }
         String name = spec.substring(0, eq);
         String uri = spec.substring(eq + 1);

@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -30,6 +32,7 @@ public final class Tokens {
 
     public static Tokens load(Path file) throws IOException {
         List<Entry> entries = new ArrayList<>();
+        Map<String, Integer> lineOf = new HashMap<>();
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
@@ -48,6 +51,12 @@ public final class Tokens {
                     throw new IllegalArgumentException(file + " line " + (i + 1) + ": unknown role '" + r
                             + "'; roles are append, read, admin");
                 }
+            }
+            Integer first = lineOf.putIfAbsent(parts[0], i + 1);
+            if (first != null) {
+                // Which line would count was left to the order of the file; the token itself is never printed.
+                throw new IllegalArgumentException(file + " line " + (i + 1) + ": the token of line " + first
+                        + " again; give each token one line with all its roles, as in '<token> read,append'");
             }
             entries.add(new Entry(parts[0].getBytes(StandardCharsets.UTF_8), roles));
         }
