@@ -21,6 +21,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -324,6 +325,36 @@ class ToolkitIT {
             assertTrue(untrusted.stderr().contains("answered, but TLS failed")
                     && untrusted.stderr().contains("-Djavax.net.ssl.trustStore"), untrusted.stderr());
             assertEquals(0, serve.terminate());
+        }
+    }
+
+    /** Records appended while tail reads do not lengthen {@code -n N}: it printed thousands under load. */
+    @Test
+    void tailLinesCountsBackFromTheEndAsItStartsWhileTheLogGrows() throws Exception {
+        Path dir = tmp.resolve("growing");
+        try (ServeProcess serve = new ServeProcess(dir)) {
+            HttpClient client = HttpClient.newHttpClient();
+            HttpRequest post = HttpRequest.newBuilder(serve.uri.resolve("/v1/records"))
+                    .POST(HttpRequest.BodyPublishers.ofString("x".repeat(100))).build();
+            for (int i = 0; i < 3; i++) {
+                assertEquals(200, client.send(post, HttpResponse.BodyHandlers.discarding()).statusCode());
+            }
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread appender = new Thread(() -> {
+                while (!stop.get()) {
+                    client.sendAsync(post, HttpResponse.BodyHandlers.discarding()).join();
+                }
+            });
+            appender.start();
+            try {
+                String d = dir.toString();
+                assertEquals(1, Proc.run("tail", d, "-n", "1", "-o", "short").lines().size());
+                assertEquals(3, Proc.run("tail", d, "-n", "3", "-r", "-o", "short").lines().size());
+                assertEquals(100, Proc.run("tail", d, "-n", "1", "-o", "raw").out().length());
+            } finally {
+                stop.set(true);
+                appender.join();
+            }
         }
     }
 

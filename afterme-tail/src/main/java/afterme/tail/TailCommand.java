@@ -78,6 +78,11 @@ public final class TailCommand implements Callable<Integer> {
 
     /** Set once a record past {@code --to} or {@code --until} is read: the output ends before it. */
     private boolean pastEnd;
+    /**
+     * Without {@code -f}, {@code -n N} counts back from the last record as tail starts, and the output ends
+     * there: under a busy daemon, {@code tail -n 1} printed the thousands of records appended while it read.
+     */
+    private long lastAtStart = Long.MAX_VALUE;
 
     public static void main(String[] args) {
         System.exit(CommandLines.configure(new CommandLine(new TailCommand())).execute(args));
@@ -135,7 +140,7 @@ public final class TailCommand implements Callable<Integer> {
     }
 
     private void print(Path dir, long start, RecordWriter out, Pattern pattern) throws Exception {
-        long lastSeq = to != null ? to : Long.MAX_VALUE;
+        long lastSeq = Math.min(to != null ? to : Long.MAX_VALUE, lastAtStart);
         Instant until = times.until();
         long lastNanos = until != null ? TimeSeek.saturatedEpochNanos(until) : Long.MAX_VALUE;
         LogCursor.PayloadSink payloads = (seq, nanos, bytes, offset, length) -> {
@@ -174,7 +179,7 @@ public final class TailCommand implements Callable<Integer> {
      * memory, not the whole range.
      */
     private void printReversed(Path dir, long start, RecordWriter out, Pattern pattern) throws IOException {
-        long lastSeq = to != null ? to : Long.MAX_VALUE;
+        long lastSeq = Math.min(to != null ? to : Long.MAX_VALUE, lastAtStart);
         Instant until = times.until();
         long lastNanos = until != null ? TimeSeek.saturatedEpochNanos(until) : Long.MAX_VALUE;
         List<Path> segments = Segments.list(dir);
@@ -215,7 +220,11 @@ public final class TailCommand implements Callable<Integer> {
         if (n < 0) {
             return 1;
         }
-        return Math.max(1, LogCursor.lastSeq(dir) - n + 1);
+        long last = LogCursor.lastSeq(dir);
+        if (!follow) {
+            lastAtStart = last;
+        }
+        return Math.max(1, last - n + 1);
     }
 
     private Pattern parseGrep(CommandLine cl) {
