@@ -140,6 +140,12 @@ class ToolkitIT {
 
         Proc.Result grep = Proc.run("tail", d, "-g", "OrderPlaced.*\"id\":[48]\\b");
         assertEquals(List.of(5L, 9L), grep.lines().stream().map(ToolsIT::readSeq).toList());
+        // As journalctl's -n with -g and --until: the last N of the records that match, and of the range. They
+        // counted back from the log's end, then filtered: nothing here.
+        Proc.Result lastMatch = Proc.run("tail", d, "-g", "OrderPlaced.*\"id\":[48]\\b", "-n", "1");
+        assertEquals(List.of(9L), lastMatch.lines().stream().map(ToolsIT::readSeq).toList());
+        Proc.Result lastOfRange = Proc.run("tail", d, "-n", "2", "--to", "6");
+        assertEquals(List.of(5L, 6L), lastOfRange.lines().stream().map(ToolsIT::readSeq).toList());
 
         Proc.Result b64 = Proc.run("tail", d, "-o", "payload", "--payload", "base64", "--from", "3", "--to", "3");
         byte[] binary = Base64.getDecoder().decode(b64.out().strip());

@@ -20,6 +20,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -49,7 +50,8 @@ public final class TailCommand implements Callable<Integer> {
             + " or until nothing reads the output.")
     boolean follow;
 
-    @Option(names = {"-n", "--lines"}, paramLabel = "N", description = "The last N records (with -f, 10 unless given).")
+    @Option(names = {"-n", "--lines"}, paramLabel = "N", description = "The last N records (with -f, 10 unless"
+            + " given): of those -g matches, up to --to or --until.")
     Long lastN;
 
     @Option(names = "--from", paramLabel = "SEQ", description = "Start at this seq.")
@@ -120,7 +122,7 @@ public final class TailCommand implements Callable<Integer> {
         RecordWriter out = format.writer(stdout, mode, times::zone, terminal,
                 terminal && Tty.colourOnStdout(), payload.equalsIgnoreCase("utf8"));
         try {
-            long start = startSeq(dir);
+            long start = startSeq(dir, pattern);
             if (reverse) {
                 printReversed(dir, start, out, pattern);
             } else {
@@ -208,7 +210,7 @@ public final class TailCommand implements Callable<Integer> {
         }
     }
 
-    private long startSeq(Path dir) throws IOException {
+    private long startSeq(Path dir, Pattern pattern) throws IOException {
         if (from != null) {
             return from;
         }
@@ -220,11 +222,54 @@ public final class TailCommand implements Callable<Integer> {
         if (n < 0) {
             return 1;
         }
-        long last = LogCursor.lastSeq(dir);
+        long end = LogCursor.lastSeq(dir);
         if (!follow) {
-            lastAtStart = last;
+            lastAtStart = end;
         }
-        return Math.max(1, last - n + 1);
+        // As journalctl's -n with --until and -g: the last N records of the range, and of them those that match.
+        if (to != null) {
+            end = Math.min(end, to);
+        }
+        Instant until = times.until();
+        if (until != null && until.isBefore(Instant.MAX)) {
+            end = Math.min(end, TimeSeek.firstSeqAtOrAfter(dir, until.plusNanos(1)) - 1);
+        }
+        return pattern == null ? Math.max(1, end - n + 1) : lastMatchesStart(dir, end, n, pattern);
+    }
+
+    /**
+     * The seq of the {@code n}-th record from {@code end} back whose payload matches, or 1 when fewer match:
+     * the segments are read from the last back, keeping at most {@code n} seqs.
+     */
+    private static long lastMatchesStart(Path dir, long end, long n, Pattern pattern) throws IOException {
+        if (n == 0) {
+            return end + 1;
+        }
+        long wanted = n;
+        List<Path> segments = Segments.list(dir);
+        for (int i = segments.size() - 1; i >= 0; i--) {
+            long first = SegmentNames.firstSeq(segments.get(i));
+            if (first > end) {
+                continue;
+            }
+            ArrayDeque<Long> matched = new ArrayDeque<>();
+            try (LogCursor cursor = new LogCursor(dir, first, false)) {
+                for (LogRecord r = cursor.next(); r != null && r.seq() <= end; r = cursor.next()) {
+                    if (matches(pattern, r.payload(), 0, r.payload().length)) {
+                        matched.addLast(r.seq());
+                        if (matched.size() > wanted) {
+                            matched.removeFirst();
+                        }
+                    }
+                }
+            }
+            if (matched.size() == wanted) {
+                return matched.peekFirst();
+            }
+            wanted -= matched.size();
+            end = first - 1;
+        }
+        return 1;
     }
 
     private Pattern parseGrep(CommandLine cl) {
