@@ -51,7 +51,8 @@ public final class Afterme implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand");
+        throw new CommandLine.ParameterException(spec.commandLine(), "give a command: "
+                + String.join(", ", CommandLines.commandNames(spec.commandLine())));
     }
 
     /**

@@ -115,6 +115,10 @@ class ToolkitIT {
         assertUsageError(large, "serve");
         assertTrue(large.stderr().contains("'99999999999999999999ms' is too large"), large.stderr());
         assertUsageError(Proc.run("verify", "--nope"), "verify");
+        Proc.Result none = Proc.run();
+        assertEquals(2, none.exit(), none.toString());
+        assertTrue(none.stderr().contains("afterme: give a command: serve, tail, dump, verify, recover, forward, append,"
+                + " info"), none.stderr());
         assertUsageError(Proc.run("serve", "--log-level", "loud", "--data", tmp.resolve("x").toString()), "serve");
         assertFalse(Files.exists(tmp.resolve("x")), "a usage error creates nothing");
     }

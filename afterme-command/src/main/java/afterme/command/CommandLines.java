@@ -73,18 +73,24 @@ public final class CommandLines {
             }
             return "unknown option '" + option + "'" + Typos.didYouMean(option, names);
         }
-        List<String> commands = new ArrayList<>();
-        for (CommandLine sub : commandLine.getSubcommands().values()) {
-            if (!sub.getCommandSpec().usageMessage().hidden() && !commands.contains(sub.getCommandName())) {
-                commands.add(sub.getCommandName());
-            }
-        }
+        List<String> commands = commandNames(commandLine);
         if (!commands.isEmpty()) {
             return "'" + first + "' is not a command" + Typos.didYouMean(first, commands) + " (the commands: "
                     + String.join(", ", commands) + ")";
         }
         return "unexpected argument '" + first + "'"
                 + (unmatched.size() > 1 ? " (and " + (unmatched.size() - 1) + " more after it)" : "");
+    }
+
+    /** The names of a command line's subcommands that its help shows, in order. */
+    public static List<String> commandNames(CommandLine commandLine) {
+        List<String> commands = new ArrayList<>();
+        for (CommandLine sub : commandLine.getSubcommands().values()) {
+            if (!sub.getCommandSpec().usageMessage().hidden() && !commands.contains(sub.getCommandName())) {
+                commands.add(sub.getCommandName());
+            }
+        }
+        return commands;
     }
 
     private static void usageError(CommandLine commandLine, String message) {
