@@ -2,6 +2,7 @@ package afterme.daemon.forward;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,6 +116,26 @@ class RabbitMqSinkTest {
                 assertTrue(s.lastError().contains("no queue took it") && s.lastError().contains("bind a queue to exchange '"),
                         s.lastError());
                 assertTrue(s.lastError().contains("seq 1"), s.lastError());
+            }
+        }
+    }
+
+    /** The client's text was "#method<channel.close>(reply-code=404, …, class-id=60, method-id=40)", naming no remedy. */
+    @Test
+    void aMissingExchangeIsNamedWithWhatToDo() throws Exception {
+        String exchange = "afterme-test-none-" + UUID.randomUUID();
+        ForwarderConfig missing = ForwarderConfig.of("rabbit", SinkTarget.parse("amqp://127.0.0.1:5672/%2F?exchange="
+                + exchange + "&routing_key=" + queue, null), StartAt.START, OnReject.STOP, Duration.ofSeconds(1));
+        try (Log log = Log.open(LogConfig.defaults(dir))) {
+            Logs.appendSmall(log, 1);
+            try (Forwarders f = new Forwarders(log, List.of(missing), Clock.systemUTC())) {
+                ForwarderTest.await(() -> f.views().get(0).status().lastError() != null, "a failed attempt");
+                var s = f.views().get(0).status();
+                assertEquals(State.RETRYING, s.state(), "the exchange may be declared yet: the forwarder retries");
+                assertTrue(s.lastError().contains("RabbitMQ closed the channel: 404 NOT_FOUND - no exchange '" + exchange
+                        + "' in vhost '/': declare exchange '" + exchange + "' in RabbitMQ, or name one that exists"
+                        + " with exchange= in the URI"), s.lastError());
+                assertFalse(s.lastError().contains("#method"), s.lastError());
             }
         }
     }

@@ -147,7 +147,8 @@ final class AmqpSink implements Sink {
      * limit, that message, found by its size, is refused for good; the others are sent again.
      */
     private void ended(ShutdownSignalException cause) {
-        String text = cause.getReason() instanceof AMQP.Channel.Close close ? close.getReplyText() : null;
+        AMQP.Channel.Close close = cause.getReason() instanceof AMQP.Channel.Close c ? c : null;
+        String text = close == null ? null : close.getReplyText();
         Matcher tooLarge = text == null ? null : TOO_LARGE.matcher(text);
         long blamedSize = tooLarge != null && tooLarge.find() ? Long.parseLong(tooLarge.group(1)) : -1;
         for (Outstanding o : outstanding.values()) {
@@ -155,10 +156,18 @@ final class AmqpSink implements Sink {
                 blamedSize = -1;
                 o.future().completeExceptionally(new RejectedException("RabbitMQ: " + text));
             } else {
-                o.future().completeExceptionally(new IOException("RabbitMQ closed the channel: " + cause.getMessage()));
+                o.future().completeExceptionally(new IOException("RabbitMQ closed the channel: "
+                        + (close == null ? cause.getMessage() : close.getReplyCode() + " " + text + advice(text))));
             }
         }
         outstanding.clear();
+    }
+
+    /** What to do about a channel RabbitMQ closed, where it is ours to say: the client's text names no remedy. */
+    private String advice(String replyText) {
+        return replyText.startsWith("NOT_FOUND - no exchange")
+                ? ": declare exchange '" + exchange + "' in RabbitMQ, or name one that exists with exchange= in the URI"
+                : "";
     }
 
     @Override
