@@ -120,7 +120,7 @@ class RabbitMqSinkTest {
         }
     }
 
-    /** The client's text was "#method<channel.close>(reply-code=404, …, class-id=60, method-id=40)", naming no remedy. */
+    /** The client's text, "#method<channel.close>(reply-code=404, …, class-id=60, method-id=40)", named no remedy. */
     @Test
     void aMissingExchangeIsNamedWithWhatToDo() throws Exception {
         String exchange = "afterme-test-none-" + UUID.randomUUID();
@@ -132,9 +132,9 @@ class RabbitMqSinkTest {
                 ForwarderTest.await(() -> f.views().get(0).status().lastError() != null, "a failed attempt");
                 var s = f.views().get(0).status();
                 assertEquals(State.RETRYING, s.state(), "the exchange may be declared yet: the forwarder retries");
-                assertTrue(s.lastError().contains("RabbitMQ closed the channel: 404 NOT_FOUND - no exchange '" + exchange
-                        + "' in vhost '/': declare exchange '" + exchange + "' in RabbitMQ, or name one that exists"
-                        + " with exchange= in the URI"), s.lastError());
+                assertTrue(s.lastError().contains("RabbitMQ closed the channel: 404 NOT_FOUND - no exchange '"
+                        + exchange + "' in vhost '/': declare exchange '" + exchange + "' in RabbitMQ, or name one that"
+                        + " exists with exchange= in the URI"), s.lastError());
                 assertFalse(s.lastError().contains("#method"), s.lastError());
             }
         }
