@@ -142,9 +142,8 @@ public final class TailCommand implements Callable<Integer> {
     }
 
     private void print(Path dir, long start, RecordWriter out, Pattern pattern) throws Exception {
-        long lastSeq = Math.min(to != null ? to : Long.MAX_VALUE, lastAtStart);
-        Instant until = times.until();
-        long lastNanos = until != null ? TimeSeek.saturatedEpochNanos(until) : Long.MAX_VALUE;
+        long lastSeq = lastSeq();
+        long lastNanos = lastNanos();
         LogCursor.PayloadSink payloads = (seq, nanos, bytes, offset, length) -> {
             pastEnd = seq > lastSeq || nanos > lastNanos;
             if (!pastEnd && (pattern == null || matches(pattern, bytes, offset, length))) {
@@ -181,9 +180,8 @@ public final class TailCommand implements Callable<Integer> {
      * memory, not the whole range.
      */
     private void printReversed(Path dir, long start, RecordWriter out, Pattern pattern) throws IOException {
-        long lastSeq = Math.min(to != null ? to : Long.MAX_VALUE, lastAtStart);
-        Instant until = times.until();
-        long lastNanos = until != null ? TimeSeek.saturatedEpochNanos(until) : Long.MAX_VALUE;
+        long lastSeq = lastSeq();
+        long lastNanos = lastNanos();
         List<Path> segments = Segments.list(dir);
         for (int i = segments.size() - 1; i >= 0; i--) {
             long first = Math.max(start, SegmentNames.firstSeq(segments.get(i)));
@@ -208,6 +206,17 @@ public final class TailCommand implements Callable<Integer> {
                 break;
             }
         }
+    }
+
+    /** The last seq the output may hold: {@code --to}, and without {@code -f} the log's end as tail started. */
+    private long lastSeq() {
+        return Math.min(to != null ? to : Long.MAX_VALUE, lastAtStart);
+    }
+
+    /** The latest record time the output may hold: {@code --until}. */
+    private long lastNanos() {
+        Instant until = times.until();
+        return until != null ? TimeSeek.saturatedEpochNanos(until) : Long.MAX_VALUE;
     }
 
     private long startSeq(Path dir, Pattern pattern) throws IOException {
