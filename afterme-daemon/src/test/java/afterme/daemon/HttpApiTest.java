@@ -284,7 +284,7 @@ class HttpApiTest {
         }
     }
 
-    /** A typo in a query parameter is refused, naming it; it never quietly changes an append (SPEC §4). */
+    /** A typo in a query parameter is refused, naming it; it never quietly changes an append. */
     @Test
     void unknownQueryParametersAreRefusedNamingThem() throws Exception {
         HttpResponse<String> typo = post("/v1/records?akc=durable", "{\"a\":1}");
@@ -350,5 +350,26 @@ class HttpApiTest {
             assertTrue(r.body().contains("\"path\":\"" + path + "\""), path + " in " + r.body());
         }
         assertTrue(r.body().startsWith("[{\"method\":\"POST\",\"path\":\"/v1/records\""), r.body());
+    }
+    @Test
+    void anEndpointRefusesAMethodItDoesNotTakeNamingTheOnesItDoes() throws Exception {
+        Map<String, String> allowed = Map.of("/healthz", "GET", "/metrics", "GET", "/v1/subscribe", "GET",
+                "/v1/log", "GET", "/", "GET", "/v1/records/1", "GET", "/v1/records/batch", "POST",
+                "/v1/records", "GET, POST");
+        for (var e : allowed.entrySet()) {
+            for (String method : List.of("POST", "DELETE", "PUT")) {
+                if (e.getValue().contains(method)) {
+                    continue;
+                }
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(daemon.uri().resolve(e.getKey()))
+                        .header("Accept", "text/event-stream")
+                        .method(method, HttpRequest.BodyPublishers.ofString("x")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(405, r.statusCode(), method + " " + e.getKey() + ": " + r.body());
+                assertEquals(e.getValue(), r.headers().firstValue("Allow").orElse(""), method + " " + e.getKey());
+                assertTrue(r.body().contains("\"error\":\"method_not_allowed\""), r.body());
+            }
+        }
+        assertEquals(0, daemon.log().lastSeq(), "nothing appended");
     }
 }

@@ -25,7 +25,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.Scheduler;
 
-/** Routes SPEC §4's endpoints to their handlers; every path completes the callback exactly once. */
+/** Routes the endpoints of docs/HTTP.md to their handlers; every path completes the callback exactly once. */
 public final class ApiHandler extends Handler.Abstract {
     private final Log log;
     private final AppendHandler appends;
@@ -34,7 +34,7 @@ public final class ApiHandler extends Handler.Abstract {
     private final Metrics metrics;
     private final Forwarders forwarders;
 
-    /** {@code GET /}: what SPEC §4 lists, so that a user who finds the port finds the API. */
+    /** {@code GET /}: the endpoints, so that a user who finds the port finds the API. */
     private static final byte[] ENDPOINTS = endpoints(
             "POST", "/v1/records", "append one record; the body is the payload (?ack=memory|durable)",
             "POST", "/v1/records/batch", "append each line of an NDJSON body as one record, all or nothing",
@@ -124,12 +124,29 @@ public final class ApiHandler extends Handler.Abstract {
                     notAllowed(request, response, callback, "GET");
                 }
             }
-            case "/healthz" -> health(response, callback);
-            case "/metrics" -> {
-                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-                response.write(true, ByteBuffer.wrap(metrics.render().getBytes(StandardCharsets.UTF_8)), callback);
+            case "/healthz" -> {
+                if (get) {
+                    health(response, callback);
+                } else {
+                    notAllowed(request, response, callback, "GET");
+                }
             }
-            case "/v1/subscribe" -> subscribe(request, query, response, callback);
+            case "/metrics" -> {
+                if (get) {
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                    response.write(true, ByteBuffer.wrap(metrics.render().getBytes(StandardCharsets.UTF_8)), callback);
+                } else {
+                    notAllowed(request, response, callback, "GET");
+                }
+            }
+            case "/v1/subscribe" -> {
+                // A stream that never ends has no HEAD: its headers alone would start a subscription.
+                if (HttpMethod.GET.is(method)) {
+                    subscribe(request, query, response, callback);
+                } else {
+                    notAllowed(request, response, callback, "GET");
+                }
+            }
             case "/v1/forwarders" -> {
                 if (get) {
                     Replies.sendBytes(response, callback, 200, ForwardersJson.render(forwarders.views()));
