@@ -22,14 +22,14 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code afterme append}: one record (or a batch of NDJSON lines) appended through a running daemon, the
  * way a shell script writes a command or an event. Prints the daemon's reply; the exit code says what
- * happened (SPEC §5): 0 appended or a duplicate, 1 refused, 2 usage, 3 the daemon cannot be reached,
+ * happened (README.md): 0 appended or a duplicate, 1 refused, 2 usage, 3 the daemon cannot be reached,
  * 4 a conflict with {@code --expect-last-seq}.
  */
 @Command(name = "append", mixinStandardHelpOptions = true,
         description = "Append FILE (or stdin) through a running daemon and print its reply.")
 public final class AppendCommand implements Callable<Integer> {
     static final String TOKEN_ENV = "AFTERME_TOKEN_FILE";
-    /** SPEC §5: the expected last seq was not the log's. */
+    /** The expected last seq was not the log's. */
     static final int CONFLICT = 4;
     private static final String DEFAULT_URL = "http://127.0.0.1:7070";
 

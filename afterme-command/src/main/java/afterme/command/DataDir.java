@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The one way every command names its data directory (SPEC §5): the positional {@code DIR}, or
+ * The one way every command names its data directory: the positional {@code DIR}, or
  * {@code -d/--data DIR}, or {@code AFTERME_DATA}, or {@code ./afterme-data}, in that order of precedence
  * (given on the command line beats the environment). A Picocli mixin.
  */

@@ -1,6 +1,6 @@
 package afterme.command;
 
-/** SPEC §5 exit codes, shared by every command. */
+/** The exit codes README.md lists, shared by every command. */
 public final class ExitCodes {
     public static final int OK = 0;
     /** A data problem was found: corruption, a torn tail. */

@@ -4,7 +4,7 @@ import sun.misc.Signal;
 
 /**
  * Turns SIGTERM and SIGINT into an orderly stop. A plain shutdown hook would make the JVM exit with
- * 143/130; SPEC §5 wants exit 0 after a clean drain, so the signals are caught instead.
+ * 143/130; README.md promises exit 0 after a clean drain, so the signals are caught instead.
  */
 public final class StopSignals {
     private StopSignals() {

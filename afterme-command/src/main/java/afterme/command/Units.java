@@ -82,7 +82,7 @@ public final class Units {
             + "today, yesterday, now, -1h or 1h ago";
 
     /**
-     * An instant as journalctl takes one (SPEC §5): RFC 3339 with an offset; a date and time without one
+     * An instant as journalctl takes one: RFC 3339 with an offset; a date and time without one
      * ({@code 2026-11-24 15:30}, {@code 2026-11-24T15:30:00.5}) or a date alone ({@code 2026-11-24}, its
      * start), both in {@code zone}; {@code now}, {@code today}, {@code yesterday}, {@code tomorrow}; and
      * times relative to now ({@code -1h}, {@code +30min}, {@code 1h ago}).

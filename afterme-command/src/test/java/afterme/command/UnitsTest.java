@@ -51,7 +51,7 @@ class UnitsTest {
         }
     }
 
-    /** Every form SPEC §5 names, read in Berlin, and what journalctl makes of it. */
+    /** Every form README.md names, read in Berlin, and what journalctl makes of it. */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "2026-11-24T15:30:00Z        | 2026-11-24T15:30:00Z",

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A full disk through HTTP: 507 with the SPEC's error, nothing appended, and appends resume when room returns. */
+/** A full disk through HTTP: 507 insufficient_storage, nothing appended, and appends resume when room returns. */
 class FullDiskHttpTest {
     @TempDir
     Path tmp;

@@ -2,7 +2,7 @@ package afterme.format;
 
 import java.util.Locale;
 
-/** How a record's payload appears in its JSON rendering (SPEC §3, {@code --payload}). */
+/** How a record's payload appears in its JSON rendering ({@code --payload}, docs/HTTP.md). */
 public enum PayloadMode {
     /** JSON when it parses as one JSON value, else UTF-8 text when valid, else base64. */
     AUTO,

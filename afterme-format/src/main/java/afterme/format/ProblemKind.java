@@ -2,7 +2,7 @@ package afterme.format;
 
 import java.util.Locale;
 
-/** The kinds of damage a reader can find; their JSON names are the SPEC's (lower snake case). */
+/** The kinds of damage a reader can find; their JSON names are FORMAT.md's (lower snake case). */
 public enum ProblemKind {
     /** Bytes after the last valid record that no valid record follows: a writer that died mid-write. */
     TORN_TAIL,

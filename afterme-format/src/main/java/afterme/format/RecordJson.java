@@ -21,7 +21,7 @@ import java.util.Base64;
 import java.util.Locale;
 
 /**
- * The one JSON rendering of a record (SPEC §3), shared by the daemon, dump, tail and subscribe so that
+ * The one JSON rendering of a record (docs/HTTP.md), shared by the daemon, dump, tail and subscribe so that
  * every tool prints identical objects. Thread-safe.
  */
 public final class RecordJson {

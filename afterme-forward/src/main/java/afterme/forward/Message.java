@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * One record as a broker receives it: the payload unchanged as the body, and the headers every sink sets
- * (SPEC §7). Immutable; the payload array is shared with the record and must not be changed.
+ * (README.md, "Forwarding"). Immutable; the payload array is shared with the record and must not be changed.
  *
  * @param contentType the record's stored content type, or null when it has none
  */
@@ -24,7 +24,7 @@ public record Message(String logId, long seq, long epochNanos, String sha256, St
                 r.payload());
     }
 
-    /** The record's time as SPEC §3 writes it: RFC 3339 in UTC with nine fraction digits. */
+    /** The record's time as a record's JSON writes it (docs/HTTP.md): RFC 3339 in UTC with nine fraction digits. */
     public String time() {
         return RecordJson.formatTime(Math.floorDiv(epochNanos, 1_000_000_000L),
                 (int) Math.floorMod(epochNanos, 1_000_000_000L));

@@ -94,7 +94,7 @@ public final class RecoverCommand implements Callable<Integer> {
             err.println((dryRun ? "would cut " : "will cut ") + c.describe() + ", saving the bytes under " + backups);
         }
         if (dryRun) {
-            // SPEC §5: a dry run that would cut something found a data problem, so that a script can tell.
+            // A dry run that would cut something found a data problem, so that a script can tell.
             return ExitCodes.DATA_PROBLEM;
         }
         if (!yes) {

@@ -15,7 +15,7 @@ import java.util.Locale;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 
-/** The output formats of {@code afterme tail -o} (SPEC §5). */
+/** The output formats of {@code afterme tail -o}. */
 enum OutputFormat {
     JSON, SHORT, PAYLOAD, RAW;
 

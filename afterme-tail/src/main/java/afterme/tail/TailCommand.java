@@ -61,9 +61,9 @@ public final class TailCommand implements Callable<Integer> {
     Long to;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", completionCandidates = OutputFormat.Names.class,
-            description = "json (default): one object per line (SPEC §3); short: time, seq, content type and the"
-                    + " payload's start on one line; payload: each payload and a newline; raw: the payloads back to"
-                    + " back. Values: ${COMPLETION-CANDIDATES}.")
+            description = "json (default): one object per line, as the daemon renders records; short: time, seq,"
+                    + " content type and the payload's start on one line; payload: each payload and a newline; raw: the"
+                    + " payloads back to back. Values: ${COMPLETION-CANDIDATES}.")
     String output = "json";
 
     @Option(names = "--payload", paramLabel = "MODE", completionCandidates = Choices.PayloadModes.class,

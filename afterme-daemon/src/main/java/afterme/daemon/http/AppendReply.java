@@ -7,7 +7,7 @@ import afterme.format.RecordJson;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The 200 reply to an append (SPEC §4), rendered straight into ASCII: every value in it is a number, a
+ * The 200 reply to an append, rendered straight into ASCII: every value in it is a number, a
  * boolean, lower-case hex or an RFC 3339 time, none of which JSON escapes. Every append is answered
  * with one, so it skips the map and the JSON generator of {@link Replies#json}, which were 15% of
  * what the daemon allocated for a 100-byte append (JFR allocation samples).

@@ -1,6 +1,6 @@
 package afterme.daemon.http;
 
-/** A request that cannot be served: the status, the SPEC's error code and a human message. */
+/** A request that cannot be served: the status, its error code (docs/HTTP.md) and a human message. */
 final class HttpError extends RuntimeException {
     final int status;
     final String code;

@@ -6,7 +6,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Fields;
 
 /**
- * The query parameters each endpoint takes (SPEC §4). One it does not take is refused, never ignored: a
+ * The query parameters each endpoint takes. One it does not take is refused, never ignored: a
  * typo such as {@code ?akc=durable} must not quietly turn a durable append into a memory one; nor is one
  * given twice. Stateless.
  */
@@ -59,7 +59,7 @@ public final class QueryParameters {
         return f.asImmutable();
     }
 
-    /** Why a request's query parameters are refused: SPEC's error code and a message naming the parameter. */
+    /** Why a request's query parameters are refused: the error code and a message naming the parameter. */
     public record Refusal(String code, String message) {
     }
 

@@ -13,7 +13,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
-/** JSON replies and the SPEC's error shape {@code {"error":"<code>","message":"..."}}. Stateless. */
+/** JSON replies and the error shape {@code {"error":"<code>","message":"..."}}. Stateless. */
 public final class Replies {
     private Replies() {
     }

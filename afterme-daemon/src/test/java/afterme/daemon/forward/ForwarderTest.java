@@ -51,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The forwarding engine against a broker of the tests' own ({@link MemorySinkProvider}): order, headers,
- * durability, checkpoints, refusals, damage and lost connections, each tried to break what SPEC §7 promises.
+ * durability, checkpoints, refusals, damage and lost connections, each tried to break what README.md promises
+ * of forwarding.
  */
 @Timeout(60)
 class ForwarderTest {
