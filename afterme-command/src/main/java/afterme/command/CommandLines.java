@@ -8,7 +8,8 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Sets up a Picocli command line the afterme way: usage errors exit 2 (even when found while running,
- * e.g. a flag combination), any other failure prints one line and exits 3, never a stack trace.
+ * e.g. a flag combination), any other failure prints one line and exits 3, never a stack trace; a number
+ * that is not one is called that in words, not in Java's types.
  */
 public final class CommandLines {
     private CommandLines() {
@@ -19,6 +20,12 @@ public final class CommandLines {
         cl.setParameterExceptionHandler(handlers);
         cl.setExecutionExceptionHandler(handlers);
         cl.setExitCodeExceptionMapper(handlers);
+        Converters.WholeNumberConverter longs = new Converters.WholeNumberConverter();
+        Converters.WholeIntConverter ints = new Converters.WholeIntConverter();
+        cl.registerConverter(Long.class, longs);
+        cl.registerConverter(Long.TYPE, longs);
+        cl.registerConverter(Integer.class, ints);
+        cl.registerConverter(Integer.TYPE, ints);
         return cl;
     }
 

@@ -34,6 +34,40 @@ public final class Converters {
     }
 
     /**
+     * Every {@code long} option (a seq, a count): Picocli's own says "'x' is not a long", in Java's words
+     * rather than the user's, and the same of a number past a long's range.
+     */
+    public static final class WholeNumberConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return wholeNumber(value, Long.MAX_VALUE);
+        }
+    }
+
+    /** Every {@code int} option, as {@link WholeNumberConverter} with an int's bound. */
+    public static final class WholeIntConverter implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            return (int) wholeNumber(value, Integer.MAX_VALUE);
+        }
+    }
+
+    private static long wholeNumber(String value, long max) {
+        if (!value.matches("[+-]?[0-9]+")) {
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a whole number");
+        }
+        try {
+            long n = Long.parseLong(value);
+            if (Math.abs(n) <= max) {
+                return n;
+            }
+        } catch (NumberFormatException tooLong) {
+            // past a long: as much too large as past the bound
+        }
+        throw new CommandLine.TypeConversionException("'" + value + "' is too large (at most " + max + ")");
+    }
+
+    /**
      * An {@code http://} or {@code https://} URL with a host: the daemon to append through, a webhook to
      * notify. Checked when the command line is read, because {@code localhost:8080/hook} parses as a URI
      * whose scheme is {@code localhost}, and the HTTP client refuses it only when it is first used.

@@ -37,6 +37,9 @@ class CommandLinesTest {
 
     @Command(name = "serve")
     static final class Serve implements Runnable {
+        @Option(names = "--window")
+        int window;
+
         @Override
         public void run() {
         }
@@ -73,6 +76,20 @@ class CommandLinesTest {
     void anArgumentTooManyIsCalledThat() {
         assertEquals("afterme tail: unexpected argument 'e1' (and 1 more after it)\nTry 'afterme tail --help'.\n",
                 error(new Top(), "tail", "d2", "e1", "e2"));
+    }
+
+    @Test
+    void aNumberThatIsNotOneIsCalledThatNotALong() {
+        assertEquals("afterme tail: Invalid value for option '--from': 'x' is not a whole number\n"
+                + "Try 'afterme tail --help'.\n", error(new Top(), "tail", "--from", "x"));
+        assertEquals("afterme tail: Invalid value for option '--lines': '1.5' is not a whole number\n"
+                + "Try 'afterme tail --help'.\n", error(new Top(), "tail", "-n", "1.5"));
+        assertEquals("afterme tail: Invalid value for option '--from': '99999999999999999999' is too large (at most "
+                + Long.MAX_VALUE + ")\nTry 'afterme tail --help'.\n", error(new Top(), "tail", "--from",
+                "99999999999999999999"));
+        assertEquals("afterme serve: Invalid value for option '--window': '2147483648' is too large (at most "
+                + Integer.MAX_VALUE + ")\nTry 'afterme serve --help'.\n", error(new Top(), "serve", "--window",
+                "2147483648"));
     }
 
     private static String error(Object command, String... args) {
