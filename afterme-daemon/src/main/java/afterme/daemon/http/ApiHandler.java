@@ -110,50 +110,19 @@ public final class ApiHandler extends Handler.Abstract {
                     notAllowed(request, response, callback, "POST");
                 }
             }
-            case "/v1/log" -> {
-                if (get) {
-                    reads.describe(response, callback);
-                } else {
-                    notAllowed(request, response, callback, "GET");
-                }
-            }
-            case "/" -> {
-                if (get) {
-                    Replies.sendBytes(response, callback, 200, ENDPOINTS);
-                } else {
-                    notAllowed(request, response, callback, "GET");
-                }
-            }
-            case "/healthz" -> {
-                if (get) {
-                    health(response, callback);
-                } else {
-                    notAllowed(request, response, callback, "GET");
-                }
-            }
-            case "/metrics" -> {
-                if (get) {
-                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-                    response.write(true, ByteBuffer.wrap(metrics.render().getBytes(StandardCharsets.UTF_8)), callback);
-                } else {
-                    notAllowed(request, response, callback, "GET");
-                }
-            }
-            case "/v1/subscribe" -> {
-                // A stream that never ends has no HEAD: its headers alone would start a subscription.
-                if (HttpMethod.GET.is(method)) {
-                    subscribe(request, query, response, callback);
-                } else {
-                    notAllowed(request, response, callback, "GET");
-                }
-            }
-            case "/v1/forwarders" -> {
-                if (get) {
-                    Replies.sendBytes(response, callback, 200, ForwardersJson.render(forwarders.views()));
-                } else {
-                    notAllowed(request, response, callback, "GET");
-                }
-            }
+            case "/v1/log" -> onlyGet(get, request, response, callback, () -> reads.describe(response, callback));
+            case "/" -> onlyGet(get, request, response, callback,
+                    () -> Replies.sendBytes(response, callback, 200, ENDPOINTS));
+            case "/healthz" -> onlyGet(get, request, response, callback, () -> health(response, callback));
+            case "/metrics" -> onlyGet(get, request, response, callback, () -> {
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                response.write(true, ByteBuffer.wrap(metrics.render().getBytes(StandardCharsets.UTF_8)), callback);
+            });
+            // A stream that never ends has no HEAD: its headers alone would start a subscription.
+            case "/v1/subscribe" -> onlyGet(HttpMethod.GET.is(method), request, response, callback,
+                    () -> subscribe(request, query, response, callback));
+            case "/v1/forwarders" -> onlyGet(get, request, response, callback,
+                    () -> Replies.sendBytes(response, callback, 200, ForwardersJson.render(forwarders.views())));
             default -> {
                 if (path.startsWith("/v1/records/") && get) {
                     reads.record(path.substring("/v1/records/".length()),
@@ -231,6 +200,21 @@ public final class ApiHandler extends Handler.Abstract {
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
         if (!subscriptions.start(from, mode, new SseSink(response, callback))) {
             throw new HttpError(503, "unavailable", "too many subscribers, or the daemon is stopping");
+        }
+    }
+
+    /** An endpoint's reply, which may fail as {@link #handle} reports. */
+    private interface Reply {
+        void send() throws Exception;
+    }
+
+    /** {@code reply} for a GET (or HEAD, where {@code get} says so); 405 for any other method. */
+    private static void onlyGet(boolean get, Request request, Response response, Callback callback, Reply reply)
+            throws Exception {
+        if (get) {
+            reply.send();
+        } else {
+            notAllowed(request, response, callback, "GET");
         }
     }
 
