@@ -11,8 +11,10 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.UUID;
 
 /**
@@ -67,6 +69,8 @@ final class ActiveSegment implements AutoCloseable {
     /** The file opened for {@link UncachedWriter}'s writes, once one is made; null where it cannot be. */
     private FileChannel direct;
     private boolean directOpened;
+    /** The file's identity as opened (device and inode), or null where the file system gives none. */
+    private final Object fileKey;
 
     private ActiveSegment(Storage storage, Path file, SegmentHeader header, FileChannel channel, long size,
                           long filledTo, long fillLimit, long recordCount, SparseIndex.Builder index) {
@@ -80,6 +84,15 @@ final class ActiveSegment implements AutoCloseable {
         this.recordCount = recordCount;
         this.index = index;
         this.pages = PageCacheAdvice.of(file, size);
+        this.fileKey = fileKey(file);
+    }
+
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**
@@ -271,10 +284,41 @@ final class ActiveSegment implements AutoCloseable {
     /**
      * fdatasync: the data and the size needed to read it back, not the file's times. {@code writtenSize}
      * is what the caller knows to be written; this may run off the writer thread, which owns {@link #size}.
+     * With {@code checkPath} it also checks that the segment's path still names this file.
+     *
+     * @throws Gone when it does not
      */
-    void sync(long writtenSize) throws IOException {
+    void sync(long writtenSize, boolean checkPath) throws IOException {
         channel.force(false);
+        if (checkPath) {
+            checkPath();
+        }
         pages.synced(writtenSize);
+    }
+
+    /**
+     * An fsync of a file whose directory entry is gone succeeds, and a restart would never see what it
+     * synced: acks for it would be acks for records no one can find.
+     */
+    private void checkPath() throws IOException {
+        Object key;
+        try {
+            key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (NoSuchFileException e) {
+            throw new Gone(file);
+        }
+        if (fileKey != null && !fileKey.equals(key)) {
+            throw new Gone(file);
+        }
+    }
+
+    /** The segment's directory entry no longer names the file the writer writes. */
+    static final class Gone extends IOException {
+        Gone(Path file) {
+            super(file + " is no longer in its directory (the data directory was deleted, moved or replaced while "
+                    + "afterme ran): a restart would not find the records written to it. Appends stop until the "
+                    + "directory is back as it was; else stop the daemon and restore it from a copy");
+        }
     }
 
     /**

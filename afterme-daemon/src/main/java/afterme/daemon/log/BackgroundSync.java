@@ -18,14 +18,18 @@ final class BackgroundSync {
     final long seq;
     private final CompletableFuture<Long> nanos;
 
-    /** @param done run on the syncer thread when the fsync has returned, to wake the writer */
-    BackgroundSync(ActiveSegment segment, long seq, Executor syncer, Ticker ticker, Runnable done) {
+    /**
+     * @param checkPath whether the fsync also checks the segment's path ({@link ActiveSegment#sync})
+     * @param done      run on the syncer thread when the fsync has returned, to wake the writer
+     */
+    BackgroundSync(ActiveSegment segment, long seq, boolean checkPath, Executor syncer, Ticker ticker,
+                   Runnable done) {
         this.size = segment.size();
         this.seq = seq;
         this.nanos = CompletableFuture.supplyAsync(() -> {
             long start = ticker.nanos();
             try {
-                segment.sync(size);
+                segment.sync(size, checkPath);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

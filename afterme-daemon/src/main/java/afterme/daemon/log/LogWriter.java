@@ -103,6 +103,8 @@ final class LogWriter implements Runnable {
     private final WriterFailure failure;
     /** Says a failing write (a full disk) once a minute rather than once per refused append. */
     private final RetryLog writeFailures;
+    /** Says why reopening after a failure keeps failing: once, then at most once a minute, not every second. */
+    private final RetryLog reopenFailures;
     /** Made once: every write tells {@link #writeFailures} it worked. */
     private final Supplier<String> writesWorkAgain;
 
@@ -145,6 +147,7 @@ final class LogWriter implements Runnable {
         this.sync = new SyncPipeline(config, stats, listeners);
         this.failure = new WriterFailure(config.ticker());
         this.writeFailures = new RetryLog(LOG, "writing to the log", config.ticker()::nanos);
+        this.reopenFailures = new RetryLog(LOG, "reopening the log", config.ticker()::nanos);
         this.writesWorkAgain = () -> "works again, at seq " + written.seq() + ",";
         this.uncached = UncachedWriter.forDirectory(config.dataDir());
         this.followers = followers;
@@ -559,7 +562,11 @@ final class LogWriter implements Runnable {
      */
     private void fsyncFailed(IOException e) {
         stats.fsyncErrors.increment();
-        LOG.log(Level.ERROR, "fsync of " + active.file + " failed; appends stop until the log is reopened", e);
+        if (e instanceof ActiveSegment.Gone) {
+            LOG.log(Level.ERROR, e.getMessage());
+        } else {
+            LOG.log(Level.ERROR, "fsync of " + active.file + " failed; appends stop until the log is reopened", e);
+        }
         sync.failUnsynced(e);
         failure.enter(sync.syncedSize());
         recover();
@@ -589,9 +596,10 @@ final class LogWriter implements Runnable {
             }
             adopt(new LogOpener(config).open());
             failure.recovered();
+            reopenFailures.succeeded(() -> "worked");
             LOG.log(Level.INFO, "the log is reopened at seq {0}; appends resume", head.seq());
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.ERROR, "reopening the log failed; retrying in 1s", e);
+            reopenFailures.failed(String.valueOf(e), "appends stay refused; retrying every second");
             failure.retryLater();
         }
     }

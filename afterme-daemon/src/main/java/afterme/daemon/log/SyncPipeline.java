@@ -42,6 +42,14 @@ final class SyncPipeline {
      * {@code System.nanoTime}, which hold below 146 years; 292 years' nanoseconds overflow a long.
      */
     static final Duration LONGEST_FLUSH_INTERVAL = Duration.ofDays(36_500);
+    /**
+     * How often an fsync also checks that the segment's path still names the file it synced ({@link
+     * ActiveSegment#sync}). A check with every fsync cost 100-byte durable appends at 64 connections 3% of
+     * their rate and 0.8 us of the daemon's CPU each (http-ab, lower in 10 of 12 rounds); once per this
+     * interval the same appends kept their CPU per append (21.5 against 21.2 us, less in 6 of 12 rounds),
+     * and acks into a file no longer in the directory stop within it.
+     */
+    static final long PATH_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final LogConfig config;
     private final WriterStats stats;
@@ -66,6 +74,8 @@ final class SyncPipeline {
     /** The active segment's bytes the last returned fsync covered. */
     private long syncedSize;
     private volatile long durableSeq;
+    /** When the next fsync checks the segment's path. */
+    private long pathCheckAt;
 
     SyncPipeline(LogConfig config, WriterStats stats, List<LogListener> listeners) {
         this.config = config;
@@ -74,6 +84,17 @@ final class SyncPipeline {
         this.ticker = config.ticker();
         this.flushIntervalNanos = config.flushInterval().compareTo(LONGEST_FLUSH_INTERVAL) > 0
                 ? LONGEST_FLUSH_INTERVAL.toNanos() : config.flushInterval().toNanos();
+        this.pathCheckAt = ticker.nanos();
+    }
+
+    /** Whether this fsync checks the segment's path: at most once per {@link #PATH_CHECK_NANOS}. */
+    private boolean pathCheckDue() {
+        long now = ticker.nanos();
+        if (now - pathCheckAt < 0) {
+            return false;
+        }
+        pathCheckAt = now + PATH_CHECK_NANOS;
+        return true;
     }
 
     /** A log (re)opened from its files: all of it is synced. */
@@ -161,7 +182,7 @@ final class SyncPipeline {
     /** fsyncs on the writer thread; the appends waiting are acked as soon as it returns. */
     void syncOnWriter(ActiveSegment active, long writtenSeq) throws IOException {
         long start = ticker.nanos();
-        active.sync(active.size());
+        active.sync(active.size(), pathCheckDue());
         stats.fsync(ticker.nanos() - start);
         markAllDurable(active, writtenSeq);
     }
@@ -192,7 +213,7 @@ final class SyncPipeline {
         unsynced.clear();
         unsyncedBytes = 0;
         durableWaiters = 0;
-        background = new BackgroundSync(active, writtenSeq, syncer, ticker, wake);
+        background = new BackgroundSync(active, writtenSeq, pathCheckDue(), syncer, ticker, wake);
         return true;
     }
 

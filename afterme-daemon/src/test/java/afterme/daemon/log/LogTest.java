@@ -2,6 +2,7 @@ package afterme.daemon.log;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -124,9 +125,39 @@ class LogTest {
         }
     }
 
-    private static void assertUnavailable(Future<AppendResult> ack) {
+    private static AppendException assertUnavailable(Future<AppendResult> ack) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> ack.get(5, TimeUnit.SECONDS));
         assertEquals(AppendException.Reason.UNAVAILABLE, ((AppendException) e.getCause()).reason());
+        return (AppendException) e.getCause();
+    }
+
+    @Test
+    @Timeout(30)
+    void anActiveSegmentMovedAwayFailsTheAppendsItsFsyncCoveredAndAppendsResumeWhenItIsBack() throws Exception {
+        Path segment = dir.resolve(SegmentNames.name(1));
+        Path away = dir.resolve("moved-away");
+        try (Log log = Log.open(config())) {
+            assertEquals(1, append(log, "a", Ack.DURABLE).firstSeq());
+            Files.move(segment, away);
+            // An fsync checks the path at most every PATH_CHECK_NANOS: the next one after this checks.
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(SyncPipeline.PATH_CHECK_NANOS) + 50);
+            // The fsync of the moved file succeeds; acked, "b" would be a record no restart finds.
+            AppendException gone = assertUnavailable(log.submit(Append.of(bytes("b"), Ack.DURABLE)).durable);
+            assertTrue(gone.getMessage().contains(segment + " is no longer in its directory"), gone.getMessage());
+            assertFalse(log.writable());
+            assertUnavailable(log.submit(Append.of(bytes("refused"), Ack.MEMORY)).written);
+            Files.move(away, segment);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!log.writable() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(log.writable(), "the writer reopens the log once its segment is back");
+            assertEquals(2, append(log, "c", Ack.DURABLE).firstSeq());
+        }
+        assertEquals(List.of("a", "c"), readAll());
+        try (Stream<Path> saved = Files.list(dir.resolve("recovered"))) {
+            assertEquals(1, saved.count(), "the refused record's bytes are saved, not dropped");
+        }
     }
 
     @Test
