@@ -53,18 +53,11 @@ public final class Converters {
     }
 
     private static long wholeNumber(String value, long max) {
-        if (!value.matches("[+-]?[0-9]+")) {
-            throw new CommandLine.TypeConversionException("'" + value + "' is not a whole number");
-        }
         try {
-            long n = Long.parseLong(value);
-            if (Math.abs(n) <= max) {
-                return n;
-            }
-        } catch (NumberFormatException tooLong) {
-            // past a long: as much too large as past the bound
+            return Units.parseWholeNumber(value, max);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
         }
-        throw new CommandLine.TypeConversionException("'" + value + "' is too large (at most " + max + ")");
     }
 
     /**

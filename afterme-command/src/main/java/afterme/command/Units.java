@@ -13,10 +13,14 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses the command line's sizes ({@code 64KiB}), durations ({@code 10ms}) and times (RFC 3339 or a date). */
+/**
+ * Parses the command line's whole numbers, sizes ({@code 64KiB}), durations ({@code 10ms}) and times (RFC 3339 or
+ * a date).
+ */
 public final class Units {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(|B|KiB|MiB|GiB|TiB)", Pattern.CASE_INSENSITIVE);
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ns|us|ms|s|m|h)");
+    private static final Pattern WHOLE = Pattern.compile("[+-]?[0-9]+");
 
     private Units() {
     }
@@ -39,6 +43,26 @@ public final class Units {
             throw tooLarge(text);
         }
         return n << shift;
+    }
+
+    /**
+     * A whole number, signed, at most {@code max} either way: a seq or a count. Too large or too small is
+     * said so, not "For input string".
+     */
+    public static long parseWholeNumber(String text, long max) {
+        if (!WHOLE.matcher(text).matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a whole number");
+        }
+        try {
+            long n = Long.parseLong(text);
+            if (n <= max && n >= -max) {
+                return n;
+            }
+        } catch (NumberFormatException pastALong) {
+            // as much too large as past max
+        }
+        throw new IllegalArgumentException("'" + text + "' is too " + (text.startsWith("-") ? "small (at least -"
+                : "large (at most ") + max + ")");
     }
 
     /** A duration from {@code 10ms}, {@code 2s}, {@code 500us}, {@code 1m}, {@code 1h}. */

@@ -90,6 +90,9 @@ class CommandLinesTest {
         assertEquals("afterme serve: Invalid value for option '--window': '2147483648' is too large (at most "
                 + Integer.MAX_VALUE + ")\nTry 'afterme serve --help'.\n", error(new Top(), "serve", "--window",
                 "2147483648"));
+        assertEquals("afterme serve: Invalid value for option '--window': '" + Long.MIN_VALUE + "' is too small (at"
+                + " least -" + Integer.MAX_VALUE + ")\nTry 'afterme serve --help'.\n", error(new Top(), "serve",
+                "--window", Long.toString(Long.MIN_VALUE)));
     }
 
     private static String error(Object command, String... args) {
