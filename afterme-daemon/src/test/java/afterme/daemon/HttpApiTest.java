@@ -351,11 +351,12 @@ class HttpApiTest {
         }
         assertTrue(r.body().startsWith("[{\"method\":\"POST\",\"path\":\"/v1/records\""), r.body());
     }
+
     @Test
     void anEndpointRefusesAMethodItDoesNotTakeNamingTheOnesItDoes() throws Exception {
         Map<String, String> allowed = Map.of("/healthz", "GET", "/metrics", "GET", "/v1/subscribe", "GET",
-                "/v1/log", "GET", "/", "GET", "/v1/records/1", "GET", "/v1/records/batch", "POST",
-                "/v1/records", "GET, POST");
+                "/v1/log", "GET", "/", "GET", "/v1/forwarders", "GET", "/v1/records/1", "GET",
+                "/v1/records/batch", "POST", "/v1/records", "GET, POST");
         for (var e : allowed.entrySet()) {
             for (String method : List.of("POST", "DELETE", "PUT")) {
                 if (e.getValue().contains(method)) {
