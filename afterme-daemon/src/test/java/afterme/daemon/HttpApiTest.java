@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -372,5 +373,18 @@ class HttpApiTest {
             }
         }
         assertEquals(0, daemon.log().lastSeq(), "nothing appended");
+    }
+    @Test
+    void aSeqInTheLogWhoseSegmentIsGoneIsUnavailableNotNotFound() throws Exception {
+        assertEquals(200, post("/v1/records?ack=durable", "{\"a\":1}").statusCode());
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("000")).toList()) {
+                Files.delete(f);
+            }
+        }
+        HttpResponse<String> r = get("/v1/records/1");
+        assertEquals(503, r.statusCode(), r.body());
+        assertTrue(r.body().contains("seq 1 is in the log (last seq 1) but no segment holds it now"), r.body());
+        assertEquals(404, get("/v1/records/2").statusCode());
     }
 }

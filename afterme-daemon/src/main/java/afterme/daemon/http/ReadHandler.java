@@ -7,6 +7,7 @@ import afterme.format.LogRecord;
 import afterme.format.PayloadMode;
 import afterme.format.RecordJson;
 import afterme.format.SegmentHeader;
+import afterme.format.SuggestedCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -46,8 +47,16 @@ final class ReadHandler {
         }
         LogRecord r = read(seqText);
         if (r == null) {
-            Replies.error(response, callback, 404, "not_found", "seq " + seqText + " is not in the log (last seq "
-                    + log.lastSeq() + ")");
+            long last = log.lastSeq();
+            if (inLog(seqText, last)) {
+                // Only a log cut back by recovery, or files moved or deleted under the daemon, lose one.
+                Replies.error(response, callback, 503, "unavailable", "seq " + seqText + " is in the log (last seq "
+                        + last + ") but no segment holds it now: the log is recovering, or its files were moved or"
+                        + " deleted; if this lasts, run '" + SuggestedCommand.verify(log.dataDir()) + "'");
+            } else {
+                Replies.error(response, callback, 404, "not_found", "seq " + seqText + " is not in the log (last seq "
+                        + last + ")");
+            }
             return;
         }
         var h = response.getHeaders();
@@ -67,6 +76,15 @@ final class ReadHandler {
         h.put(HttpHeader.CONTENT_TYPE, r.contentType() != null ? r.contentType() : "application/octet-stream");
         response.setStatus(200);
         response.write(true, ByteBuffer.wrap(r.payload()), callback);
+    }
+
+    private static boolean inLog(String seq, long last) {
+        try {
+            long n = Long.parseLong(seq);
+            return n >= 1 && n <= last;
+        } catch (NumberFormatException pastALong) {
+            return false;
+        }
     }
 
     /** The record a seq names, or null: a number past a long's range is outside the log as much as -1 is. */
