@@ -45,9 +45,10 @@ final class ReadHandler {
             Replies.error(response, callback, 400, "bad_request", "'" + seqText + "' is not a seq");
             return;
         }
+        // Taken before the read: a seq the writer publishes after it is not in the log this read saw.
+        long last = log.lastSeq();
         LogRecord r = read(seqText);
         if (r == null) {
-            long last = log.lastSeq();
             if (inLog(seqText, last)) {
                 // Only a log cut back by recovery, or files moved or deleted under the daemon, lose one.
                 Replies.error(response, callback, 503, "unavailable", "seq " + seqText + " is in the log (last seq "
