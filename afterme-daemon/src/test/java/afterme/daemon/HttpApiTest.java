@@ -375,7 +375,7 @@ class HttpApiTest {
         assertEquals(0, daemon.log().lastSeq(), "nothing appended");
     }
     @Test
-    void aSeqInTheLogWhoseSegmentIsGoneIsUnavailableNotNotFound() throws Exception {
+    void aSeqInTheLogWhoseSegmentIsGoneIsUnavailableNotNotFoundNorAnEmptyRange() throws Exception {
         assertEquals(200, post("/v1/records?ack=durable", "{\"a\":1}").statusCode());
         try (var files = Files.list(dir)) {
             for (Path f : files.filter(p -> p.getFileName().toString().startsWith("000")).toList()) {
@@ -386,5 +386,9 @@ class HttpApiTest {
         assertEquals(503, r.statusCode(), r.body());
         assertTrue(r.body().contains("seq 1 is in the log (last seq 1) but no segment holds it now"), r.body());
         assertEquals(404, get("/v1/records/2").statusCode());
+        HttpResponse<String> range = get("/v1/records?from=1");
+        assertEquals(503, range.statusCode(), range.body());
+        assertTrue(range.body().contains("seq 1 is in the log (last seq 1) but no segment holds it now"), range.body());
+        assertEquals("", get("/v1/records?from=2").body(), "past the end of the log, nothing to send");
     }
 }

@@ -51,9 +51,7 @@ final class ReadHandler {
         if (r == null) {
             if (inLog(seqText, last)) {
                 // Only a log cut back by recovery, or files moved or deleted under the daemon, lose one.
-                Replies.error(response, callback, 503, "unavailable", "seq " + seqText + " is in the log (last seq "
-                        + last + ") but no segment holds it now: the log is recovering, or its files were moved or"
-                        + " deleted; if this lasts, run '" + SuggestedCommand.verify(log.dataDir()) + "'");
+                Replies.error(response, callback, 503, "unavailable", missing(seqText, last));
             } else {
                 Replies.error(response, callback, 404, "not_found", "seq " + seqText + " is not in the log (last seq "
                         + last + ")");
@@ -77,6 +75,13 @@ final class ReadHandler {
         h.put(HttpHeader.CONTENT_TYPE, r.contentType() != null ? r.contentType() : "application/octet-stream");
         response.setStatus(200);
         response.write(true, ByteBuffer.wrap(r.payload()), callback);
+    }
+
+    /** Why a seq the log holds could not be read. */
+    private String missing(String seq, long last) {
+        return "seq " + seq + " is in the log (last seq " + last + ") but no segment holds it now: the log is"
+                + " recovering, or its files were moved or deleted; if this lasts, run '"
+                + SuggestedCommand.verify(log.dataDir()) + "'";
     }
 
     private static boolean inLog(String seq, long last) {
@@ -129,6 +134,10 @@ final class ReadHandler {
             while (cursor.nextSeq() <= last && sent < limit && out.size() < MAX_RANGE_BYTES) {
                 LogRecord r = cursor.next();
                 if (r == null) {
+                    if (sent == 0) {
+                        // Else an empty 200 would say there is nothing from here, where the log has it.
+                        throw new HttpError(503, "unavailable", missing(Long.toString(cursor.nextSeq()), last));
+                    }
                     break;
                 }
                 json.write(r);
