@@ -47,9 +47,10 @@ final class ReadHandler {
         }
         // Taken before the read: a seq the writer publishes after it is not in the log this read saw.
         long last = log.lastSeq();
-        LogRecord r = read(seqText);
+        long seq = seq(seqText);
+        LogRecord r = log.read(seq);
         if (r == null) {
-            if (inLog(seqText, last)) {
+            if (seq >= 1 && seq <= last) {
                 // Only a log cut back by recovery, or files moved or deleted under the daemon, lose one.
                 Replies.error(response, callback, 503, "unavailable", missing(seqText, last));
             } else {
@@ -84,21 +85,12 @@ final class ReadHandler {
                 + SuggestedCommand.verify(log.dataDir()) + "'";
     }
 
-    private static boolean inLog(String seq, long last) {
+    /** The seq {@link #SEQ} matched; one past a long's range is outside the log as much as -1 is. */
+    private static long seq(String text) {
         try {
-            long n = Long.parseLong(seq);
-            return n >= 1 && n <= last;
+            return Long.parseLong(text);
         } catch (NumberFormatException pastALong) {
-            return false;
-        }
-    }
-
-    /** The record a seq names, or null: a number past a long's range is outside the log as much as -1 is. */
-    private LogRecord read(String seq) throws IOException {
-        try {
-            return log.read(Long.parseLong(seq));
-        } catch (NumberFormatException e) {
-            return null;
+            return -1;
         }
     }
 
