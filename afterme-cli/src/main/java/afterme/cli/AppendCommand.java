@@ -97,8 +97,10 @@ public final class AppendCommand implements Callable<Integer> {
         // Streamed with its length: a streamed request is never sent again after a broken connection, which
         // for a POST would append twice.
         c.setFixedLengthStreamingMode(body.length);
-        c.setRequestProperty("Content-Type", contentType != null ? contentType
-                : batch ? "application/x-ndjson" : "application/octet-stream");
+        // Without one, HttpURLConnection would send a POST as application/x-www-form-urlencoded and the
+        // record would carry that type; an empty one the daemon reads as none, as it does a request
+        // without the header, so that a record is given a type only by --content-type.
+        c.setRequestProperty("Content-Type", contentType != null ? contentType : batch ? "application/x-ndjson" : "");
         if (key != null) {
             c.setRequestProperty("Idempotency-Key", key);
         }

@@ -220,6 +220,12 @@ class ToolkitIT {
                     url, "--batch");
             assertEquals(0, batch.exit(), batch.toString());
             assertEquals(2, JSON.readTree(batch.out()).get("count").asInt());
+            // A record carries a content type only when --content-type gives one.
+            String records = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    serve.uri.resolve("/v1/records?from=1&limit=3")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            List<String> lines = records.lines().toList();
+            assertEquals("application/json", JSON.readTree(lines.get(0)).get("content_type").asText(), records);
+            assertFalse(JSON.readTree(lines.get(1)).has("content_type"), records);
 
             // info reads the files while the daemon holds them, and says what GET /v1/log says.
             Proc.Result info = Proc.run("info", dir.toString(), "--json");
