@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
@@ -276,6 +277,44 @@ class ForwardIT {
         Proc.Result nowhere = Proc.run("forward", nothing.toString(), "--to", "nats://127.0.0.1:4222?subject=x");
         assertEquals(3, nowhere.exit(), nowhere.toString());
         assertTrue(nowhere.stderr().contains("no afterme log in"), nowhere.stderr());
+    }
+
+    /**
+     * A subject no stream takes: the forwarder says which command adds one and keeps trying; once the stream it
+     * names is added, the records arrive.
+     */
+    @Test
+    void aSubjectWithoutAStreamIsNamedWithTheCommandThatAddsOne() throws Exception {
+        String natsUrl = Brokers.nats();
+        String id = UUID.randomUUID().toString().replace("-", "");
+        String subject = "afterme.it.nostream." + id;
+        String stream = "AFTERME_IT_NOSTREAM_" + id.toUpperCase(Locale.ROOT);
+        String command = "nats stream add " + stream + " --subjects " + subject + " --defaults";
+        Path dir = tmp.resolve("data");
+        Path err = tmp.resolve("forward.err");
+        try (io.nats.client.Connection nats = Nats.connect(natsUrl); ServeProcess serve = new ServeProcess(dir)) {
+            append(serve, "{\"i\":1}", "durable");
+            Process forward = new ProcessBuilder(Proc.command("forward", dir.toString(), "--to",
+                    natsUrl + "?subject=" + subject)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(err.toFile()).start();
+            try {
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (!Files.readString(err).contains(command)) {
+                    assertTrue(System.nanoTime() < deadline, "no '" + command + "' in: " + Files.readString(err));
+                    Thread.sleep(50);
+                }
+                nats.jetStreamManagement().addStream(StreamConfiguration.builder().name(stream).subjects(subject).build());
+                try {
+                    awaitCount(nats, stream, 1);
+                } finally {
+                    nats.jetStreamManagement().deleteStream(stream);
+                }
+            } finally {
+                forward.destroy();
+                assertTrue(forward.waitFor(30, TimeUnit.SECONDS));
+            }
+            assertEquals(0, serve.terminate(), serve.stderr());
+        }
     }
 
     private static void append(ServeProcess serve, String payload, String ack) throws Exception {

@@ -17,6 +17,7 @@ import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -98,13 +99,27 @@ final class NatsSink implements Sink {
                 }
                 if (String.valueOf(cause.getMessage()).contains("No Responders")) {
                     throw new CompletionException(new IOException("no JetStream stream takes subject '" + subject
-                            + "' (NATS answered 503, no responders): add a stream for it, e.g. 'nats stream add"
-                            + " --subjects " + subject + "'", cause));
+                            + "' (NATS answered 503, no responders): add a stream for it, e.g. "
+                            + streamAddCommand(), cause));
                 }
                 throw new CompletionException(cause);
             }
             return checked(ack);
         });
+    }
+
+    /**
+     * The nats CLI's command that adds a stream for the subject, as it runs when pasted: with a name (the
+     * URI's {@code stream}, else one made from the subject, as a stream's name may hold no dot) and
+     * {@code --defaults}, without which the CLI asks for every setting and, off a terminal, fails.
+     */
+    String streamAddCommand() {
+        String name = stream != null ? stream : subject.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9_-]", "_");
+        return "nats stream add " + shellWord(name) + " --subjects " + shellWord(subject) + " --defaults";
+    }
+
+    private static String shellWord(String word) {
+        return word.matches("[A-Za-z0-9._-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
     }
 
     /**
