@@ -264,6 +264,13 @@ class ForwardIT {
                 assertEquals(to, s.get("sink").asText());
                 assertEquals(60, s.get("forwarded_seq").asLong());
                 assertEquals(0, s.get("lag_records").asLong());
+                Proc.Result one = Proc.run("forward", "--status", "--name", "solo", dir.toString());
+                assertEquals(status.out(), one.out(), one.toString());
+                Proc.Result none = Proc.run("forward", "--status", "--name", "other", dir.toString());
+                assertEquals(3, none.exit(), none.toString());
+                assertEquals("", none.out());
+                assertTrue(none.stderr().contains("no forwarder named 'other' has a checkpoint in")
+                        && none.stderr().contains("those that have: solo"), none.stderr());
             } finally {
                 nats.jetStreamManagement().deleteStream(stream);
             }

@@ -51,7 +51,8 @@ public final class ForwardCommand implements Callable<Integer> {
             + " nats://HOST:PORT?subject=S, kafka://HOST:PORT?topic=T, or a scheme a sink on the class path takes.")
     String to;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "The forwarder's name, for its checkpoint (default: the URI's scheme).")
+    @Option(names = "--name", paramLabel = "NAME", description = "The forwarder's name, for its checkpoint (default: the URI's"
+            + " scheme); with --status, the one forwarder to print.")
     String name;
 
     @ArgGroup(exclusive = true)
@@ -169,6 +170,15 @@ public final class ForwardCommand implements Callable<Integer> {
             }
         }
         files.sort(null);
+        if (name != null) {
+            List<String> names = files.stream().map(Checkpoint::nameOf).toList();
+            if (!names.contains(name)) {
+                err.println("afterme forward: no forwarder named '" + name + "' has a checkpoint in " + forwardDir
+                        + (names.isEmpty() ? "" : "; those that have: " + String.join(", ", names)));
+                return ExitCodes.CANNOT_RUN;
+            }
+            files.removeIf(file -> !name.equals(Checkpoint.nameOf(file)));
+        }
         long lastSeq = LogCursor.lastSeq(dir);
         int code = ExitCodes.OK;
         for (Path file : files) {
