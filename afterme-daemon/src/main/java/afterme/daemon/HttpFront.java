@@ -1,5 +1,6 @@
 package afterme.daemon;
 
+import afterme.daemon.http.JsonErrorHandler;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.eclipse.jetty.server.ConnectionLimit;
@@ -49,6 +50,7 @@ public final class HttpFront {
         pool = new QueuedThreadPool();
         pool.setName("afterme-http");
         server = new Server(pool);
+        server.setErrorHandler(new JsonErrorHandler(MAX_HEADER_BYTES));
         HttpConfiguration http = new HttpConfiguration();
         http.setRequestHeaderSize(MAX_HEADER_BYTES);
         http.setInputBufferSize(INPUT_BUFFER_BYTES);

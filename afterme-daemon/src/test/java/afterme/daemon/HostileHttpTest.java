@@ -1,10 +1,13 @@
 package afterme.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.daemon.http.Limits;
 import afterme.daemon.log.Ack;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -124,6 +127,31 @@ class HostileHttpTest {
             random.nextBytes(garbage);
             String r = exchange(garbage, true);
             assertTrue(r.isEmpty() || r.startsWith("HTTP/1.1 4") || r.startsWith("closed"), r);
+        }
+        assertEquals(0, daemon.log().lastSeq());
+        assertStillServing();
+    }
+
+    /** What Jetty refuses before a handler sees it is still an error of afterme's JSON shape, not an HTML page. */
+    @Test
+    void requestsJettyRefusesItselfGetJsonErrors() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        String[][] cases = {
+            {"GET /v1/log HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n", "431", "headers_too_large"},
+            {"GET /v1/log?" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", "414", "uri_too_long"},
+            {"POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\nx", "400", "bad_request"},
+            {"PUT /v1/records/%2e%2e HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", "400", "bad_request"},
+            {"GET /v1/log HTTP/1.1\r\n\r\n", "400", "bad_request"},
+            {"GET /v1/log HTTP/3.7\r\nHost: x\r\n\r\n", "505", "http_version_not_supported"},
+        };
+        for (String[] c : cases) {
+            String reply = exchange(c[0].getBytes(StandardCharsets.ISO_8859_1), true);
+            String what = c[0].substring(0, Math.min(40, c[0].length())) + "\n-> " + reply;
+            assertTrue(reply.startsWith("HTTP/1.1 " + c[1] + " "), what);
+            assertTrue(reply.contains("\r\nContent-Type: application/json\r\n"), what);
+            JsonNode error = json.readTree(reply.substring(reply.indexOf("\r\n\r\n") + 4));
+            assertEquals(c[2], error.get("error").asText(), what);
+            assertFalse(error.get("message").asText().isEmpty(), what);
         }
         assertEquals(0, daemon.log().lastSeq());
         assertStillServing();

@@ -132,7 +132,9 @@ final class BodyReader implements Runnable {
                 return;
             }
             if (Content.Chunk.isFailure(chunk)) {
-                fail(new HttpError(400, "bad_request", "the request body could not be read: " + chunk.getFailure()));
+                Throwable failure = chunk.getFailure();
+                fail(new HttpError(400, "bad_request", "the request body could not be read: "
+                        + (failure.getMessage() != null ? failure.getMessage() : failure.toString())));
                 return;
             }
             int n = chunk.remaining();
