@@ -249,6 +249,9 @@ class ForwardIT {
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(tmp.resolve("forward.err").toFile()).start();
                 awaitCount(nats, stream, 50);
+                Proc.Result twice = Proc.run("forward", dir.toString(), "--to", to, "--name", "solo");
+                assertEquals(3, twice.exit(), twice.toString());
+                assertTrue(twice.stderr().contains("forwarder solo already runs on"), twice.stderr());
                 for (int i = 51; i <= 60; i++) {
                     append(serve, "{\"i\":" + i + "}", "memory");
                 }

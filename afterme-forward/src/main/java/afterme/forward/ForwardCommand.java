@@ -128,6 +128,11 @@ public final class ForwardCommand implements Callable<Integer> {
         }
         forwarder.await();
         ForwarderStatus s = forwarder.status();
+        if (forwarder.stoppedInUse()) {
+            err.println("afterme forward: not started: stop the other forwarder named " + config.name()
+                    + " first, or give this one a name of its own with --name");
+            return ExitCodes.CANNOT_RUN;
+        }
         if (s.state() == ForwarderStatus.State.STOPPED) {
             // The reason is the forwarder's log line just above.
             err.println("afterme forward: stopped after seq " + s.forwardedSeq() + ", for the reason above");

@@ -86,6 +86,8 @@ public final class Forwarder implements AutoCloseable {
     private volatile State state = State.STARTING;
     private volatile long forwardedSeq;
     private volatile String lastError;
+    /** Whether it stopped because another forwarder of its name runs on the log. */
+    private volatile boolean stoppedInUse;
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
@@ -137,6 +139,14 @@ public final class Forwarder implements AutoCloseable {
                 retries.get(), deadLettered.get(), duplicates.get());
     }
 
+    /**
+     * Whether it stopped at its start because a forwarder of its name already runs on the log, in another
+     * process or this one: nothing about the log or the broker is wrong.
+     */
+    public boolean stoppedInUse() {
+        return stoppedInUse;
+    }
+
     /** Waits until the forwarder has ended: stopped by a refusal or damage, or closed. */
     public void await() throws InterruptedException {
         thread.join();
@@ -169,6 +179,7 @@ public final class Forwarder implements AutoCloseable {
             loop();
         } catch (Halt h) {
             stopped = h.getMessage();
+            stoppedInUse = h instanceof InUse;
             LOG.log(Level.ERROR, "forwarder {0} stopped: {1}", config.name(), h.getMessage());
         } catch (RuntimeException e) {
             stopped = "cannot start: " + e.getMessage();
@@ -260,12 +271,12 @@ public final class Forwarder implements AutoCloseable {
         try {
             if (ch.tryLock() == null) {
                 ch.close();
-                throw new Halt("forwarder " + config.name() + " already runs on " + source.dataDir()
+                throw new InUse("forwarder " + config.name() + " already runs on " + source.dataDir()
                         + " (another process holds " + file + ")");
             }
         } catch (OverlappingFileLockException e) {
             ch.close();
-            throw new Halt("forwarder " + config.name() + " already runs in this process");
+            throw new InUse("forwarder " + config.name() + " already runs in this process");
         }
         lock = ch;
     }
@@ -621,8 +632,15 @@ public final class Forwarder implements AutoCloseable {
     }
 
     /** Forwarding cannot go on without an operator: the reason is the message. */
-    private static final class Halt extends Exception {
+    private static class Halt extends Exception {
         Halt(String message) {
+            super(message);
+        }
+    }
+
+    /** A stop because the forwarder's name is taken ({@link #lock}). */
+    private static final class InUse extends Halt {
+        InUse(String message) {
             super(message);
         }
     }
