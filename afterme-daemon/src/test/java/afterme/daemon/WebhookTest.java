@@ -33,6 +33,7 @@ class WebhookTest {
     void failingReceiverGetsTheLatestDurableSeqAfterRetries() throws Exception {
         AtomicInteger attempts = new AtomicInteger();
         List<String> delivered = new CopyOnWriteArrayList<>();
+        List<String> headers = new CopyOnWriteArrayList<>();
         HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.createContext("/hook", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -40,6 +41,10 @@ class WebhookTest {
             if (status == 200) {
                 delivered.add(body);
             }
+            // A plain POST of JSON that any receiver takes: no HTTP/2 upgrade asked for.
+            headers.add(exchange.getRequestMethod() + " " + exchange.getRequestHeaders().getFirst("Content-Type") + " "
+                    + exchange.getRequestHeaders().getFirst("User-Agent") + " "
+                    + exchange.getRequestHeaders().containsKey("Upgrade"));
             exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
@@ -58,6 +63,7 @@ class WebhookTest {
             assertTrue(delivered.stream().anyMatch(b -> b.endsWith(expected)
                     && b.contains("\"log_id\":\"" + d.log().logId() + "\"")), "delivered: " + delivered);
             assertTrue(attempts.get() > 3, "the first three attempts failed and were retried");
+            assertEquals(List.of("POST application/json afterme false"), headers.stream().distinct().toList());
             // The daemon counts a delivery when the receiver's reply reaches it, just after the receiver
             // has recorded it.
             String deliveries = "\nafterme_webhook_deliveries_total " + delivered.size() + "\n";

@@ -42,7 +42,10 @@ public final class Webhooks implements LogListener, AutoCloseable {
     public Webhooks(Log log, List<URI> urls) {
         this.log = log;
         this.durableSeq = log.durableSeq();
-        this.client = urls.isEmpty() ? null : HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+        // HTTP/1.1: the client's default, HTTP/2, asks a plain-http receiver to upgrade (Upgrade: h2c) on
+        // every POST, which receivers and proxies that do not speak it may refuse or mishandle.
+        this.client = urls.isEmpty() ? null : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(TIMEOUT).build();
         for (URI url : urls) {
             Hook h = new Hook(url);
             hooks.add(h);
@@ -133,6 +136,7 @@ public final class Webhooks implements LogListener, AutoCloseable {
             String body = "{\"log_id\":\"" + log.logId() + "\",\"durable_seq\":" + seq + "}";
             HttpRequest request = HttpRequest.newBuilder(url).timeout(TIMEOUT)
                     .header("Content-Type", "application/json")
+                    .header("User-Agent", "afterme")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build();
             try {
                 HttpResponse<Void> r = client.send(request, HttpResponse.BodyHandlers.discarding());
