@@ -355,9 +355,9 @@ class HttpApiTest {
 
     @Test
     void anEndpointRefusesAMethodItDoesNotTakeNamingTheOnesItDoes() throws Exception {
-        Map<String, String> allowed = Map.of("/healthz", "GET", "/metrics", "GET", "/v1/subscribe", "GET",
-                "/v1/log", "GET", "/", "GET", "/v1/forwarders", "GET", "/v1/records/1", "GET",
-                "/v1/records/batch", "POST", "/v1/records", "GET, POST");
+        Map<String, String> allowed = Map.of("/healthz", "GET, HEAD", "/metrics", "GET, HEAD", "/v1/subscribe", "GET",
+                "/v1/log", "GET, HEAD", "/", "GET, HEAD", "/v1/forwarders", "GET, HEAD", "/v1/records/1", "GET, HEAD",
+                "/v1/records/batch", "POST", "/v1/records", "GET, HEAD, POST");
         for (var e : allowed.entrySet()) {
             for (String method : List.of("POST", "DELETE", "PUT")) {
                 if (e.getValue().contains(method)) {

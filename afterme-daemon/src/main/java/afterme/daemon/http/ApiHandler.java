@@ -100,7 +100,7 @@ public final class ApiHandler extends Handler.Abstract {
                 } else if (get) {
                     reads.range(query, response, callback);
                 } else {
-                    notAllowed(request, response, callback, "GET, POST");
+                    notAllowed(request, response, callback, "GET, HEAD, POST");
                 }
             }
             case "/v1/records/batch" -> {
@@ -119,8 +119,13 @@ public final class ApiHandler extends Handler.Abstract {
                 response.write(true, ByteBuffer.wrap(metrics.render().getBytes(StandardCharsets.UTF_8)), callback);
             });
             // A stream that never ends has no HEAD: its headers alone would start a subscription.
-            case "/v1/subscribe" -> onlyGet(HttpMethod.GET.is(method), request, response, callback,
-                    () -> subscribe(request, query, response, callback));
+            case "/v1/subscribe" -> {
+                if (HttpMethod.GET.is(method)) {
+                    subscribe(request, query, response, callback);
+                } else {
+                    notAllowed(request, response, callback, "GET");
+                }
+            }
             case "/v1/forwarders" -> onlyGet(get, request, response, callback,
                     () -> Replies.sendBytes(response, callback, 200, ForwardersJson.render(forwarders.views())));
             default -> {
@@ -128,7 +133,7 @@ public final class ApiHandler extends Handler.Abstract {
                     reads.record(path.substring("/v1/records/".length()),
                             request.getHeaders().getValuesList(HttpHeader.IF_NONE_MATCH), response, callback);
                 } else if (path.startsWith("/v1/records/")) {
-                    notAllowed(request, response, callback, "GET");
+                    notAllowed(request, response, callback, "GET, HEAD");
                 } else {
                     Replies.refuse(request, response, callback, 404, "not_found", "no endpoint " + path);
                 }
@@ -208,13 +213,13 @@ public final class ApiHandler extends Handler.Abstract {
         void send() throws Exception;
     }
 
-    /** {@code reply} for a GET (or HEAD, where {@code get} says so); 405 for any other method. */
+    /** {@code reply} for a GET or HEAD ({@code get}); 405 for any other method. */
     private static void onlyGet(boolean get, Request request, Response response, Callback callback, Reply reply)
             throws Exception {
         if (get) {
             reply.send();
         } else {
-            notAllowed(request, response, callback, "GET");
+            notAllowed(request, response, callback, "GET, HEAD");
         }
     }
 
