@@ -148,6 +148,11 @@ class HttpApiTest {
         assertEquals(0, daemon.log().lastSeq());
         HttpResponse<String> batch = post("/v1/records/batch", "{\"a\":1}\n\n{\"b\":2}\n");
         assertTrue(batch.body().contains("\"first_seq\":1,\"last_seq\":2,\"count\":2"), batch.body());
+        // CRLF line ends: the '\r' is the line end's, not the record's.
+        HttpResponse<String> crlf = post("/v1/records/batch", "{\"c\":3}\r\n\r\n{\"d\":4}\r\n");
+        assertTrue(crlf.body().contains("\"first_seq\":3,\"last_seq\":4,\"count\":2"), crlf.body());
+        assertEquals("{\"c\":3}", new String(daemon.log().read(3).payload(), StandardCharsets.UTF_8));
+        assertEquals("{\"d\":4}", new String(daemon.log().read(4).payload(), StandardCharsets.UTF_8));
     }
 
     @Test

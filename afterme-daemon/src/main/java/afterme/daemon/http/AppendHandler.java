@@ -281,7 +281,9 @@ final class AppendHandler {
         for (int i = 0; i <= body.length; i++) {
             if (i == body.length || body[i] == '\n') {
                 lineNumber++;
-                int end = i;
+                // NDJSON lets a '\r' come before the '\n' (files from Windows tools): it belongs to the line's
+                // end, not to the record.
+                int end = i > start && body[i - 1] == '\r' ? i - 1 : i;
                 byte[] line = Arrays.copyOfRange(body, start, end);
                 start = i + 1;
                 if (isBlank(line)) {
