@@ -41,9 +41,23 @@ public final class CommandLines {
         @Override
         public int handleParseException(CommandLine.ParameterException p, String[] args) {
             CommandLine commandLine = p.getCommandLine();
-            usageError(commandLine, p instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
-                    ? unmatched(commandLine, u.getUnmatched()) : p.getMessage());
+            String message;
+            if (p instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+                message = unmatched(commandLine, u.getUnmatched());
+            } else if (asksHelpFor(commandLine) && p.getValue() != null) {
+                // `afterme help tial`: said as `afterme tial` is, not as Picocli's "Unknown subcommand".
+                message = unmatched(commandLine, List.of(p.getValue()));
+            } else {
+                message = p.getMessage();
+            }
+            usageError(commandLine, message);
             return ExitCodes.USAGE;
+        }
+
+        private static boolean asksHelpFor(CommandLine commandLine) {
+            CommandLine.ParseResult parsed = commandLine.getParseResult();
+            return parsed != null && parsed.subcommand() != null
+                    && parsed.subcommand().commandSpec().userObject() instanceof CommandLine.HelpCommand;
         }
 
         @Override

@@ -28,7 +28,7 @@ class CommandLinesTest {
         }
     }
 
-    @Command(name = "afterme", subcommands = {Tail.class, Serve.class, Verify.class})
+    @Command(name = "afterme", subcommands = {Tail.class, Serve.class, Verify.class, CommandLine.HelpCommand.class})
     static final class Top implements Runnable {
         @Override
         public void run() {
@@ -66,10 +66,12 @@ class CommandLinesTest {
 
     @Test
     void aMistypedCommandIsNamedAndTheCommandsListed() {
-        assertEquals("afterme: 'tial' is not a command; did you mean tail? (the commands: tail, serve, verify)\n"
+        assertEquals("afterme: 'tial' is not a command; did you mean tail? (the commands: tail, serve, verify, help)\n"
                 + "Try 'afterme --help'.\n", error(new Top(), "tial"));
-        assertEquals("afterme: 'bogus' is not a command (the commands: tail, serve, verify)\nTry 'afterme --help'.\n",
+        assertEquals("afterme: 'bogus' is not a command (the commands: tail, serve, verify, help)\nTry 'afterme --help'.\n",
                 error(new Top(), "bogus"));
+        assertEquals("afterme: 'tial' is not a command; did you mean tail? (the commands: tail, serve, verify, help)\n"
+                + "Try 'afterme --help'.\n", error(new Top(), "help", "tial"));
     }
 
     @Test
