@@ -35,8 +35,8 @@ public final class JsonErrorHandler extends ErrorHandler {
             case 413 -> "payload_too_large";
             case 414 -> "uri_too_long";
             case 431 -> "headers_too_large";
-            case 505 -> "http_version_not_supported";
             case 503 -> "unavailable";
+            case 505 -> "http_version_not_supported";
             default -> status < 500 ? "bad_request" : "internal";
         };
     }
