@@ -2,6 +2,7 @@ package afterme.daemon.forward;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.daemon.log.Log;
@@ -20,6 +21,7 @@ import afterme.forward.Sink;
 import afterme.forward.SinkTarget;
 import afterme.forward.Sinks;
 import afterme.forward.StartAt;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +53,21 @@ class KafkaSinkTest {
     private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
         Header h = r.headers().lastHeader(key);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * No broker at the address: said in those words, with the address, where Kafka's timeout had no message, after
+     * the 10 s the sink waits.
+     */
+    @Test
+    void noBrokerAtTheAddressIsSaidSo() throws Exception {
+        SinkTarget target = SinkTarget.parse("kafka://127.0.0.1:" + Brokers.freePort() + "?topic=t", null);
+        long start = System.nanoTime();
+        IOException e = assertThrows(IOException.class, () -> Sinks.forTarget(target).connect(target));
+        assertTrue(e.getMessage().startsWith("no Kafka broker at " + target.host() + ":" + target.port(0)
+                + " answered within 10 s"), e.getMessage());
+        // Not Kafka's own API timeout of 60 s, which closing its admin client waited for.
+        assertTrue(System.nanoTime() - start < Duration.ofSeconds(45).toNanos(), "the attempt waited for Kafka's timeout");
     }
 
     @Test

@@ -109,7 +109,9 @@ final class KafkaSink implements Sink {
      * create on first use, the broker's {@code message.max.bytes}.
      */
     private static TopicLimit topicLimit(Properties common, String topic) throws IOException {
-        try (Admin admin = Admin.create(common)) {
+        Admin admin = null;
+        try {
+            admin = Admin.create(common);
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
             String key = "max.message.bytes";
             try {
@@ -125,11 +127,22 @@ final class KafkaSink implements Sink {
                 return new TopicLimit(Long.parseLong(admin.describeConfigs(List.of(resource)).all()
                         .get(10, TimeUnit.SECONDS).get(resource).get(key).value()), false);
             }
-        } catch (ExecutionException | TimeoutException | KafkaException e) {
-            throw new IOException("cannot ask Kafka for the size limit of topic " + topic + ": " + e.getMessage(), e);
+        } catch (TimeoutException e) {
+            throw new IOException("no Kafka broker at " + common.getProperty("bootstrap.servers") + " answered within 10 s"
+                    + " (asked for the size limit of topic " + topic + "); check that one runs there and advertises a"
+                    + " listener this host can reach", e);
+        } catch (ExecutionException | KafkaException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new IOException("cannot ask Kafka for the size limit of topic " + topic + ": " + cause, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking Kafka for the size limit of topic " + topic, e);
+        } finally {
+            // Not close(), which waits for the calls still pending: where no broker answers, each until Kafka's
+            // own API timeout, 60 s, which every attempt to connect then took.
+            if (admin != null) {
+                admin.close(Duration.ZERO);
+            }
         }
     }
 
