@@ -449,15 +449,19 @@ final class LogWriter implements Runnable {
             stats.writeErrors.increment();
             active.forgetRecords(stagedRecords);
             head = written;
+            boolean cutBackFailed = e instanceof ActiveSegment.CutBackFailed;
+            if (cutBackFailed) {
+                // Partial bytes may sit after the last whole record: stop and repair from the files. Entered
+                // before the appends fail, so that a client told of its failure finds the log not writable.
+                failure.enter(active.size());
+            }
             AppendException failed = ioFailure("writing to " + active.file, e);
             for (Staged s : staged) {
                 s.append().fail(failed);
             }
             batchDone();
-            if (e instanceof ActiveSegment.CutBackFailed) {
-                // Partial bytes may sit after the last whole record: stop and repair from the files.
+            if (cutBackFailed) {
                 LOG.log(Level.ERROR, e.getMessage() + "; appends stop until the log is reopened", e);
-                failure.enter(active.size());
                 recover();
             } else {
                 String reason = active.file + ": " + (e.getMessage() == null ? e : e.getMessage());
@@ -567,8 +571,10 @@ final class LogWriter implements Runnable {
         } else {
             LOG.log(Level.ERROR, "fsync of " + active.file + " failed; appends stop until the log is reopened", e);
         }
-        sync.failUnsynced(e);
+        // Entered before the appends waiting on the fsync fail, so that a client told of its failure finds the
+        // log not writable (/healthz 503), never the state before.
         failure.enter(sync.syncedSize());
+        sync.failUnsynced(e);
         recover();
     }
 
