@@ -3,6 +3,7 @@ package afterme.cli;
 import afterme.command.Choices;
 import afterme.command.Converters;
 import afterme.command.ExitCodes;
+import afterme.terminal.Tty;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -171,6 +172,12 @@ public final class AppendCommand implements Callable<Integer> {
     }
 
     private byte[] readBody(CommandLine cl) throws IOException {
+        if (file == null && Tty.stdinIsTerminal()) {
+            // Not a silent wait, as cat's: whoever forgot the FILE learns what the command is waiting for.
+            cl.getErr().println("afterme append: reading the payload from the terminal, up to Ctrl-D (or give FILE,"
+                    + " or pipe the payload in)");
+            cl.getErr().flush();
+        }
         if (file == null || file.equals("-")) {
             try (InputStream in = System.in) {
                 return in.readAllBytes();

@@ -189,6 +189,8 @@ class ToolkitIT {
             Proc.Result first = Proc.runWithInput("{\"type\":\"OrderPlaced\"}".getBytes(StandardCharsets.UTF_8), "append",
                     url, "--ack", "durable", "--key", "order-1", "--content-type", "application/json");
             assertEquals(0, first.exit(), first.toString());
+            // The hint for a payload typed at a terminal is not given to a pipe.
+            assertFalse(first.stderr().contains("from the terminal"), first.stderr());
             JsonNode reply = JSON.readTree(first.out());
             assertEquals(1, reply.get("seq").asLong());
             assertTrue(reply.get("durable").asBoolean());

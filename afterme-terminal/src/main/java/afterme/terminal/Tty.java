@@ -18,6 +18,7 @@ public final class Tty implements AutoCloseable {
     private static final long REDRAW_NANOS = 100_000_000L;
     /** Work shorter than this gets no bar, and does not pay for finding the terminal. */
     private static final long BAR_AFTER_NANOS = 500_000_000L;
+    private static final Path STDIN = Path.of("/proc/self/fd/0");
     private static final Path STDERR = Path.of("/proc/self/fd/2");
     private static final Path STDOUT = Path.of("/proc/self/fd/1");
 
@@ -85,11 +86,20 @@ public final class Tty implements AutoCloseable {
 
     /**
      * Whether stdout is a terminal: where binary payloads are not written raw and colour may be used.
-     * Without {@code /proc}, a console means both stdin and stdout are terminals.
+     * Without {@code /proc}, a console means both stdin and stdout are terminals (so for stdin, below).
      */
     public static boolean stdoutIsTerminal() {
+        return isTerminal(STDOUT);
+    }
+
+    /** Whether stdin is a terminal: what a command reads from it is being typed. */
+    public static boolean stdinIsTerminal() {
+        return isTerminal(STDIN);
+    }
+
+    private static boolean isTerminal(Path fd) {
         try {
-            return isTerminalDevice(Files.readSymbolicLink(STDOUT).toString());
+            return isTerminalDevice(Files.readSymbolicLink(fd).toString());
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return System.console() != null;
         }
