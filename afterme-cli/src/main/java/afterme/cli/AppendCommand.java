@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,7 +121,9 @@ public final class AppendCommand implements Callable<Integer> {
                     + " -Djavax.net.ssl.trustStorePassword");
             return ExitCodes.CANNOT_RUN;
         } catch (IOException e) {
-            err.println("afterme append: cannot reach the daemon at " + url + " (" + e.getClass().getSimpleName()
+            String why = e instanceof UnknownHostException ? "unknown host " + e.getMessage()
+                    : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            err.println("afterme append: cannot reach the daemon at " + url + " (" + why
                     + "); is 'afterme serve' running there?");
             return ExitCodes.CANNOT_RUN;
         }

@@ -245,6 +245,8 @@ class ToolkitIT {
         Proc.Result down = Proc.runWithInput("x".getBytes(StandardCharsets.UTF_8), "append", "--url",
                 "http://127.0.0.1:" + freePort());
         assertEquals(3, down.exit(), down.toString());
+        assertTrue(down.stderr().contains("); is 'afterme serve' running there?")
+                && !down.stderr().contains("Exception"), down.stderr());
         // Without a scheme, "127.0.0.1:7070" would parse as a URI whose scheme is "127.0.0.1".
         Proc.Result schemeless = Proc.runWithInput("x".getBytes(StandardCharsets.UTF_8), "append", "--url",
                 "127.0.0.1:7070");
