@@ -129,7 +129,9 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        data = DataDir.paths(List.of(), data).get(0);
+        // Absolute: the daemon's log lines and its HTTP errors name files and suggest commands (afterme verify
+        // DIR) that whoever reads them runs from a directory of their own.
+        data = DataDir.paths(List.of(), data).get(0).toAbsolutePath().normalize();
         if (Files.exists(data) && !Files.isDirectory(data)) {
             err.println("afterme serve: " + data + " is not a directory; give the data directory (it is created if"
                     + " missing)");
@@ -197,11 +199,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** The start line: a new log and its id, or the log opened, where it stands, and what start-up cut. */
     private String opened(Log log) throws IOException {
-        Path dir = data.toAbsolutePath().normalize();
         if (log.created()) {
-            return "created a new log " + log.logId() + " in " + dir;
+            return "created a new log " + log.logId() + " in " + data;
         }
-        StringBuilder b = new StringBuilder("opened log " + log.logId() + " in " + dir + ": last seq " + log.lastSeq()
+        StringBuilder b = new StringBuilder("opened log " + log.logId() + " in " + data + ": last seq " + log.lastSeq()
                 + ", durable seq " + log.durableSeq() + ", " + log.segmentCount() + " segment(s)");
         for (Path repair : log.repairs()) {
             b.append("; cut a torn tail at start-up, its bytes saved in ").append(repair);

@@ -1,5 +1,6 @@
 package afterme.daemon.http;
 
+import afterme.command.Failures;
 import afterme.daemon.forward.Forwarders;
 import afterme.daemon.log.Log;
 import afterme.daemon.subscribe.RecordsMode;
@@ -68,7 +69,7 @@ public final class ApiHandler extends Handler.Abstract {
         } catch (LogFormatException e) {
             Replies.error(response, counted, 500, "corrupt_log", e.getMessage());
         } catch (Exception e) {
-            Replies.error(response, counted, 503, "unavailable", e.toString());
+            Replies.error(response, counted, 503, "unavailable", Failures.describe(e));
         }
         return true;
     }
