@@ -113,7 +113,7 @@ final class NatsSink implements Sink {
      * URI's {@code stream}, else one made from the subject, as a stream's name may hold no dot) and
      * {@code --defaults}, without which the CLI asks for every setting and, off a terminal, fails.
      */
-    String streamAddCommand() {
+    private String streamAddCommand() {
         String name = stream != null ? stream : subject.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9_-]", "_");
         return "nats stream add " + shellWord(name) + " --subjects " + shellWord(subject) + " --defaults";
     }
