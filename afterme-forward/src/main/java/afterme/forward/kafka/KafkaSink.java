@@ -40,6 +40,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * resumes after the records it finds there.
  */
 final class KafkaSink implements Sink {
+    /** How long each question to the broker's admin API may take before the broker counts as not there. */
+    private static final long ASK_SECONDS = 10;
     /** Records read back from the end at first: more than a window, so that one read usually reaches the checkpoint. */
     private static final long READ_BACK_FIRST = 4096;
     private static final long READ_BACK_MAX = 1 << 20;
@@ -116,21 +118,21 @@ final class KafkaSink implements Sink {
             String key = "max.message.bytes";
             try {
                 return new TopicLimit(Long.parseLong(admin.describeConfigs(List.of(resource)).all()
-                        .get(10, TimeUnit.SECONDS).get(resource).get(key).value()), true);
+                        .get(ASK_SECONDS, TimeUnit.SECONDS).get(resource).get(key).value()), true);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                     throw e;
                 }
-                String node = admin.describeCluster().controller().get(10, TimeUnit.SECONDS).idString();
+                String node = admin.describeCluster().controller().get(ASK_SECONDS, TimeUnit.SECONDS).idString();
                 resource = new ConfigResource(ConfigResource.Type.BROKER, node);
                 key = "message.max.bytes";
                 return new TopicLimit(Long.parseLong(admin.describeConfigs(List.of(resource)).all()
-                        .get(10, TimeUnit.SECONDS).get(resource).get(key).value()), false);
+                        .get(ASK_SECONDS, TimeUnit.SECONDS).get(resource).get(key).value()), false);
             }
         } catch (TimeoutException e) {
-            throw new IOException("no Kafka broker at " + common.getProperty("bootstrap.servers") + " answered within 10 s"
-                    + " (asked for the size limit of topic " + topic + "); check that one runs there and advertises a"
-                    + " listener this host can reach", e);
+            throw new IOException("no Kafka broker at " + common.getProperty("bootstrap.servers") + " answered within "
+                    + ASK_SECONDS + " s (asked for the size limit of topic " + topic + "); check that one runs there and"
+                    + " advertises a listener this host can reach", e);
         } catch (ExecutionException | KafkaException e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             throw new IOException("cannot ask Kafka for the size limit of topic " + topic + ": " + cause, e);
