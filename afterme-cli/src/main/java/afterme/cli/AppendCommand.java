@@ -14,6 +14,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.util.concurrent.Callable;
 import javax.net.ssl.SSLException;
 import picocli.CommandLine;
@@ -115,7 +116,7 @@ public final class AppendCommand implements Callable<Integer> {
         try {
             c.connect();
         } catch (SSLException e) {
-            err.println("afterme append: the daemon at " + url + " answered, but TLS failed: " + e.getMessage()
+            err.println("afterme append: the daemon at " + url + " answered, but TLS failed: " + tlsReason(e)
                     + "; a certificate of your own (self-signed, or from a private CA) must be in the trust store"
                     + " that AFTERME_JAVA_OPTS names with -Djavax.net.ssl.trustStore and"
                     + " -Djavax.net.ssl.trustStorePassword");
@@ -157,6 +158,22 @@ public final class AppendCommand implements Callable<Integer> {
         }
         err.println("afterme append: " + status + " " + text);
         return status == 409 ? CONFLICT : ExitCodes.DATA_PROBLEM;
+    }
+
+    /**
+     * Why the handshake failed, without the JSSE class names its messages nest ("PKIX path building failed:
+     * sun.security.provider.certpath.SunCertPathBuilderException: unable to find ..."): an untrusted or
+     * mismatched certificate is said as such, with the innermost reason.
+     */
+    private static String tlsReason(SSLException e) {
+        Throwable root = e;
+        boolean certificate = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            certificate |= t instanceof GeneralSecurityException;
+            root = t;
+        }
+        String reason = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        return certificate ? "its certificate is not trusted here (" + reason + ")" : reason;
     }
 
     /**

@@ -342,8 +342,9 @@ class ToolkitIT {
             Proc.Result untrusted = Proc.runWithInput("{}".getBytes(StandardCharsets.UTF_8), "append", "--url",
                     serve.uri.toString(), "-");
             assertEquals(3, untrusted.exit(), untrusted.toString());
-            assertTrue(untrusted.stderr().contains("answered, but TLS failed")
-                    && untrusted.stderr().contains("-Djavax.net.ssl.trustStore"), untrusted.stderr());
+            assertTrue(untrusted.stderr().contains("answered, but TLS failed: its certificate is not trusted here")
+                    && untrusted.stderr().contains("-Djavax.net.ssl.trustStore")
+                    && !untrusted.stderr().contains("Exception"), untrusted.stderr());
             assertEquals(0, serve.terminate());
         }
     }

@@ -53,7 +53,7 @@ public final class Daemon implements AutoCloseable {
         this.subscriptions = new Subscriptions(log, MAX_SUBSCRIBERS, Duration.ofSeconds(15));
         this.webhooks = new Webhooks(log, options.webhooks());
         this.forwarders = new Forwarders(log, options.forwards(), Clock.systemUTC());
-        Handler api = new ApiHandler(log, options.limits(), subscriptions, webhooks, forwarders, pool,
+        Handler api = new ApiHandler(log, options.limits(), subscriptions, webhooks, forwarders, front.stats, pool,
                 server.getScheduler());
         Handler withWebSocket = WebSocketSubscribe.upgradeHandler(server, subscriptions, api);
         Handler guarded = options.tokens() == null ? withWebSocket : new AuthHandler(options.tokens(), withWebSocket);

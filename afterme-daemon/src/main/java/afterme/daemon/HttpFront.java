@@ -1,5 +1,6 @@
 package afterme.daemon;
 
+import afterme.daemon.http.HttpStats;
 import afterme.daemon.http.JsonErrorHandler;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -41,6 +42,8 @@ public final class HttpFront {
     final Server server;
     final ServerConnector connector;
     final QueuedThreadPool pool;
+    /** Every error reply, counted in front of every handler and in Jetty's error handler. */
+    final HttpStats stats = new HttpStats();
     /** Both null for plain HTTP. */
     private final SslContextFactory.Server ssl;
     private final Path tlsKeystore;
@@ -50,7 +53,7 @@ public final class HttpFront {
         pool = new QueuedThreadPool();
         pool.setName("afterme-http");
         server = new Server(pool);
-        server.setErrorHandler(new JsonErrorHandler(MAX_HEADER_BYTES));
+        server.setErrorHandler(new JsonErrorHandler(MAX_HEADER_BYTES, stats));
         HttpConfiguration http = new HttpConfiguration();
         http.setRequestHeaderSize(MAX_HEADER_BYTES);
         http.setInputBufferSize(INPUT_BUFFER_BYTES);
@@ -127,7 +130,7 @@ public final class HttpFront {
 
     /** Puts {@code handler} in front and starts listening. */
     public void start(Handler handler) throws Exception {
-        server.setHandler(ssl == null ? handler : new PlainHttpRefusal(handler));
+        server.setHandler(stats.counting(ssl == null ? handler : new PlainHttpRefusal(handler)));
         server.start();
     }
 

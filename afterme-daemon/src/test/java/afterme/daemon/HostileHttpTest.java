@@ -153,6 +153,10 @@ class HostileHttpTest {
             assertEquals(c[2], error.get("error").asText(), what);
             assertFalse(error.get("message").asText().isEmpty(), what);
         }
+        String metrics = TestDaemon.CLIENT.send(HttpRequest.newBuilder(daemon.uri().resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("\nafterme_errors_total{kind=\"http_4xx\"} 5\n")
+                && metrics.contains("\nafterme_errors_total{kind=\"http_5xx\"} 1\n"), "each counted: " + metrics);
         assertEquals(0, daemon.log().lastSeq());
         assertStillServing();
     }

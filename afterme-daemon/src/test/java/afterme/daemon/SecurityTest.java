@@ -62,6 +62,10 @@ class SecurityTest {
                 }
             }
             assertEquals(200, status(d, "GET", "/healthz", null), "health probes need no token");
+            String metrics = TestDaemon.CLIENT.send(HttpRequest.newBuilder(d.uri().resolve("/metrics"))
+                    .header("Authorization", "Bearer root-000").build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("\nafterme_errors_total{kind=\"http_4xx\"} 14\n"),
+                    "every 401 and 403 counted: " + metrics);
         }
     }
 

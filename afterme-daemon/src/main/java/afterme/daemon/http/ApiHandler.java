@@ -47,10 +47,9 @@ public final class ApiHandler extends Handler.Abstract {
             "GET", "/healthz", "200 when the log is writable, 503 otherwise",
             "GET", "/metrics", "Prometheus text format",
             "GET", "/", "this list");
-    private final HttpStats stats = new HttpStats();
-
+    /** @param stats the error replies counted for /metrics, which its owner counts in front of this handler */
     public ApiHandler(Log log, Limits limits, Subscriptions subscriptions, Webhooks webhooks,
-                      Forwarders forwarders, Executor executor, Scheduler scheduler) {
+                      Forwarders forwarders, HttpStats stats, Executor executor, Scheduler scheduler) {
         this.log = log;
         this.appends = new AppendHandler(log, limits, executor, scheduler);
         this.reads = new ReadHandler(log);
@@ -61,25 +60,16 @@ public final class ApiHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        Callback counted = Callback.from(callback, () -> count(response.getStatus()));
         try {
-            route(request, response, counted);
+            route(request, response, callback);
         } catch (HttpError e) {
-            Replies.error(response, counted, e.status, e.code, e.getMessage());
+            Replies.error(response, callback, e.status, e.code, e.getMessage());
         } catch (LogFormatException e) {
-            Replies.error(response, counted, 500, "corrupt_log", e.getMessage());
+            Replies.error(response, callback, 500, "corrupt_log", e.getMessage());
         } catch (Exception e) {
-            Replies.error(response, counted, 503, "unavailable", Failures.describe(e));
+            Replies.error(response, callback, 503, "unavailable", Failures.describe(e));
         }
         return true;
-    }
-
-    private void count(int status) {
-        if (status >= 500) {
-            stats.serverErrors.increment();
-        } else if (status >= 400) {
-            stats.clientErrors.increment();
-        }
     }
 
     private void route(Request request, Response response, Callback callback) throws Exception {

@@ -13,10 +13,15 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class JsonErrorHandler extends ErrorHandler {
     private final int maxHeaderBytes;
+    private final HttpStats stats;
 
-    /** @param maxHeaderBytes the limit on a request's line and header fields, which a 431 or 414 names */
-    public JsonErrorHandler(int maxHeaderBytes) {
+    /**
+     * @param maxHeaderBytes the limit on a request's line and header fields, which a 431 or 414 names
+     * @param stats where each reply is counted: these requests never reach the handlers that count the rest
+     */
+    public JsonErrorHandler(int maxHeaderBytes, HttpStats stats) {
         this.maxHeaderBytes = maxHeaderBytes;
+        this.stats = stats;
     }
 
     @Override
@@ -27,6 +32,7 @@ public final class JsonErrorHandler extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int status, String message, Throwable cause,
                                     Callback callback) {
+        stats.count(status);
         Replies.error(response, callback, status, code(status), message(status, message));
     }
 
