@@ -314,18 +314,25 @@ public final class SegmentScanner {
                 problems.add(Problem.tornTail(name, pos, expected, size - pos, zeros, stop.why(), null));
                 return result(SegmentScan.End.TORN_TAIL, pos, pos, null);
             }
-            problems.add(new Problem(stop.kind(), name, pos, expected, stop.why()));
             if (stop.resumesAt() < 0) {
+                problems.add(new Problem(stop.kind(), name, pos, expected, stop.why()));
                 return result(SegmentScan.End.CORRUPT, pos, pos, null);
             }
+            long damagedAt = pos;
+            long damagedSeq = expected;
             pos = stop.resumesAt();
+            String lost = "";
             if (check.at(pos, size) == FrameVerdict.RECORD) {
                 long resumed = RecordCodec.seqAt(window.buffer(), window.index(pos));
                 if (resumed > expected) {
+                    // What a reader that skips the damage goes without, in the unit users think in.
+                    lost = "; seq " + expected + (resumed - expected == 1 ? "" : " to " + (resumed - 1))
+                            + " cannot be read";
                     count += resumed - expected;
                     expected = resumed;
                 }
             }
+            problems.add(new Problem(stop.kind(), name, damagedAt, damagedSeq, stop.why() + lost));
             chain = null;
             return null;
         }

@@ -129,6 +129,22 @@ class SegmentScannerTest {
         }
     }
 
+    /** Damage that valid records follow names the seqs a reader that skips it goes without. */
+    @Test
+    void damageBeforeValidDataNamesTheSeqsItCost() throws IOException {
+        SegmentBuilder b = fiveRecords().seal();
+        byte[] one = b.bytes();
+        one[b.offsets.get(1).intValue() + 20] ^= 1;
+        Problem flipped = SegmentScanner.scan(write(one), true).problems().get(0);
+        assertEquals(ProblemKind.BAD_CHECKSUM, flipped.kind());
+        assertTrue(flipped.message().endsWith("; seq 2 cannot be read"), flipped.message());
+        byte[] two = b.bytes();
+        Arrays.fill(two, b.offsets.get(1).intValue() + 20, b.offsets.get(2).intValue() + 20, (byte) 0xff);
+        Problem overwritten = SegmentScanner.scan(write(two), true).problems().get(0);
+        assertEquals(2, overwritten.seq());
+        assertTrue(overwritten.message().endsWith("; seq 2 to 3 cannot be read"), overwritten.message());
+    }
+
     @Test
     void badLengthBeforeValidDataIsCorruptionNotTornTail() throws IOException {
         SegmentBuilder b = fiveRecords();
