@@ -192,6 +192,19 @@ class ToolsIT {
         assertEquals("", output);
     }
 
+    /** A file not named as a segment was told to run recover on its directory, which would not touch it. */
+    @Test
+    void verifyOfAFileNotNamedAsASegmentSuggestsNoRecover() throws Exception {
+        for (String text : List.of("{\"a\":1}\n", "{\"a\":1}\n".repeat(100))) {
+            Path file = Files.writeString(tmp.resolve("records.ndjson"), text);
+            Proc.Result verify = Proc.run("verify", file.toString());
+            assertEquals(1, verify.exit(), verify.toString());
+            assertTrue(verify.out().contains("next: recover works on the segment files of a data directory")
+                    && verify.out().contains(file + " is not one"), verify.out());
+            assertFalse(verify.out().contains("afterme recover"), verify.out());
+        }
+    }
+
     @Test
     void tornTailIsReportedRecoveredAndBackedUp() throws Exception {
         Path dir = dataDir();

@@ -5,6 +5,7 @@ import afterme.format.Problem;
 import afterme.format.ProblemKind;
 import afterme.format.RecordJson;
 import afterme.format.RecoveryPlan;
+import afterme.format.SegmentNames;
 import afterme.format.Segments;
 import afterme.format.SuggestedCommand;
 import afterme.command.CommandLines;
@@ -86,10 +87,17 @@ public final class VerifyCommand implements Callable<Integer> {
 
     /**
      * A next step that runs as printed: recover takes the data directory, not a segment file, and when the
-     * damage lies before the tail, the seq to cut at is the first damaged record's.
+     * damage lies before the tail, the seq to cut at is the first damaged record's. Recover works on the
+     * files named as segments alone, so for a file named otherwise (another copy, or no segment at all) it
+     * is no next step.
      */
-    static String nextStep(Path path, LogVerifier.Report report) {
-        Path dir = Files.isRegularFile(path) ? (path.getParent() != null ? path.getParent() : Path.of(".")) : path;
+    private static String nextStep(Path path, LogVerifier.Report report) {
+        boolean file = Files.isRegularFile(path);
+        if (file && !SegmentNames.isSegment(path)) {
+            return "next: recover works on the segment files of a data directory, named by their first seq (as "
+                    + SegmentNames.name(1) + "), and " + path + " is not one";
+        }
+        Path dir = file ? (path.getParent() != null ? path.getParent() : Path.of(".")) : path;
         for (Problem p : report.problems()) {
             if (p.kind() != ProblemKind.TORN_TAIL && p.seq() > 0) {
                 return "next: " + RecoveryPlan.beforeCutting(p) + "'" + SuggestedCommand.recoverDryRunAt(dir, p.seq())
