@@ -56,9 +56,10 @@ public final class Daemon implements AutoCloseable {
         Handler api = new ApiHandler(log, options.limits(), subscriptions, webhooks, forwarders, front.stats, pool,
                 server.getScheduler());
         Handler withWebSocket = WebSocketSubscribe.upgradeHandler(server, subscriptions, api);
-        Handler guarded = options.tokens() == null ? withWebSocket : new AuthHandler(options.tokens(), withWebSocket);
+        Handler guarded = options.tokens() == null ? withWebSocket
+                : new AuthHandler(options.tokens(), front.stats, withWebSocket);
         double rate = options.limits().requestsPerConnectionSecond();
-        Handler limited = new ConnectionRateLimit(rate, Math.max(1, rate / 10), guarded);
+        Handler limited = new ConnectionRateLimit(rate, Math.max(1, rate / 10), front.stats, guarded);
         this.handler = new GracefulHandler(limited);
         server.setStopTimeout(10_000);
     }

@@ -42,7 +42,7 @@ public final class HttpFront {
     final Server server;
     final ServerConnector connector;
     final QueuedThreadPool pool;
-    /** Every error reply, counted in front of every handler and in Jetty's error handler. */
+    /** Every error reply, counted by whoever sends it: the handlers, and Jetty's error handler. */
     final HttpStats stats = new HttpStats();
     /** Both null for plain HTTP. */
     private final SslContextFactory.Server ssl;
@@ -130,7 +130,7 @@ public final class HttpFront {
 
     /** Puts {@code handler} in front and starts listening. */
     public void start(Handler handler) throws Exception {
-        server.setHandler(stats.counting(ssl == null ? handler : new PlainHttpRefusal(handler)));
+        server.setHandler(ssl == null ? handler : new PlainHttpRefusal(stats, handler));
         server.start();
     }
 

@@ -1,5 +1,6 @@
 package afterme.daemon;
 
+import afterme.daemon.http.HttpStats;
 import afterme.daemon.http.Replies;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -12,8 +13,11 @@ import org.eclipse.jetty.util.Callback;
  * URL to use, as nginx answers one, and goes no further: no endpoint serves it, whatever it carries.
  */
 final class PlainHttpRefusal extends Handler.Wrapper {
-    PlainHttpRefusal(Handler next) {
+    private final HttpStats stats;
+
+    PlainHttpRefusal(HttpStats stats, Handler next) {
         super(next);
+        this.stats = stats;
     }
 
     @Override
@@ -23,6 +27,7 @@ final class PlainHttpRefusal extends Handler.Wrapper {
         }
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
         String https = request.getHttpURI().asString().replaceFirst("^http:", "https:");
+        stats.count(400);
         Replies.error(response, callback, 400, "https_required", "this port speaks HTTPS; send the request to "
                 + https);
         return true;

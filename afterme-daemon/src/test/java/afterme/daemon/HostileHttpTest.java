@@ -86,6 +86,11 @@ class HostileHttpTest {
         }
     }
 
+    private String metrics() throws Exception {
+        return TestDaemon.CLIENT.send(HttpRequest.newBuilder(daemon.uri().resolve("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     private void assertStillServing() throws Exception {
         assertEquals(200, TestDaemon.post(daemon, "/v1/records/batch", "{\"ok\":1}\n").statusCode());
         assertEquals(1, daemon.log().lastSeq());
@@ -153,8 +158,7 @@ class HostileHttpTest {
             assertEquals(c[2], error.get("error").asText(), what);
             assertFalse(error.get("message").asText().isEmpty(), what);
         }
-        String metrics = TestDaemon.CLIENT.send(HttpRequest.newBuilder(daemon.uri().resolve("/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = metrics();
         assertTrue(metrics.contains("\nafterme_errors_total{kind=\"http_4xx\"} 5\n")
                 && metrics.contains("\nafterme_errors_total{kind=\"http_5xx\"} 1\n"), "each counted: " + metrics);
         assertEquals(0, daemon.log().lastSeq());
@@ -191,6 +195,8 @@ class HostileHttpTest {
             }
             writer.join();
             assertTrue(limited > 0, "a flood of " + requests + " pipelined requests met no limit");
+            assertTrue(metrics().contains("\nafterme_errors_total{kind=\"http_4xx\"} " + limited + "\n"),
+                    "each 429 counted: " + limited);
         }
         assertStillServing();
     }

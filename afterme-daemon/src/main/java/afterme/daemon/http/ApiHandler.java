@@ -34,6 +34,7 @@ public final class ApiHandler extends Handler.Abstract {
     private final Subscriptions subscriptions;
     private final Metrics metrics;
     private final Forwarders forwarders;
+    private final HttpStats stats;
 
     /** {@code GET /}: the endpoints, so that a user who finds the port finds the API. */
     private static final byte[] ENDPOINTS = endpoints(
@@ -47,7 +48,7 @@ public final class ApiHandler extends Handler.Abstract {
             "GET", "/healthz", "200 when the log is writable, 503 otherwise",
             "GET", "/metrics", "Prometheus text format",
             "GET", "/", "this list");
-    /** @param stats the error replies counted for /metrics, which its owner counts in front of this handler */
+    /** @param stats where each error reply is counted, for /metrics */
     public ApiHandler(Log log, Limits limits, Subscriptions subscriptions, Webhooks webhooks,
                       Forwarders forwarders, HttpStats stats, Executor executor, Scheduler scheduler) {
         this.log = log;
@@ -55,19 +56,21 @@ public final class ApiHandler extends Handler.Abstract {
         this.reads = new ReadHandler(log);
         this.subscriptions = subscriptions;
         this.forwarders = forwarders;
+        this.stats = stats;
         this.metrics = new Metrics(log, subscriptions, webhooks, forwarders, stats);
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        Callback counted = Callback.from(callback, () -> stats.count(response.getStatus()));
         try {
-            route(request, response, callback);
+            route(request, response, counted);
         } catch (HttpError e) {
-            Replies.error(response, callback, e.status, e.code, e.getMessage());
+            Replies.error(response, counted, e.status, e.code, e.getMessage());
         } catch (LogFormatException e) {
-            Replies.error(response, callback, 500, "corrupt_log", e.getMessage());
+            Replies.error(response, counted, 500, "corrupt_log", e.getMessage());
         } catch (Exception e) {
-            Replies.error(response, callback, 503, "unavailable", Failures.describe(e));
+            Replies.error(response, counted, 503, "unavailable", Failures.describe(e));
         }
         return true;
     }

@@ -15,10 +15,12 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class AuthHandler extends Handler.Wrapper {
     private final Tokens tokens;
+    private final HttpStats stats;
 
-    public AuthHandler(Tokens tokens, Handler next) {
+    public AuthHandler(Tokens tokens, HttpStats stats, Handler next) {
         super(next);
         this.tokens = tokens;
+        this.stats = stats;
     }
 
     @Override
@@ -32,12 +34,14 @@ public final class AuthHandler extends Handler.Wrapper {
         Set<Tokens.Role> roles = bearer ? tokens.rolesOf(header.substring(7).strip()) : null;
         if (roles == null) {
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"afterme\"");
+            stats.count(401);
             Replies.refuse(request, response, callback, 401, "unauthorized",
                     bearer ? "unknown token" : "this daemon needs 'Authorization: Bearer <token>'");
             return true;
         }
         Tokens.Role needed = needed(request.getMethod(), path);
         if (!roles.contains(needed) && !roles.contains(Tokens.Role.ADMIN)) {
+            stats.count(403);
             Replies.refuse(request, response, callback, 403, "forbidden", "this token lacks the '"
                     + needed.name().toLowerCase(Locale.ROOT) + "' role");
             return true;

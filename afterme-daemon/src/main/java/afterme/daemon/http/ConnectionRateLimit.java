@@ -16,11 +16,13 @@ public final class ConnectionRateLimit extends Handler.Wrapper {
 
     private final double perSecond;
     private final double burst;
+    private final HttpStats stats;
 
-    public ConnectionRateLimit(double perSecond, double burst, Handler next) {
+    public ConnectionRateLimit(double perSecond, double burst, HttpStats stats, Handler next) {
         super(next);
         this.perSecond = perSecond;
         this.burst = burst;
+        this.stats = stats;
     }
 
     /**
@@ -67,6 +69,7 @@ public final class ConnectionRateLimit extends Handler.Wrapper {
         }
         if (!bucket.take()) {
             response.getHeaders().put("Retry-After", "1");
+            stats.count(429);
             Replies.refuse(request, response, callback, 429, "too_many_requests",
                     "more than " + (long) perSecond + " requests/s on one connection; slow down or open another");
             return true;
