@@ -287,6 +287,12 @@ class ForwardIT {
         Proc.Result nowhere = Proc.run("forward", nothing.toString(), "--to", "nats://127.0.0.1:4222?subject=x");
         assertEquals(3, nowhere.exit(), nowhere.toString());
         assertTrue(nowhere.stderr().contains("no afterme log in"), nowhere.stderr());
+        Proc.Result late = Proc.run("forward", dir.toString(), "--to", "nats://127.0.0.1:4222?subject=x", "--name",
+                "late", "--from", "99");
+        assertEquals(2, late.exit(), "a --from past the end is the user's to mend: " + late);
+        assertTrue(late.stderr().contains("give a seq up to 61")
+                && late.stderr().contains("--from 99 lies past the end of the log"), late.stderr());
+        assertFalse(Files.exists(dir.resolve("forward").resolve("late.checkpoint")), "nothing kept of it");
     }
 
     /**

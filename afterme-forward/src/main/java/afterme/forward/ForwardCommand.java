@@ -128,10 +128,14 @@ public final class ForwardCommand implements Callable<Integer> {
         }
         forwarder.await();
         ForwarderStatus s = forwarder.status();
-        if (forwarder.stoppedInUse()) {
+        if (forwarder.stopCause() == Forwarder.StopCause.IN_USE) {
             err.println("afterme forward: not started: stop the other forwarder named " + config.name()
                     + " first, or give this one a name of its own with --name");
             return ExitCodes.CANNOT_RUN;
+        }
+        if (forwarder.stopCause() == Forwarder.StopCause.START_PAST_THE_END) {
+            // The forwarder's log line just above says where the log ends.
+            throw usage("--from " + config.startAt().seq() + " lies past the end of the log");
         }
         if (s.state() == ForwarderStatus.State.STOPPED) {
             // The reason is the forwarder's log line just above.

@@ -86,8 +86,8 @@ public final class Forwarder implements AutoCloseable {
     private volatile State state = State.STARTING;
     private volatile long forwardedSeq;
     private volatile String lastError;
-    /** Whether it stopped because another forwarder of its name runs on the log. */
-    private volatile boolean stoppedInUse;
+    /** Why it stopped; null while it has not. */
+    private volatile StopCause stopCause;
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
@@ -139,12 +139,9 @@ public final class Forwarder implements AutoCloseable {
                 retries.get(), deadLettered.get(), duplicates.get());
     }
 
-    /**
-     * Whether it stopped at its start because a forwarder of its name already runs on the log, in another
-     * process or this one: nothing about the log or the broker is wrong.
-     */
-    public boolean stoppedInUse() {
-        return stoppedInUse;
+    /** Why it stopped; null while it runs, or when it was closed. */
+    public StopCause stopCause() {
+        return stopCause;
     }
 
     /** Waits until the forwarder has ended: stopped by a refusal or damage, or closed. */
@@ -179,10 +176,11 @@ public final class Forwarder implements AutoCloseable {
             loop();
         } catch (Halt h) {
             stopped = h.getMessage();
-            stoppedInUse = h instanceof InUse;
+            stopCause = h.cause;
             LOG.log(Level.ERROR, "forwarder {0} stopped: {1}", config.name(), h.getMessage());
         } catch (RuntimeException e) {
             stopped = "cannot start: " + e.getMessage();
+            stopCause = StopCause.HALTED;
             LOG.log(Level.ERROR, "forwarder {0} cannot start: {1}", config.name(), e.toString());
         } finally {
             finish();
@@ -247,8 +245,9 @@ public final class Forwarder implements AutoCloseable {
             if (first > 1) {
                 LogRecord before = readRecord(first - 1);
                 if (before == null) {
-                    throw new Halt("cannot start at seq " + first + ": the log's last durable seq is "
-                            + source.lastSeq() + "; give a seq up to one past it");
+                    throw new Halt(StopCause.START_PAST_THE_END, "cannot start at seq " + first
+                            + ": the log's last durable seq is " + source.lastSeq() + "; give a seq up to "
+                            + (source.lastSeq() + 1) + ", one past it");
                 }
                 confirmedChain = before.chain();
             }
@@ -271,12 +270,12 @@ public final class Forwarder implements AutoCloseable {
         try {
             if (ch.tryLock() == null) {
                 ch.close();
-                throw new InUse("forwarder " + config.name() + " already runs on " + source.dataDir()
+                throw new Halt(StopCause.IN_USE, "forwarder " + config.name() + " already runs on " + source.dataDir()
                         + " (another process holds " + file + ")");
             }
         } catch (OverlappingFileLockException e) {
             ch.close();
-            throw new InUse("forwarder " + config.name() + " already runs in this process");
+            throw new Halt(StopCause.IN_USE, "forwarder " + config.name() + " already runs in this process");
         }
         lock = ch;
     }
@@ -631,17 +630,27 @@ public final class Forwarder implements AutoCloseable {
         }
     }
 
-    /** Forwarding cannot go on without an operator: the reason is the message. */
-    private static class Halt extends Exception {
-        Halt(String message) {
-            super(message);
-        }
+    /** Why a forwarder stopped, where its caller answers the cases differently (an exit code, say). */
+    public enum StopCause {
+        /** At its start: a forwarder of its name already runs on the log ({@link #lock}). */
+        IN_USE,
+        /** At its start: the seq it was told to start at lies past the log's last durable seq and one more. */
+        START_PAST_THE_END,
+        /** A record or checkpoint that fails its checks, or one the broker refused. */
+        HALTED
     }
 
-    /** A stop because the forwarder's name is taken ({@link #lock}). */
-    private static final class InUse extends Halt {
-        InUse(String message) {
+    /** Forwarding cannot go on without an operator: the reason is the message. */
+    private static final class Halt extends Exception {
+        final StopCause cause;
+
+        Halt(String message) {
+            this(StopCause.HALTED, message);
+        }
+
+        Halt(StopCause cause, String message) {
             super(message);
+            this.cause = cause;
         }
     }
 }
