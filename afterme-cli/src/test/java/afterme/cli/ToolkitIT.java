@@ -120,6 +120,14 @@ class ToolkitIT {
         assertTrue(none.stderr().contains("afterme: give a command: serve, tail, dump, verify, recover, forward, append,"
                 + " info"), none.stderr());
         assertUsageError(Proc.run("serve", "--log-level", "loud", "--data", tmp.resolve("x").toString()), "serve");
+        // Each limit is named alone: --flush-bytes 0 was told "must not be negative".
+        Proc.Result flushBytes = Proc.run("serve", "--flush-bytes", "0", "--data", tmp.resolve("x").toString());
+        assertUsageError(flushBytes, "serve");
+        assertTrue(flushBytes.stderr().contains("--flush-bytes must be at least 1"), flushBytes.stderr());
+        Proc.Result segmentSize = Proc.run("serve", "--segment-size", "100", "--data", tmp.resolve("x").toString());
+        assertUsageError(segmentSize, "serve");
+        assertTrue(segmentSize.stderr().contains("--segment-size must be at least 1KiB, not 100 bytes"),
+                segmentSize.stderr());
         assertFalse(Files.exists(tmp.resolve("x")), "a usage error creates nothing");
     }
 

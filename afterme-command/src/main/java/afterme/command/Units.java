@@ -65,8 +65,14 @@ public final class Units {
                 : "large (at most ") + max + ")");
     }
 
-    /** A duration from {@code 10ms}, {@code 2s}, {@code 500us}, {@code 1m}, {@code 1h}. */
+    /**
+     * A duration from {@code 10ms}, {@code 2s}, {@code 500us}, {@code 1m}, {@code 1h}, or {@code 0}, which
+     * needs no unit (as systemd reads it).
+     */
     public static Duration parseDuration(String text) {
+        if (text.trim().equals("0")) {
+            return Duration.ZERO;
+        }
         Matcher m = DURATION.matcher(text.trim());
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a duration; use e.g. 10ms, 2s, 1m");

@@ -29,6 +29,8 @@ class UnitsTest {
         assertThrows(IllegalArgumentException.class, () -> Units.parseSize("-1"));
         assertEquals(Duration.ofMillis(10), Units.parseDuration("10ms"));
         assertEquals(Duration.ofSeconds(2), Units.parseDuration("2s"));
+        assertEquals(Duration.ZERO, Units.parseDuration("0"), "zero needs no unit");
+        assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("5"), "any other number does");
         assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("2 weeks"));
     }
 

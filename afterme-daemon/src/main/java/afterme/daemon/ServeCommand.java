@@ -235,8 +235,14 @@ public final class ServeCommand implements Callable<Integer> {
             case "durable" -> Ack.DURABLE;
             default -> throw usage("--ack must be memory or durable, not '" + ack + "'");
         };
-        if (maxPayload < 0 || maxBatch < 0 || segmentSize < 1024 || flushBytes < 1 || dedupeWindow < 0) {
-            throw usage("--segment-size must be at least 1KiB; sizes and --dedupe-window must not be negative");
+        if (segmentSize < 1024) {
+            throw usage("--segment-size must be at least 1KiB, not " + segmentSize + " bytes");
+        }
+        if (flushBytes < 1) {
+            throw usage("--flush-bytes must be at least 1 (an fsync after every write), not " + flushBytes);
+        }
+        if (maxPayload < 0 || maxBatch < 0 || dedupeWindow < 0) {
+            throw usage("--max-payload, --max-batch and --dedupe-window must not be negative");
         }
         if (maxPayload > MAX_BODY_BYTES) {
             throw usage("--max-payload must be at most 1GiB, not " + maxPayload + " bytes");
