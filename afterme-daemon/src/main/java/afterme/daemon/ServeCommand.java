@@ -241,8 +241,8 @@ public final class ServeCommand implements Callable<Integer> {
         if (flushBytes < 1) {
             throw usage("--flush-bytes must be at least 1 (an fsync after every write), not " + flushBytes);
         }
-        if (maxPayload < 0 || maxBatch < 0 || dedupeWindow < 0) {
-            throw usage("--max-payload, --max-batch and --dedupe-window must not be negative");
+        if (dedupeWindow < 0) {
+            throw usage("--dedupe-window must be 0 or more, not " + dedupeWindow);
         }
         if (maxPayload > MAX_BODY_BYTES) {
             throw usage("--max-payload must be at most 1GiB, not " + maxPayload + " bytes");
