@@ -336,6 +336,23 @@ class HttpApiTest {
         assertEquals(0, daemon.log().lastSeq(), "nothing appended");
     }
 
+    /** A digest the daemon cannot read was skipped, and the body appended unchecked: sha-256=BASE64 without colons. */
+    @Test
+    void aContentDigestThatIsNotOneIsRefusedNotSkipped() throws Exception {
+        byte[] sha = MessageDigest.getInstance("SHA-256").digest("hello".getBytes(StandardCharsets.UTF_8));
+        String right = Base64.getEncoder().encodeToString(sha);
+        for (String field : List.of("sha-256=" + right, "sha-256=:not base64!:", "sha-256=:AAAA:", "garbage",
+                "sha-256=:" + right + ":,", "sha-256")) {
+            HttpResponse<String> r = post("/v1/records", "hello", "Content-Digest", field);
+            assertEquals(400, r.statusCode(), field + " -> " + r.body());
+            assertTrue(r.body().contains("\"bad_request\"") && r.body().contains("sha-256=:BASE64:"), r.body());
+        }
+        assertEquals(0, daemon.log().lastSeq(), "nothing appended");
+        for (String field : List.of("SHA-256=:" + right + ":", "sha-512=:AAAA:", "sha-256=:" + right + ":;p=1")) {
+            assertEquals(200, post("/v1/records", "hello", "Content-Digest", field).statusCode(), field);
+        }
+    }
+
     @Test
     void aContentDigestSplitOverTwoLinesIsCheckedWhole() throws Exception {
         String wrong = Base64.getEncoder().encodeToString(new byte[32]);
