@@ -50,7 +50,8 @@ public final class ForwardSpec {
             }
             uri = uri.substring(0, q) + (kept.isEmpty() ? "" : "?" + String.join("&", kept));
         }
-        SinkTarget target = SinkTarget.parse(uri, credentials);
+        SinkTarget target = SinkTarget.parse(uri, credentials,
+                "a file named in the URI's query with credentials_file=PATH");
         Sinks.forTarget(target);
         return ForwarderConfig.of(name, target, startAt, onReject, idleWait).in(ForwarderConfig.Host.DAEMON);
     }

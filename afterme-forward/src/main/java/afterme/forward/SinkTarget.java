@@ -30,11 +30,23 @@ public final class SinkTarget {
     }
 
     /**
+     * A target given as {@code afterme forward --to URI}, whose secrets come from {@code --credentials-file}.
+     *
      * @param credentialsFile a Java properties file ({@code username}, {@code password}, {@code token}, or a
      *                        sink's own keys), or null
      * @throws IllegalArgumentException when the URI is not one, has no scheme or host, or carries a secret
      */
     public static SinkTarget parse(String text, Path credentialsFile) throws IOException {
+        return parse(text, credentialsFile, "a file given with --credentials-file");
+    }
+
+    /**
+     * @param credentialsFile as above
+     * @param credentialsGiven how the user names a credentials file where this URI is given, for the message
+     *                         that refuses a secret in the URI
+     * @throws IllegalArgumentException when the URI is not one, has no scheme or host, or carries a secret
+     */
+    public static SinkTarget parse(String text, Path credentialsFile, String credentialsGiven) throws IOException {
         URI uri;
         try {
             uri = new URI(text);
@@ -47,8 +59,8 @@ public final class SinkTarget {
         }
         if (uri.getRawUserInfo() != null) {
             // Never echo the URI here: its user info may be the secret.
-            throw new IllegalArgumentException("a " + uri.getScheme() + " URI must not carry a user or password; "
-                    + "put them in a file given with --credentials-file");
+            throw new IllegalArgumentException("the " + uri.getScheme() + ":// URI must not carry a user or password;"
+                    + " put them in " + credentialsGiven);
         }
         Properties credentials = new Properties();
         if (credentialsFile != null) {

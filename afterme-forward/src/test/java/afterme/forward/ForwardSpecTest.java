@@ -26,4 +26,13 @@ class ForwardSpecTest {
         assertEquals("'orders' has no name: give NAME=URI, as in 'NAME=orders'",
                 assertThrows(IllegalArgumentException.class, () -> ForwardSpec.parse("orders", IDLE)).getMessage());
     }
+
+    /** serve has no --credentials-file, which the refusal of a secret in the URI named. */
+    @Test
+    void aSecretInTheUriIsRefusedNamingHowServeTakesCredentials() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ForwardSpec.parse("x=amqp://guest:hunter2@127.0.0.1:5672/%2F?exchange=e&routing_key=k", IDLE));
+        assertEquals("the amqp:// URI must not carry a user or password; put them in a file named in the URI's query"
+                + " with credentials_file=PATH", e.getMessage());
+    }
 }
