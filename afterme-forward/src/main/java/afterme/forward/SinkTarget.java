@@ -6,7 +6,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -66,6 +69,12 @@ public final class SinkTarget {
         if (credentialsFile != null) {
             try (Reader r = Files.newBufferedReader(credentialsFile, StandardCharsets.UTF_8)) {
                 credentials.load(r);
+            } catch (IOException e) {
+                // The JDK's message is the file alone, or the reason alone ("Is a directory"): say both.
+                String why = e instanceof NoSuchFileException ? "no such file"
+                        : e instanceof AccessDeniedException ? "permission denied"
+                        : e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+                throw new IOException("cannot read the credentials file " + credentialsFile + ": " + why, e);
             }
         }
         return new SinkTarget(uri, query(uri.getRawQuery()), credentials);

@@ -3,6 +3,7 @@ package afterme.forward;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.IOException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -34,5 +35,13 @@ class ForwardSpecTest {
                 () -> ForwardSpec.parse("x=amqp://guest:hunter2@127.0.0.1:5672/%2F?exchange=e&routing_key=k", IDLE));
         assertEquals("the amqp:// URI must not carry a user or password; put them in a file named in the URI's query"
                 + " with credentials_file=PATH", e.getMessage());
+    }
+
+    /** The JDK's message named the file alone: "afterme serve: /etc/afterme/c does not exist". */
+    @Test
+    void aCredentialsFileThatCannotBeReadIsNamedAsOne() {
+        IOException e = assertThrows(IOException.class, () -> ForwardSpec.parse(
+                "x=nats://127.0.0.1:4222?subject=s&credentials_file=/nonexistent/creds", IDLE));
+        assertEquals("cannot read the credentials file /nonexistent/creds: no such file", e.getMessage());
     }
 }
