@@ -128,6 +128,16 @@ class ToolkitIT {
         assertUsageError(segmentSize, "serve");
         assertTrue(segmentSize.stderr().contains("--segment-size must be at least 1KiB, not 100 bytes"),
                 segmentSize.stderr());
+        // A file option given a directory, or a keystore that is not there, is named with its path.
+        Proc.Result tokenDir = Proc.run("serve", "--token-file", tmp.toString(), "--data", tmp.resolve("x").toString());
+        assertUsageError(tokenDir, "serve");
+        assertTrue(tokenDir.stderr().contains("--token-file: " + tmp + " is a directory, not a file"),
+                tokenDir.stderr());
+        Proc.Result keystore = Proc.run("serve", "--tls-keystore", tmp.resolve("none.p12").toString(),
+                "--tls-password-file", tmp.resolve("none").toString(), "--data", tmp.resolve("x").toString());
+        assertUsageError(keystore, "serve");
+        assertTrue(keystore.stderr().contains("--tls-keystore: " + tmp.resolve("none.p12") + " does not exist"),
+                keystore.stderr());
         assertFalse(Files.exists(tmp.resolve("x")), "a usage error creates nothing");
     }
 

@@ -257,6 +257,9 @@ public final class ServeCommand implements Callable<Integer> {
         if ((tlsKeystore == null) != (tlsPasswordFile == null)) {
             throw usage("--tls-keystore and --tls-password-file go together");
         }
+        mustBeAFile("--token-file", tokenFile);
+        mustBeAFile("--tls-keystore", tlsKeystore);
+        mustBeAFile("--tls-password-file", tlsPasswordFile);
         Tokens tokens = null;
         if (tokenFile != null) {
             try {
@@ -275,6 +278,18 @@ public final class ServeCommand implements Callable<Integer> {
         }
         return new Daemon.HttpOptions(host, port, new Limits(maxPayload, maxBatch, defaultAck), tokens, tlsKeystore,
                 password, webhooks, forwarders());
+    }
+
+    /**
+     * A file option names a file: a directory read as one said "Is a directory" without its path, and a
+     * missing keystore was Jetty's "KeyStore Path not accessible", where a missing password file was ours.
+     * A pipe passes ({@code --tls-password-file <(pass show afterme)}).
+     */
+    private void mustBeAFile(String option, Path file) {
+        if (file != null && (Files.isDirectory(file) || !Files.exists(file))) {
+            throw usage(option + ": " + file + (Files.isDirectory(file) ? " is a directory, not a file"
+                    : " does not exist"));
+        }
     }
 
     private List<ForwarderConfig> forwarders() throws IOException {
