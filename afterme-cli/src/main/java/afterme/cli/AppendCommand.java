@@ -83,9 +83,13 @@ public final class AppendCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--timeout must be at least 1 second, not " + timeoutSeconds);
         }
         URI target = target(cl);
-        byte[] body = readBody(cl);
         Path tokenFrom = tokenFile(cl);
         String token = tokenFrom == null ? null : token(tokenFrom);
+        if (tokenFrom != null && token == null) {
+            throw new CommandLine.ParameterException(cl, "token file " + tokenFrom + " holds no token");
+        }
+        // After every option is checked: a payload typed at the terminal is not asked for in vain.
+        byte[] body = readBody(cl);
         PrintWriter out = cl.getOut();
         PrintWriter err = cl.getErr();
         // HttpURLConnection rather than java.net.http.HttpClient: the client's start (its executor, its
@@ -204,8 +208,9 @@ public final class AppendCommand implements Callable<Integer> {
             }
         }
         Path p = Path.of(file);
-        if (!Files.isRegularFile(p)) {
-            throw new CommandLine.ParameterException(cl, file + (Files.exists(p) ? " is not a file" : " does not exist"));
+        String unreadable = notAFile(p);
+        if (unreadable != null) {
+            throw new CommandLine.ParameterException(cl, unreadable);
         }
         return Files.readAllBytes(p);
     }
@@ -216,10 +221,19 @@ public final class AppendCommand implements Callable<Integer> {
         if (f == null && System.getenv(TOKEN_ENV) != null && !System.getenv(TOKEN_ENV).isEmpty()) {
             f = Path.of(System.getenv(TOKEN_ENV));
         }
-        if (f != null && !Files.isRegularFile(f)) {
-            throw new CommandLine.ParameterException(cl, "token file " + f + " does not exist");
+        String unreadable = f == null ? null : notAFile(f);
+        if (unreadable != null) {
+            throw new CommandLine.ParameterException(cl, "token file " + unreadable);
         }
         return f;
+    }
+
+    /**
+     * Why {@code p} cannot be read as a file, or null: a directory or nothing at all. A pipe is read
+     * ({@code afterme append <(make-event)}), as cat reads one.
+     */
+    private static String notAFile(Path p) {
+        return Files.isDirectory(p) ? p + " is a directory, not a file" : Files.exists(p) ? null : p + " does not exist";
     }
 
     /** The file's first word: the token alone, or a line of serve's token file. */

@@ -235,6 +235,13 @@ class ToolkitIT {
             Proc.Result missing = Proc.run("append", url, tmp.resolve("no-such-event.json").toString());
             assertEquals(2, missing.exit(), missing.toString());
             assertTrue(missing.stderr().contains("no-such-event.json does not exist"), missing.stderr());
+            Proc.Result directory = Proc.run("append", url, tmp.toString());
+            assertEquals(2, directory.exit(), directory.toString());
+            assertTrue(directory.stderr().contains(tmp + " is a directory, not a file"), directory.stderr());
+            Path emptyToken = Files.writeString(tmp.resolve("empty-token"), "\n");
+            Proc.Result noToken = Proc.run("append", url, "--token-file", emptyToken.toString(), file.toString());
+            assertEquals(2, noToken.exit(), noToken.toString());
+            assertTrue(noToken.stderr().contains("token file " + emptyToken + " holds no token"), noToken.stderr());
 
             Proc.Result batch = Proc.runWithInput("{\"a\":1}\n{\"a\":2}\n".getBytes(StandardCharsets.UTF_8), "append",
                     url, "--batch");
