@@ -233,7 +233,8 @@ public final class AppendCommand implements Callable<Integer> {
      * ({@code afterme append <(make-event)}), as cat reads one.
      */
     private static String notAFile(Path p) {
-        return Files.isDirectory(p) ? p + " is a directory, not a file" : Files.exists(p) ? null : p + " does not exist";
+        return Files.isDirectory(p) ? p + " is a directory, not a file"
+                : Files.exists(p) ? null : p + " does not exist";
     }
 
     /** The file's first word: the token alone, or a line of serve's token file. */

@@ -281,9 +281,9 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * A file option names a file: a directory read as one said "Is a directory" without its path, and a
-     * missing keystore was Jetty's "KeyStore Path not accessible", where a missing password file was ours.
-     * A pipe passes ({@code --tls-password-file <(pass show afterme)}).
+     * A file option names a file, checked here so that each is refused the same way, with its path: read as
+     * a file, a directory says only "Is a directory", and a missing keystore is Jetty's "KeyStore Path not
+     * accessible". A pipe passes ({@code --tls-password-file <(pass show afterme)}).
      */
     private void mustBeAFile(String option, Path file) {
         if (file != null && (Files.isDirectory(file) || !Files.exists(file))) {

@@ -636,7 +636,7 @@ public final class Forwarder implements AutoCloseable {
         IN_USE,
         /** At its start: the seq it was told to start at lies past the log's last durable seq and one more. */
         START_PAST_THE_END,
-        /** A record or checkpoint that fails its checks, or one the broker refused. */
+        /** Anything else an operator must see to: a record or checkpoint that fails its checks, a refusal. */
         HALTED
     }
 
