@@ -5,11 +5,14 @@ import afterme.command.ExitCodes;
 import afterme.format.DataDirLock;
 import afterme.format.Hashes;
 import afterme.format.LogCursor;
+import afterme.format.Problem;
+import afterme.format.ProblemKind;
 import afterme.format.RecordJson;
 import afterme.format.RecordKey;
 import afterme.format.SegmentHeader;
 import afterme.format.SegmentScan;
 import afterme.format.SegmentScanner;
+import afterme.format.SuggestedCommand;
 import afterme.format.Segments;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
@@ -32,7 +35,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code afterme info}: what {@code GET /v1/log} says, from the files, with or without a daemon: log id,
  * first and last seq, segments, bytes, format versions, chain head, the first and last record's time,
- * and whether a daemon holds the log. Reads the headers, the last segment, and the first record.
+ * and whether a daemon holds the log. Reads the headers, the last segment, and the first record. Without a
+ * daemon it also tells of a torn tail, which the last segment's scan finds anyway: after a crash, that is
+ * what recover (or serve, at its start) cuts. A running daemon's last record may be half written for an
+ * instant, so while one holds the log that is not known.
  */
 @Command(name = "info", mixinStandardHelpOptions = true, description = "Describe a log from its files.")
 public final class InfoCommand implements Callable<Integer> {
@@ -45,9 +51,16 @@ public final class InfoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object, with GET /v1/log's field names where they mean the same.")
     boolean json;
 
-    /** What the files say. */
+    /**
+     * What the files say.
+     *
+     * @param tornTailBytes the bytes after the last valid record of the last segment, which recover cuts; null
+     *                      while a daemon holds the log
+     * @param tornTail      the torn tail as verify describes it, or null
+     */
     record Info(String logId, long firstSeq, long lastSeq, int segments, long bytes, TreeSet<Integer> versions,
-                String chainHead, Long firstNanos, Long lastNanos, boolean locked) {
+                String chainHead, Long firstNanos, Long lastNanos, boolean locked, Long tornTailBytes,
+                String tornTail) {
     }
 
     @Override
@@ -74,7 +87,7 @@ public final class InfoCommand implements Callable<Integer> {
         }
         boolean locked = locked(dir);
         if (segments.isEmpty()) {
-            return new Info(null, 0, 0, 0, 0, new TreeSet<>(), null, null, null, locked);
+            return new Info(null, 0, 0, 0, 0, new TreeSet<>(), null, null, null, locked, locked ? null : 0L, null);
         }
         TreeSet<Integer> versions = new TreeSet<>();
         String logId = null;
@@ -90,6 +103,9 @@ public final class InfoCommand implements Callable<Integer> {
         }
         SegmentScan last = SegmentScanner.scan(segments.get(segments.size() - 1), false);
         bytes += last.trailer() != null ? last.validEnd() : last.dataEnd();
+        boolean tornTail = !locked && last.end() == SegmentScan.End.TORN_TAIL;
+        String torn = tornTail ? last.problems(true).stream().filter(p -> p.kind() == ProblemKind.TORN_TAIL)
+                .map(Problem::message).findFirst().orElse(null) : null;
         long lastSeq = last.lastSeq();
         Long lastNanos = last.recordCount() > 0 ? last.lastEpochNanos() : null;
         if (lastNanos == null && segments.size() > 1) {
@@ -104,7 +120,8 @@ public final class InfoCommand implements Callable<Integer> {
             }
         }
         return new Info(logId, lastSeq > 0 ? 1 : 0, lastSeq, segments.size(), bytes, versions,
-                Hashes.hex(last.chainHead()), firstNanos, lastNanos, locked);
+                Hashes.hex(last.chainHead()), firstNanos, lastNanos, locked,
+                locked ? null : tornTail ? last.tornBytes() : 0L, torn);
     }
 
     /** Whether a daemon (or a recover) holds the directory's lock now. */
@@ -134,12 +151,17 @@ public final class InfoCommand implements Callable<Integer> {
             g.writeStringField("first_time", time(i.firstNanos()));
             g.writeStringField("last_time", time(i.lastNanos()));
             g.writeBooleanField("locked", i.locked());
+            if (i.tornTailBytes() == null) {
+                g.writeNullField("torn_tail_bytes");
+            } else {
+                g.writeNumberField("torn_tail_bytes", i.tornTailBytes());
+            }
             g.writeEndObject();
         }
         return s.toString();
     }
 
-    private static String text(Path dir, Info i) {
+    static String text(Path dir, Info i) {
         if (i.logId() == null) {
             return "log:        " + dir + " (empty: no segment yet)\n"
                     + "daemon:     " + (i.locked() ? "running (it holds the lock)" : "none holds the lock");
@@ -151,6 +173,9 @@ public final class InfoCommand implements Callable<Integer> {
                 + "last:       " + orNone(time(i.lastNanos())) + "\n"
                 + "segments:   " + i.segments() + ", " + i.bytes() + " bytes, " + versions(i.versions()) + "\n"
                 + "chain head: " + i.chainHead() + "\n"
+                + (i.tornTail() != null ? "torn tail:  after seq " + i.lastSeq() + ", left by a crash: "
+                        + i.tornTail() + "; '" + SuggestedCommand.recover(dir)
+                        + "' cuts them, backing them up first (serve does at its start)\n" : "")
                 + "daemon:     " + (i.locked() ? "running (it holds the lock)" : "none holds the lock");
     }
 

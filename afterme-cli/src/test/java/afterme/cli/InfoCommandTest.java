@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.format.SegmentNames;
 import afterme.format.Segments;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -25,5 +26,22 @@ class InfoCommandTest {
         assertEquals(40, before.lastSeq());
         Files.createFile(dir.resolve(SegmentNames.name(41)));
         assertEquals(before, InfoCommand.read(dir));
+    }
+
+    /** After a crash, info tells of the torn tail that recover, or serve at its start, cuts. */
+    @Test
+    void aTornTailIsToldWithTheCommandThatCutsIt() throws Exception {
+        ToolsIT.writeLog(dir, 10, 1 << 20);
+        assertEquals(0L, InfoCommand.read(dir).tornTailBytes());
+        Path segment = Segments.list(dir).get(0);
+        byte[] torn = "half a record".getBytes(StandardCharsets.UTF_8);
+        long end = ToolsIT.writeTornRecord(segment, torn);
+        InfoCommand.Info info = InfoCommand.read(dir);
+        assertEquals(Files.size(segment) - end, info.tornTailBytes(), "what recover cuts, the fill's zeros too");
+        assertEquals(10, info.lastSeq());
+        String text = InfoCommand.text(dir, info);
+        assertTrue(text.contains("\ntorn tail:  after seq 10, left by a crash: " + info.tornTailBytes()
+                + " bytes after the last valid record") && text.contains("'afterme recover " + dir + "' cuts them"),
+                text);
     }
 }
