@@ -81,8 +81,10 @@ public final class InfoCommand implements Callable<Integer> {
 
     static Info read(Path dir) throws IOException {
         List<Path> segments = Segments.list(dir);
+        Path halfCreated = null;
         if (!segments.isEmpty() && Segments.beingCreated(segments.get(segments.size() - 1))) {
             // Nothing to say of it yet: it holds no header, and no record.
+            halfCreated = segments.get(segments.size() - 1);
             segments = segments.subList(0, segments.size() - 1);
         }
         boolean locked = locked(dir);
@@ -103,9 +105,10 @@ public final class InfoCommand implements Callable<Integer> {
         }
         SegmentScan last = SegmentScanner.scan(segments.get(segments.size() - 1), false);
         bytes += last.trailer() != null ? last.validEnd() : last.dataEnd();
-        boolean tornTail = !locked && last.end() == SegmentScan.End.TORN_TAIL;
-        String torn = tornTail ? last.problems(true).stream().filter(p -> p.kind() == ProblemKind.TORN_TAIL)
-                .map(Problem::message).findFirst().orElse(null) : null;
+        SegmentScan tornScan = locked ? null : halfCreated != null ? SegmentScanner.scan(halfCreated, false)
+                : last.end() == SegmentScan.End.TORN_TAIL ? last : null;
+        String torn = tornScan == null ? null : tornScan.problems(true).stream()
+                .filter(p -> p.kind() == ProblemKind.TORN_TAIL).map(Problem::describe).findFirst().orElse(null);
         long lastSeq = last.lastSeq();
         Long lastNanos = last.recordCount() > 0 ? last.lastEpochNanos() : null;
         if (lastNanos == null && segments.size() > 1) {
@@ -121,7 +124,7 @@ public final class InfoCommand implements Callable<Integer> {
         }
         return new Info(logId, lastSeq > 0 ? 1 : 0, lastSeq, segments.size(), bytes, versions,
                 Hashes.hex(last.chainHead()), firstNanos, lastNanos, locked,
-                locked ? null : tornTail ? last.tornBytes() : 0L, torn);
+                locked ? null : tornScan != null ? tornScan.tornBytes() : 0L, torn);
     }
 
     /** Whether a daemon (or a recover) holds the directory's lock now. */
@@ -173,9 +176,9 @@ public final class InfoCommand implements Callable<Integer> {
                 + "last:       " + orNone(time(i.lastNanos())) + "\n"
                 + "segments:   " + i.segments() + ", " + i.bytes() + " bytes, " + versions(i.versions()) + "\n"
                 + "chain head: " + i.chainHead() + "\n"
-                + (i.tornTail() != null ? "torn tail:  after seq " + i.lastSeq() + ", left by a crash: "
-                        + i.tornTail() + "; '" + SuggestedCommand.recover(dir)
-                        + "' cuts them, backing them up first (serve does at its start)\n" : "")
+                + (i.tornTail() != null ? "torn tail:  " + i.tornTail() + "; a crash left it: '"
+                        + SuggestedCommand.recover(dir) + "' cuts it, backing its bytes up first (serve does at its"
+                        + " start)\n" : "")
                 + "daemon:     " + (i.locked() ? "running (it holds the lock)" : "none holds the lock");
     }
 

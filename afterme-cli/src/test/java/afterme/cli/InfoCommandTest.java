@@ -3,11 +3,13 @@ package afterme.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import afterme.format.DataDirLock;
 import afterme.format.SegmentNames;
 import afterme.format.Segments;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +27,19 @@ class InfoCommandTest {
         InfoCommand.Info before = InfoCommand.read(dir);
         assertEquals(40, before.lastSeq());
         Files.createFile(dir.resolve(SegmentNames.name(41)));
-        assertEquals(before, InfoCommand.read(dir));
+        InfoCommand.Info after = InfoCommand.read(dir);
+        assertEquals(List.of(before.lastSeq(), before.segments(), before.bytes(), before.chainHead()),
+                List.of(after.lastSeq(), after.segments(), after.bytes(), after.chainHead()));
+        assertEquals(null, before.tornTail());
+        try (DataDirLock daemon = DataDirLock.acquire(dir)) {
+            InfoCommand.Info held = InfoCommand.read(dir);
+            assertTrue(held.locked());
+            assertEquals(null, held.tornTail(), "a daemon is creating it");
+            assertEquals(null, held.tornTailBytes());
+        }
+        // No daemon holds this log: the file is what a crash left half-created, which recover removes.
+        assertTrue(after.tornTail().contains(SegmentNames.name(41) + " offset 0: torn_tail: half-created segment"),
+                after.tornTail());
     }
 
     /** After a crash, info tells of the torn tail that recover, or serve at its start, cuts. */
@@ -40,8 +54,8 @@ class InfoCommandTest {
         assertEquals(Files.size(segment) - end, info.tornTailBytes(), "what recover cuts, the fill's zeros too");
         assertEquals(10, info.lastSeq());
         String text = InfoCommand.text(dir, info);
-        assertTrue(text.contains("\ntorn tail:  after seq 10, left by a crash: " + info.tornTailBytes()
-                + " bytes after the last valid record") && text.contains("'afterme recover " + dir + "' cuts them"),
-                text);
+        assertTrue(text.contains("\ntorn tail:  segment " + segment.getFileName() + " offset " + end + " seq 11: torn_tail: "
+                + info.tornTailBytes() + " bytes after the last valid record")
+                && text.contains("a crash left it: 'afterme recover " + dir + "' cuts it"), text);
     }
 }
