@@ -433,7 +433,8 @@ class ToolsIT {
             assertEquals(2, r.exit(), c + ": " + r);
             assertTrue(r.stderr().contains(c.get(2)), c + " names " + c.get(2) + ": " + r.stderr());
         }
-        Proc.Result noPassword = Proc.run("serve", "--data", data, "--tls-keystore", tmp.resolve("keys.p12").toString(),
+        Path keystore = Files.createFile(tmp.resolve("keys.p12"));
+        Proc.Result noPassword = Proc.run("serve", "--data", data, "--tls-keystore", keystore.toString(),
                 "--tls-password-file", tmp.resolve("no-password").toString());
         assertEquals(2, noPassword.exit(), noPassword.toString());
         assertTrue(noPassword.stderr().contains("--tls-password-file: " + tmp.resolve("no-password") + " does not exist"),
