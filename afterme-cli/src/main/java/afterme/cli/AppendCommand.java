@@ -3,6 +3,7 @@ package afterme.cli;
 import afterme.command.Choices;
 import afterme.command.Converters;
 import afterme.command.ExitCodes;
+import afterme.command.FileArgument;
 import afterme.terminal.Tty;
 import java.io.IOException;
 import java.io.InputStream;
@@ -208,7 +209,7 @@ public final class AppendCommand implements Callable<Integer> {
             }
         }
         Path p = Path.of(file);
-        String unreadable = notAFile(p);
+        String unreadable = FileArgument.unreadable(p);
         if (unreadable != null) {
             throw new CommandLine.ParameterException(cl, unreadable);
         }
@@ -221,20 +222,11 @@ public final class AppendCommand implements Callable<Integer> {
         if (f == null && System.getenv(TOKEN_ENV) != null && !System.getenv(TOKEN_ENV).isEmpty()) {
             f = Path.of(System.getenv(TOKEN_ENV));
         }
-        String unreadable = f == null ? null : notAFile(f);
+        String unreadable = f == null ? null : FileArgument.unreadable(f);
         if (unreadable != null) {
             throw new CommandLine.ParameterException(cl, "token file " + unreadable);
         }
         return f;
-    }
-
-    /**
-     * Why {@code p} cannot be read as a file, or null: a directory or nothing at all. A pipe is read
-     * ({@code afterme append <(make-event)}), as cat reads one.
-     */
-    private static String notAFile(Path p) {
-        return Files.isDirectory(p) ? p + " is a directory, not a file"
-                : Files.exists(p) ? null : p + " does not exist";
     }
 
     /** The file's first word: the token alone, or a line of serve's token file. */

@@ -6,6 +6,7 @@ import afterme.command.Converters;
 import afterme.command.DataDir;
 import afterme.command.ExitCodes;
 import afterme.command.Failures;
+import afterme.command.FileArgument;
 import afterme.command.LogLines;
 import afterme.command.StopSignals;
 import afterme.daemon.http.Limits;
@@ -280,15 +281,11 @@ public final class ServeCommand implements Callable<Integer> {
                 password, webhooks, forwarders());
     }
 
-    /**
-     * A file option names a file, checked here so that each is refused the same way, with its path: read as
-     * a file, a directory says only "Is a directory", and a missing keystore is Jetty's "KeyStore Path not
-     * accessible". A pipe passes ({@code --tls-password-file <(pass show afterme)}).
-     */
+    /** A file option names a file: each is refused the same way, with its path, before anything is created. */
     private void mustBeAFile(String option, Path file) {
-        if (file != null && (Files.isDirectory(file) || !Files.exists(file))) {
-            throw usage(option + ": " + file + (Files.isDirectory(file) ? " is a directory, not a file"
-                    : " does not exist"));
+        String unreadable = file == null ? null : FileArgument.unreadable(file);
+        if (unreadable != null) {
+            throw usage(option + ": " + unreadable);
         }
     }
 
