@@ -119,7 +119,8 @@ public final class ManPages {
             "afterme-info", new Text("""
                     Describes a log from its files, as GET /v1/log does: its id, first and last seq, segments, \
                     bytes, format versions, chain head, the time of its first and last record, and whether a daemon \
-                    holds it.""",
+                    holds it. Without a daemon, it also tells of a torn tail or a half-created segment a crash left, \
+                    and of the command that cuts it (torn_tail_bytes in --json, null while a daemon holds the log).""",
                     """
                     afterme info
                     afterme info -d /var/lib/afterme --json | jq .last_seq"""));
