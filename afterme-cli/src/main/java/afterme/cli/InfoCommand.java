@@ -12,8 +12,8 @@ import afterme.format.RecordKey;
 import afterme.format.SegmentHeader;
 import afterme.format.SegmentScan;
 import afterme.format.SegmentScanner;
-import afterme.format.SuggestedCommand;
 import afterme.format.Segments;
+import afterme.format.SuggestedCommand;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -83,7 +83,7 @@ public final class InfoCommand implements Callable<Integer> {
         List<Path> segments = Segments.list(dir);
         Path halfCreated = null;
         if (!segments.isEmpty() && Segments.beingCreated(segments.get(segments.size() - 1))) {
-            // Nothing to say of it yet: it holds no header, and no record.
+            // Not part of the log: it holds no header, and no record. Without a daemon, a crash left it.
             halfCreated = segments.get(segments.size() - 1);
             segments = segments.subList(0, segments.size() - 1);
         }
