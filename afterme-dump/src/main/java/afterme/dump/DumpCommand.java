@@ -14,7 +14,7 @@ import afterme.format.SegmentScanner;
 import afterme.format.Segments;
 import afterme.command.Choices;
 import afterme.command.CommandLines;
-import afterme.command.DataDir;
+import afterme.command.DataPaths;
 import afterme.command.ExitCodes;
 import afterme.command.SeqRange;
 import afterme.command.Stdout;
@@ -33,7 +33,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
 
 /** {@code afterme dump}: every record with its location as NDJSON, or one object per segment header. */
@@ -43,12 +42,8 @@ public final class DumpCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(arity = "0..*", paramLabel = "PATH", description = "Data directories or segment files (default:"
-            + " $AFTERME_DATA, else afterme-data).")
-    List<Path> paths = new ArrayList<>();
-
-    @Option(names = {"-d", "--data"}, paramLabel = "DIR", description = "A data directory, as PATH.")
-    Path data;
+    @Mixin
+    DataPaths paths;
 
     @Mixin
     TimeRange times;
@@ -99,10 +94,9 @@ public final class DumpCommand implements Callable<Integer> {
         times.check();
         Instant since = times.since();
         Instant until = times.until();
-        paths = DataDir.paths(paths, data);
         // Each data directory is a log of its own, as verify takes each PATH.
         List<Run> runs = new ArrayList<>();
-        for (Path p : paths) {
+        for (Path p : paths.get()) {
             if (Files.isRegularFile(p)) {
                 if (runs.isEmpty() || !runs.get(runs.size() - 1).givenAsFiles()) {
                     runs.add(new Run(new ArrayList<>(), true));

@@ -9,20 +9,19 @@ import afterme.format.SegmentNames;
 import afterme.format.Segments;
 import afterme.format.SuggestedCommand;
 import afterme.command.CommandLines;
-import afterme.command.DataDir;
+import afterme.command.DataPaths;
 import afterme.command.ExitCodes;
 import afterme.terminal.Tty;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code afterme verify}: checks every byte of a log; exit 0 clean, 1 problems found. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -31,12 +30,8 @@ public final class VerifyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(arity = "0..*", paramLabel = "PATH", description = "Data directories or segment files (default:"
-            + " $AFTERME_DATA, else afterme-data).")
-    List<Path> paths = new ArrayList<>();
-
-    @Option(names = {"-d", "--data"}, paramLabel = "DIR", description = "A data directory, as PATH.")
-    Path data;
+    @Mixin
+    DataPaths paths;
 
     @Option(names = "--quick", description = "Skip the SHA-256 of payloads (CRC32C and chain are still checked).")
     boolean quick;
@@ -50,11 +45,10 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        paths = DataDir.paths(paths, data);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean clean = true;
-        for (Path path : paths) {
+        for (Path path : paths.get()) {
             boolean file = Files.isRegularFile(path);
             if (!file && Segments.notALog(path) != null) {
                 err.println("afterme verify: " + Segments.notALog(path));
