@@ -3,6 +3,12 @@ package afterme.daemon;
 import afterme.daemon.http.HttpStats;
 import afterme.daemon.http.JsonErrorHandler;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.server.DetectorConnectionFactory;
@@ -103,7 +109,7 @@ public final class HttpFront {
      * Binds the port now, before anything else is done, and reads the TLS keystore: a port in use, a wrong
      * password or a keystore that is not one are told before a data directory is created for nothing.
      */
-    public void bind() throws IOException {
+    public void bind() throws TlsKeystoreException, ListenException {
         if (ssl != null) {
             try {
                 // Started here, the server finds it running and leaves it so.
@@ -112,7 +118,67 @@ public final class HttpFront {
                 throw new TlsKeystoreException(tlsKeystore, e);
             }
         }
-        connector.open();
+        try {
+            connector.open();
+        } catch (IOException e) {
+            throw new ListenException(connector.getHost(), connector.getPort(), e);
+        }
+    }
+
+    /**
+     * The connector could not listen; the message says why, in words to act on, after the HOST:PORT it
+     * follows. The system's reasons all arrive as one kind of exception worded as the C library likes, so
+     * each is told apart by asking: whether the host has an address, whether it is one of this machine's,
+     * whether something answers on the port.
+     */
+    public static final class ListenException extends IOException {
+        ListenException(String host, int port, IOException cause) {
+            super(reason(host, port, cause), cause);
+        }
+
+        private static String reason(String host, int port, IOException e) {
+            InetAddress address;
+            try {
+                address = InetAddress.getByName(host);
+            } catch (UnknownHostException unknown) {
+                return "cannot be listened on: no address is known for " + host + "; check the name, or give an IP"
+                        + " address";
+            }
+            if (!isThisMachines(address)) {
+                return "cannot be listened on: " + address.getHostAddress() + " is not an address of this machine;"
+                        + " give one of its own: 127.0.0.1 for it alone, 0.0.0.0 for every interface (with"
+                        + " --token-file)";
+            }
+            if (answers(address, port)) {
+                return "is already in use; stop what listens there or choose another --listen";
+            }
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+            if (port < 1024) {
+                return "cannot be listened on (" + why + "): a port below 1024 needs root or"
+                        + " CAP_NET_BIND_SERVICE; choose one from 1024";
+            }
+            return "cannot be listened on: " + why;
+        }
+
+        private static boolean isThisMachines(InetAddress address) {
+            try {
+                return address.isAnyLocalAddress() || address.isLoopbackAddress()
+                        || NetworkInterface.getByInetAddress(address) != null;
+            } catch (SocketException e) {
+                return true;
+            }
+        }
+
+        private static boolean answers(InetAddress address, int port) {
+            InetAddress to = address.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : address;
+            try (Socket probe = new Socket()) {
+                probe.connect(new InetSocketAddress(to, port), 1_000);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
     }
 
     /** A keystore that cannot be read with the password given. */

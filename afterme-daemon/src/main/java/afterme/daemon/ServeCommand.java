@@ -20,7 +20,6 @@ import afterme.forward.ForwardSpec;
 import afterme.forward.ForwarderConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.BindException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -148,10 +147,8 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (HttpFront.TlsKeystoreException e) {
             err.println("afterme serve: " + e.getMessage());
             return ExitCodes.CANNOT_RUN;
-        } catch (IOException e) {
-            err.println("afterme serve: " + listen + (e instanceof BindException || e.getCause() instanceof BindException
-                    ? " is already in use; stop what listens there or choose another --listen"
-                    : " cannot be listened on: " + e.getMessage()));
+        } catch (HttpFront.ListenException e) {
+            err.println("afterme serve: " + listen + " " + e.getMessage());
             return ExitCodes.CANNOT_RUN;
         }
         // The engine's defaults with serve's flags on top: what the engine benchmark measures is what serves.
@@ -183,7 +180,7 @@ public final class ServeCommand implements Callable<Integer> {
         for (String warning : MemoryHeadroom.warnings(maxPayload, maxBatch)) {
             err.println("afterme serve: warning: " + warning);
         }
-        if (tokenFile == null && !isLoopback(options.host())) {
+        if (tokenFile == null && reachableFromOutside(options.host())) {
             err.println("afterme serve: warning: --insecure: whoever reaches " + listen + " may append, read and"
                     + " see the metrics, without a token");
         }
@@ -251,7 +248,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (maxBatch > MAX_BODY_BYTES) {
             throw usage("--max-batch must be at most 1GiB, not " + maxBatch + " bytes");
         }
-        if (tokenFile == null && !insecure && !isLoopback(host)) {
+        if (tokenFile == null && !insecure && reachableFromOutside(host)) {
             throw usage("refusing to listen on " + host + " without --token-file; give --token-file, or --insecure"
                     + " to serve without authentication");
         }
@@ -307,9 +304,13 @@ public final class ServeCommand implements Callable<Integer> {
         return out;
     }
 
-    private static boolean isLoopback(String host) {
+    /**
+     * Whether other machines may reach the daemon there: any address but a loopback one. A host with no
+     * address is left to the bind, which says so.
+     */
+    private static boolean reachableFromOutside(String host) {
         try {
-            return InetAddress.getByName(host).isLoopbackAddress();
+            return !InetAddress.getByName(host).isLoopbackAddress();
         } catch (UnknownHostException e) {
             return false;
         }
