@@ -121,10 +121,7 @@ public final class AppendCommand implements Callable<Integer> {
         try {
             c.connect();
         } catch (SSLException e) {
-            err.println("afterme append: the daemon at " + url + " answered, but TLS failed: " + tlsReason(e)
-                    + "; a certificate of your own (self-signed, or from a private CA) must be in the trust store"
-                    + " that AFTERME_JAVA_OPTS names with -Djavax.net.ssl.trustStore and"
-                    + " -Djavax.net.ssl.trustStorePassword");
+            err.println("afterme append: the daemon at " + url + " answered, but TLS failed: " + tlsFailure(e));
             return ExitCodes.CANNOT_RUN;
         } catch (IOException e) {
             String why = e instanceof UnknownHostException ? "unknown host " + e.getMessage()
@@ -170,7 +167,12 @@ public final class AppendCommand implements Callable<Integer> {
      * sun.security.provider.certpath.SunCertPathBuilderException: unable to find ..."): an untrusted or
      * mismatched certificate is said as such, with the innermost reason.
      */
-    private static String tlsReason(SSLException e) {
+    /**
+     * Why TLS failed and what to do: a certificate this JVM does not trust goes into its trust store; any
+     * other failure is most often a port that speaks plain HTTP, whose reply JSSE calls an unrecognized
+     * message.
+     */
+    private String tlsFailure(SSLException e) {
         Throwable root = e;
         boolean certificate = false;
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -178,7 +180,13 @@ public final class AppendCommand implements Callable<Integer> {
             root = t;
         }
         String reason = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
-        return certificate ? "its certificate is not trusted here (" + reason + ")" : reason;
+        if (certificate) {
+            return "its certificate is not trusted here (" + reason + "); a certificate of your own (self-signed, or"
+                    + " from a private CA) must be in the trust store that AFTERME_JAVA_OPTS names with"
+                    + " -Djavax.net.ssl.trustStore and -Djavax.net.ssl.trustStorePassword";
+        }
+        return reason + "; if the daemon serves plain HTTP there, use --url "
+                + url.toString().replaceFirst("^https:", "http:");
     }
 
     /**

@@ -238,6 +238,11 @@ class ToolkitIT {
             Proc.Result directory = Proc.run("append", url, tmp.toString());
             assertEquals(2, directory.exit(), directory.toString());
             assertTrue(directory.stderr().contains(tmp + " is a directory, not a file"), directory.stderr());
+            String https = serve.uri.toString().replaceFirst("^http:", "https:");
+            Proc.Result plain = Proc.run("append", "--url", https, file.toString());
+            assertEquals(3, plain.exit(), plain.toString());
+            assertTrue(plain.stderr().contains("if the daemon serves plain HTTP there, use --url " + serve.uri)
+                    && !plain.stderr().contains("trust store"), plain.stderr());
             Path emptyToken = Files.writeString(tmp.resolve("empty-token"), "\n");
             Proc.Result noToken = Proc.run("append", url, "--token-file", emptyToken.toString(), file.toString());
             assertEquals(2, noToken.exit(), noToken.toString());
