@@ -120,6 +120,24 @@ class RabbitMqSinkTest {
         }
     }
 
+    /** The default exchange takes no bindings: its remedy is a queue with the routing key's name. */
+    @Test
+    void anUnroutableRecordOnTheDefaultExchangeNamesTheQueueToDeclare() throws Exception {
+        String queue = "no-such-queue-" + UUID.randomUUID();
+        ForwarderConfig defaultExchange = ForwarderConfig.of("rabbit", SinkTarget.parse(
+                "amqp://127.0.0.1:5672/%2F?routing_key=" + queue, null), StartAt.START, OnReject.STOP,
+                Duration.ofSeconds(1));
+        try (Log log = Log.open(LogConfig.defaults(dir))) {
+            Logs.appendSmall(log, 1);
+            try (Forwarders f = new Forwarders(log, List.of(defaultExchange), Clock.systemUTC())) {
+                ForwarderTest.await(() -> f.views().get(0).status().state() == State.STOPPED, "stopped");
+                String error = f.views().get(0).status().lastError();
+                assertTrue(error.contains("declare a queue named '" + queue + "'") && !error.contains("bind a queue"),
+                        error);
+            }
+        }
+    }
+
     /** The client's text, "#method<channel.close>(reply-code=404, …, class-id=60, method-id=40)", named no remedy. */
     @Test
     void aMissingExchangeIsNamedWithWhatToDo() throws Exception {

@@ -81,8 +81,8 @@ final class AmqpSink implements Sink {
             AmqpSink sink = new AmqpSink(c, ch, target);
             ch.addReturnListener(r -> sink.returned.put(String.valueOf(r.getProperties().getMessageId()),
                     "no queue took it (exchange '" + r.getExchange() + "', routing key '" + r.getRoutingKey() + "': "
-                            + r.getReplyCode() + " " + r.getReplyText() + "): bind a queue to exchange '"
-                            + r.getExchange() + "' with routing key '" + r.getRoutingKey() + "'"));
+                            + r.getReplyCode() + " " + r.getReplyText() + "): " + routeFor(r.getExchange(),
+                            r.getRoutingKey())));
             ch.addConfirmListener((tag, multiple) -> sink.settle(tag, multiple, true),
                     (tag, multiple) -> sink.settle(tag, multiple, false));
             ch.addShutdownListener(sink::ended);
@@ -91,6 +91,13 @@ final class AmqpSink implements Sink {
             closeQuietly(c);
             throw e;
         }
+    }
+
+    /** What gives a returned message a queue: the default exchange routes by queue name, and takes no binding. */
+    private static String routeFor(String exchange, String routingKey) {
+        return exchange.isEmpty() ? "declare a queue named '" + routingKey + "' (the default exchange delivers to"
+                + " the queue its routing key names), or name an exchange with exchange= in the URI" : "bind a queue to exchange '" + exchange
+                + "' with routing key '" + routingKey + "'";
     }
 
     @Override
