@@ -95,9 +95,11 @@ final class AmqpSink implements Sink {
 
     /** What gives a returned message a queue: the default exchange routes by queue name, and takes no binding. */
     private static String routeFor(String exchange, String routingKey) {
-        return exchange.isEmpty() ? "declare a queue named '" + routingKey + "' (the default exchange delivers to"
-                + " the queue its routing key names), or name an exchange with exchange= in the URI" : "bind a queue to exchange '" + exchange
-                + "' with routing key '" + routingKey + "'";
+        if (exchange.isEmpty()) {
+            return "declare a queue named '" + routingKey + "' (the default exchange delivers to the queue its"
+                    + " routing key names), or name an exchange with exchange= in the URI";
+        }
+        return "bind a queue to exchange '" + exchange + "' with routing key '" + routingKey + "'";
     }
 
     @Override
