@@ -230,6 +230,18 @@ class ToolsIT {
         assertEquals(1, dry.exit(), "it would cut something: " + dry);
         assertTrue(dry.stderr().contains("would cut"), dry.stderr());
         assertEquals(tornSize, Files.size(segment), "a dry run changes nothing");
+        Path notADirectory = Files.writeString(tmp.resolve("backups-file"), "x");
+        Proc.Result fileAsBackups = Proc.run("recover", dir.toString(), "--yes", "--backup-dir", notADirectory.toString());
+        assertEquals(2, fileAsBackups.exit(), fileAsBackups.toString());
+        assertTrue(fileAsBackups.stderr().contains("--backup-dir: " + notADirectory + " is not a directory"),
+                fileAsBackups.stderr());
+        Path underAFile = notADirectory.resolve("backups");
+        Proc.Result uncreatable = Proc.run("recover", dir.toString(), "--yes", "--backup-dir", underAFile.toString());
+        assertEquals(3, uncreatable.exit(), uncreatable.toString());
+        assertTrue(uncreatable.stderr().contains("cannot create the backup directory " + underAFile)
+                && uncreatable.stderr().contains("nothing was cut") && !uncreatable.stderr().contains("Exception"),
+                uncreatable.stderr());
+        assertEquals(tornSize, Files.size(segment), "a backup directory it cannot create cuts nothing");
 
         Proc.Result recover = Proc.run("recover", dir.toString(), "--yes");
         assertEquals(0, recover.exit(), recover.toString());

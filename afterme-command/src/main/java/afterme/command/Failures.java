@@ -1,8 +1,10 @@
 package afterme.command;
 
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 
 /**
  * A failure as the one line a tool prints for it. The JDK's file system exceptions carry the file and a
@@ -20,6 +22,12 @@ public final class Failures {
         }
         if (e instanceof NoSuchFileException n) {
             return files(n) + " does not exist";
+        }
+        if (e instanceof FileAlreadyExistsException x) {
+            return files(x) + " already exists" + (x.getReason() != null ? ": " + x.getReason() : "");
+        }
+        if (e instanceof NotDirectoryException n) {
+            return files(n) + " is not a directory";
         }
         if (e instanceof FileSystemException f) {
             return files(f) + ": " + (f.getReason() != null ? f.getReason() : f.getClass().getSimpleName());

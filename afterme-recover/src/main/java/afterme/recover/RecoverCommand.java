@@ -11,9 +11,11 @@ import afterme.format.TailRepair;
 import afterme.command.CommandLines;
 import afterme.command.DataDir;
 import afterme.command.ExitCodes;
+import afterme.command.Failures;
 import afterme.terminal.Tty;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -69,6 +71,10 @@ public final class RecoverCommand implements Callable<Integer> {
         if (truncateAtSeq != null && truncateAtSeq < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--truncate-at-seq must be >= 1");
         }
+        if (backupDir != null && Files.exists(backupDir) && !Files.isDirectory(backupDir)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--backup-dir: " + backupDir
+                    + " is not a directory");
+        }
         try (DataDirLock lock = DataDirLock.acquire(dir)) {
             return recover(err);
         } catch (DataDirLock.LockedException e) {
@@ -102,6 +108,13 @@ public final class RecoverCommand implements Callable<Integer> {
             if (notNow != null) {
                 return notNow;
             }
+        }
+        try {
+            Files.createDirectories(backups);
+        } catch (IOException e) {
+            err.println("afterme recover: cannot create the backup directory " + backups + " (" + Failures.describe(e)
+                    + "); nothing was cut; give one you may write to with --backup-dir");
+            return ExitCodes.CANNOT_RUN;
         }
         List<Path> saved = plan.carryOut(new TailRepair(backups, Clock.systemUTC(), Storage.DEFAULT));
         for (int i = 0; i < saved.size(); i++) {
