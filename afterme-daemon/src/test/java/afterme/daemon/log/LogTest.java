@@ -259,6 +259,26 @@ class LogTest {
         }
     }
 
+    @Test
+    void aTornTailWhoseBackupDirectoryIsAFileIsLeftAsItIsAndTheFileNamed() throws Exception {
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path dir = fs.getPath("/data");
+            try (Log log = Log.open(LogConfig.defaults(dir))) {
+                append(log, "whole", Ack.DURABLE);
+            }
+            Path segment = dir.resolve(SegmentNames.name(1));
+            byte[] records = Files.readAllBytes(segment);
+            Files.write(segment, "half a record".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+            byte[] torn = Files.readAllBytes(segment);
+            Files.writeString(dir.resolve("recovered"), "someone's notes");
+            IOException e = assertThrows(IOException.class, () -> Log.open(LogConfig.defaults(dir)));
+            assertTrue(e.getMessage().contains("/data/recovered is not a directory, and the bytes cut from "
+                    + SegmentNames.name(1) + " are saved there"), e.getMessage());
+            assertArrayEquals(torn, Files.readAllBytes(segment), "nothing is cut that cannot be saved");
+            assertTrue(torn.length > records.length);
+        }
+    }
+
     private static void deleteRecovered(Path dir) throws IOException {
         Path recovered = dir.resolve("recovered");
         if (Files.exists(recovered)) {
