@@ -72,11 +72,7 @@ public final class TailRepair {
 
     /** {@code <segment>.at-<offset>.<UTC time>.cut}: the name says which segment, which offset, and when. */
     private Path backupFile(Path segment, long offset) throws IOException {
-        if (Files.exists(backupDir) && !Files.isDirectory(backupDir)) {
-            throw new IOException(backupDir + " is not a directory, and the bytes cut from " + segment.getFileName()
-                    + " are saved there; move it away");
-        }
-        Files.createDirectories(backupDir);
+        Directories.create(backupDir, "the bytes cut from " + segment.getFileName());
         String base = segment.getFileName() + ".at-" + offset + "." + STAMP.format(clock.instant());
         Path file = backupDir.resolve(base + ".cut");
         for (int n = 1; Files.exists(file); n++) {

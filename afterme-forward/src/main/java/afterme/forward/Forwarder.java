@@ -1,6 +1,7 @@
 package afterme.forward;
 
 import afterme.command.RetryLog;
+import afterme.format.Directories;
 import afterme.format.LogCursor;
 import afterme.format.LogFormatException;
 import afterme.format.LogRecord;
@@ -265,7 +266,7 @@ public final class Forwarder implements AutoCloseable {
             return; // taken by a start that then failed and is tried again
         }
         Path file = checkpointFile.resolveSibling(config.name() + ".lock");
-        Files.createDirectories(file.getParent());
+        Directories.create(file.getParent(), "the forwarders' checkpoints");
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             if (ch.tryLock() == null) {

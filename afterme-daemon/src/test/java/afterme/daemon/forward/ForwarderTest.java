@@ -94,6 +94,25 @@ class ForwarderTest {
         assertInstanceOf(MemorySinkProvider.class, Sinks.forTarget(SinkTarget.parse("memory://x", null)));
     }
 
+    /** A file where the checkpoints go is named, and forwarding starts once it is moved away. */
+    @Test
+    void aFileInTheWayOfTheCheckpointsIsNamedAndForwardingStartsOnceItIsGone() throws Exception {
+        String broker = unique();
+        try (Log log = Log.open(LogConfig.defaults(dir))) {
+            Logs.appendSmall(log, 3);
+            Path inTheWay = Files.writeString(dir.resolve("forward"), "not a directory");
+            try (Forwarders f = new Forwarders(log, List.of(config("f", broker, StartAt.START, OnReject.STOP)),
+                    Clock.systemUTC())) {
+                await(() -> f.views().get(0).status().state() == State.RETRYING, "retrying");
+                String error = f.views().get(0).status().lastError();
+                assertTrue(error.contains(inTheWay + " is not a directory, and the forwarders' checkpoints are kept"
+                        + " there; move it away"), error);
+                Files.delete(inTheWay);
+                await(() -> MemorySinkProvider.broker(broker).received().size() == 3, "all forwarded");
+            }
+        }
+    }
+
     @Test
     void everyDurableRecordArrivesInOrderUnchangedWithItsHeaders() throws Exception {
         String broker = unique();

@@ -273,7 +273,7 @@ class LogTest {
             Files.writeString(dir.resolve("recovered"), "someone's notes");
             IOException e = assertThrows(IOException.class, () -> Log.open(LogConfig.defaults(dir)));
             assertTrue(e.getMessage().contains("/data/recovered is not a directory, and the bytes cut from "
-                    + SegmentNames.name(1) + " are saved there"), e.getMessage());
+                    + SegmentNames.name(1) + " are kept there"), e.getMessage());
             assertArrayEquals(torn, Files.readAllBytes(segment), "nothing is cut that cannot be saved");
             assertTrue(torn.length > records.length);
         }
