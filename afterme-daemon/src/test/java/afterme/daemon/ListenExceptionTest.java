@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * Each reason a port cannot be listened on is told in words of its own: the system words them all as one
  * kind of exception.
  */
-class ListenFailureTest {
+class ListenExceptionTest {
     @Test
     void aPortSomethingListensOnIsInUse() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
