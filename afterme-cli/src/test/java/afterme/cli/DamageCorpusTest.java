@@ -1,6 +1,7 @@
 package afterme.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.daemon.log.Ack;
@@ -358,6 +359,8 @@ class DamageCorpusTest {
                 + e.offset() + " seq " + e.seq();
         assertEquals(where, verify(dir), "verify");
         assertEquals(where + ", records to seq " + e.lastValid(), dump(dir) , "dump");
+        assertEquals(e.kind() == null ? "clean" : e.kind().code() + " in " + fileOf(dir, e.segment()),
+                dumpSegments(dir), "dump --segments");
         assertEquals(where, cursor(dir, e), "cursor");
         if (READER != null) {
             assertEquals(where + ", records to seq " + e.lastValid(), independentReader(dir),
@@ -422,6 +425,25 @@ class DamageCorpusTest {
                 + (m.group(3) == null ? "0" : m.group(3)) : "clean";
         assertEquals(first.equals("clean") ? 0 : 1, exit, "dump's exit code: " + err);
         return first + ", records to seq " + seq;
+    }
+
+    /**
+     * The first problem {@code dump --segments} reports, where it goes on to print every segment: nothing is
+     * left out, so it says nothing of records not shown.
+     */
+    private static String dumpSegments(Path dir) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new DumpCommand(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(dir.toString(), "--segments");
+        String lines = out.toString(StandardCharsets.UTF_8);
+        assertEquals(Segments.list(dir).size(), lines.lines().count(), "one line a segment: " + lines);
+        assertFalse(err.toString().contains("not shown"), err.toString());
+        Matcher m = PROBLEM.matcher(err.toString());
+        String first = m.find() ? m.group(4) + " in " + m.group(1) : "clean";
+        assertEquals(first.equals("clean") ? 0 : 1, exit, "dump --segments' exit code: " + err);
+        return first;
     }
 
     /**

@@ -193,7 +193,9 @@ public final class DumpCommand implements Callable<Integer> {
                 for (Problem p : problems) {
                     out.flush();
                     boolean holdsRecords = p.kind() != ProblemKind.TORN_TAIL;
-                    spec.commandLine().getErr().println("afterme dump: " + p.describe() + (salvage ? "; skipped"
+                    // --segments shows every segment whatever it holds, so it has nothing to skip or leave out.
+                    spec.commandLine().getErr().println("afterme dump: " + p.describe() + (segmentsOnly ? ""
+                            : salvage ? "; skipped"
                             : holdsRecords && !stop
                             ? "; records after it are not shown (--salvage shows those that can still be proven)"
                             : ""));
