@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import afterme.daemon.log.Ack;
 import afterme.daemon.log.Append;
+import afterme.format.SegmentNames;
+import afterme.format.SegmentScanner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -12,10 +14,14 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.websocket.api.Session;
@@ -109,10 +115,75 @@ class SubscribeTest {
     /** Jetty calls listeners reflectively: the class must be public. */
     public static final class Collector implements Session.Listener.AutoDemanding {
         final LinkedBlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        final CompletableFuture<Integer> closeStatus = new CompletableFuture<>();
 
         @Override
         public void onWebSocketText(String message) {
             messages.add(message);
+        }
+
+        @Override
+        public void onWebSocketClose(int statusCode, String reason) {
+            closeStatus.complete(statusCode);
+        }
+    }
+
+    /**
+     * A record found damaged while the daemon runs is sent to no subscriber: each transport is told why its
+     * stream ends, as a read of it is, and the WebSocket is closed as a server error.
+     */
+    @Test
+    void aRecordDamagedWhileTheDaemonRunsEndsEachTransportWithCorruptLog() throws Exception {
+        WebSocketClient client = new WebSocketClient();
+        client.start();
+        try (Daemon d = TestDaemon.start(dir)) {
+            for (int i = 1; i <= 3; i++) {
+                TestDaemon.post(d, "/v1/records?ack=durable", "{\"n\":" + i + ",\"pad\":\"" + "p".repeat(100) + "\"}");
+            }
+            Path segment = dir.resolve(SegmentNames.name(1));
+            List<Long> ends = new ArrayList<>();
+            SegmentScanner.scan(segment, true, null, (seq, nanos, offset, length) -> ends.add(offset + length));
+            long inSecond = ends.get(0) + 40;
+            try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.allocate(1);
+                ch.read(b, inSecond);
+                ch.write(ByteBuffer.wrap(new byte[] {(byte) (b.get(0) ^ 1)}), inSecond);
+            }
+            Collector listener = new Collector();
+            client.connect(listener, URI.create(d.uri().toString().replace("http", "ws") + "/v1/subscribe?from=1"))
+                    .get(10, TimeUnit.SECONDS);
+            List<String> types = new ArrayList<>();
+            JsonNode last = null;
+            while (types.isEmpty() || !types.get(types.size() - 1).equals("error")) {
+                String m = listener.messages.poll(10, TimeUnit.SECONDS);
+                assertTrue(m != null, "no error message after " + types);
+                last = JSON.readTree(m);
+                types.add(last.get("type").asText() + (last.has("seq") ? " " + last.get("seq").asLong() : ""));
+            }
+            assertEquals(List.of("durable", "record 1", "error"), types);
+            assertEquals("corrupt_log", last.get("error").asText());
+            assertTrue(last.get("message").asText().contains("seq 2: bad_checksum"), last.toString());
+            assertEquals(1011, listener.closeStatus.get(10, TimeUnit.SECONDS));
+
+            try (Socket sse = new Socket(d.uri().getHost(), d.uri().getPort())) {
+                sse.getOutputStream().write(("GET /v1/subscribe?from=1 HTTP/1.1\r\nHost: x\r\n"
+                        + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                sse.setSoTimeout(10_000);
+                BufferedReader events = new BufferedReader(new InputStreamReader(sse.getInputStream(),
+                        StandardCharsets.UTF_8));
+                List<String> sent = new ArrayList<>();
+                String line = events.readLine();
+                while (line != null && !line.startsWith("data: {\"type\":\"error\"")) {
+                    if (line.startsWith("event: ")) {
+                        sent.add(line);
+                    }
+                    line = events.readLine();
+                }
+                assertEquals(List.of("event: durable", "event: record", "event: error"), sent);
+                assertEquals("corrupt_log", JSON.readTree(line.substring("data: ".length())).get("error").asText());
+            }
+        } finally {
+            client.stop();
         }
     }
 

@@ -15,6 +15,9 @@ public interface EventSink {
     /** Sends what the calls before have buffered. */
     void flush() throws IOException;
 
+    /** The last message, sent at once: why the subscription cannot go on. The stream ends after it. */
+    void error(String json) throws IOException;
+
     /** Something to keep an idle connection open through proxies; sent at once. */
     void keepAlive() throws IOException;
 

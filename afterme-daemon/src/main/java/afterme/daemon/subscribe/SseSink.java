@@ -11,7 +11,10 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
-/** Server-Sent Events: {@code event: record} with {@code id: <seq>}, {@code event: durable}, comment keep-alives. */
+/**
+ * Server-Sent Events: {@code event: record} with {@code id: <seq>}, {@code event: durable}, comment
+ * keep-alives, and {@code event: error} before a stream the daemon cannot go on with.
+ */
 public final class SseSink implements EventSink {
     /**
      * Events wait here until the subscriber's turn ends or it fills. Each write to the response is a
@@ -39,6 +42,12 @@ public final class SseSink implements EventSink {
     @Override
     public void durable(String json) throws IOException {
         send("event: durable\ndata: " + json + "\n\n");
+    }
+
+    @Override
+    public void error(String json) throws IOException {
+        send("event: error\ndata: " + json + "\n\n");
+        flush();
     }
 
     @Override

@@ -4,10 +4,13 @@ import afterme.daemon.log.HeadFollowers;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogListener;
 import afterme.format.LogCursor;
+import afterme.format.LogFormatException;
 import afterme.format.LogRecord;
 import afterme.format.PayloadMode;
 import afterme.format.RecordJson;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -150,6 +153,14 @@ public final class Subscriptions implements LogListener {
                         awaitChange(seen);
                     }
                 }
+            } catch (LogFormatException e) {
+                // Nothing corrupt is sent: the subscriber is told why its stream ends, as a read is (corrupt_log).
+                LOG.log(Level.ERROR, "a subscriber from seq {0} stopped: {1}", fromSeq, e.getMessage());
+                try {
+                    sink.error(error("corrupt_log", e.getMessage()));
+                } catch (IOException gone) {
+                    LOG.log(Level.DEBUG, "subscriber gone before it was told: {0}", gone.toString());
+                }
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.DEBUG, "subscriber ended: {0}", e.toString());
             } finally {
@@ -157,6 +168,19 @@ public final class Subscriptions implements LogListener {
                 count.decrementAndGet();
                 sink.close();
             }
+        }
+
+        /** {@code {"type":"error","error":CODE,"message":...}}: the reply of a read that fails, as a message. */
+        private static String error(String code, String message) throws IOException {
+            StringWriter out = new StringWriter();
+            try (JsonGenerator g = RecordJson.FACTORY.createGenerator(out)) {
+                g.writeStartObject();
+                g.writeStringField("type", "error");
+                g.writeStringField("error", code);
+                g.writeStringField("message", message);
+                g.writeEndObject();
+            }
+            return out.toString();
         }
 
         private void awaitChange(long seen) throws IOException {

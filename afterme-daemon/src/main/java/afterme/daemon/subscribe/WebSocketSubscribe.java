@@ -93,6 +93,14 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
         send(json);
     }
 
+    /** The message, then a close with 1011 (the server cannot go on), which says where to look. */
+    @Override
+    public void error(String json) throws IOException {
+        send(json);
+        flush();
+        openCore().close(1011, "the subscription cannot go on; the last message says why", Callback.NOOP);
+    }
+
     /**
      * Jetty writes a session's frames in the order they were sent and fails every frame still queued when
      * a write fails, so the flush completing says that every frame before it was written.

@@ -7,9 +7,15 @@ import afterme.daemon.log.Ack;
 import afterme.daemon.log.Append;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
+import afterme.format.SegmentNames;
+import afterme.format.SegmentScanner;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +32,7 @@ class SubscriptionsTest {
     private static final class RecordingSink implements EventSink {
         final List<String> sent = new CopyOnWriteArrayList<>();
         final CountDownLatch keepAlives = new CountDownLatch(2);
+        final CountDownLatch ended = new CountDownLatch(1);
 
         @Override
         public void record(long seq, String json) {
@@ -39,6 +46,12 @@ class SubscriptionsTest {
 
         @Override
         public void flush() {
+        }
+
+        @Override
+        public void error(String json) {
+            sent.add("error " + json);
+            ended.countDown();
         }
 
         @Override
@@ -70,6 +83,44 @@ class SubscriptionsTest {
                 subscriptions.close();
             }
             assertEquals(0, log.followers(), "a subscriber that ended follows no more");
+        }
+    }
+
+    /** A record that fails its checks is never sent: the subscriber is told why its stream ends, and where. */
+    @Test
+    void aDamagedRecordEndsTheSubscriptionWithAnErrorNamingIt() throws Exception {
+        try (Log log = Log.open(LogConfig.defaults(dir))) {
+            for (int i = 0; i < 3; i++) {
+                log.submit(Append.of("a".repeat(100).getBytes(StandardCharsets.UTF_8), Ack.DURABLE)).durable.get();
+            }
+            Path segment = dir.resolve(SegmentNames.name(1));
+            List<long[]> frames = new ArrayList<>();
+            SegmentScanner.scan(segment, true, null,
+                    (seq, nanos, offset, length) -> frames.add(new long[] {offset, length}));
+            long inSecond = frames.get(1)[0] + frames.get(1)[1] / 2;
+            try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.allocate(1);
+                ch.read(b, inSecond);
+                ch.write(ByteBuffer.wrap(new byte[] {(byte) (b.get(0) ^ 0x20)}), inSecond);
+            }
+            Subscriptions subscriptions = new Subscriptions(log, 4, Duration.ofMillis(50));
+            RecordingSink sink = new RecordingSink();
+            try {
+                assertTrue(subscriptions.start(1, RecordsMode.DURABLE, sink));
+                assertTrue(sink.ended.await(10, TimeUnit.SECONDS), "sent: " + sink.sent);
+                List<String> sent = List.copyOf(sink.sent);
+                assertEquals("record 1", sent.get(sent.size() - 2), "sent: " + sent);
+                String error = sent.get(sent.size() - 1);
+                assertTrue(error.startsWith("error {\"type\":\"error\",\"error\":\"corrupt_log\",\"message\":\"segment "
+                        + SegmentNames.name(1) + " offset " + frames.get(1)[0] + " seq 2: bad_checksum"), error);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (subscriptions.count() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertEquals(0, subscriptions.count(), "the subscription ended");
+            } finally {
+                subscriptions.close();
+            }
         }
     }
 
