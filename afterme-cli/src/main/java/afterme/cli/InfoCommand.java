@@ -88,8 +88,10 @@ public final class InfoCommand implements Callable<Integer> {
             segments = segments.subList(0, segments.size() - 1);
         }
         boolean locked = locked(dir);
+        SegmentScan halfScan = halfCreated != null && !locked ? SegmentScanner.scan(halfCreated, false) : null;
         if (segments.isEmpty()) {
-            return new Info(null, 0, 0, 0, 0, new TreeSet<>(), null, null, null, locked, locked ? null : 0L, null);
+            return new Info(null, 0, 0, 0, 0, new TreeSet<>(), null, null, null, locked,
+                    locked ? null : halfScan != null ? halfScan.tornBytes() : 0L, tornTail(halfScan));
         }
         TreeSet<Integer> versions = new TreeSet<>();
         String logId = null;
@@ -105,10 +107,8 @@ public final class InfoCommand implements Callable<Integer> {
         }
         SegmentScan last = SegmentScanner.scan(segments.get(segments.size() - 1), false);
         bytes += last.trailer() != null ? last.validEnd() : last.dataEnd();
-        SegmentScan tornScan = locked ? null : halfCreated != null ? SegmentScanner.scan(halfCreated, false)
+        SegmentScan tornScan = locked ? null : halfScan != null ? halfScan
                 : last.end() == SegmentScan.End.TORN_TAIL ? last : null;
-        String torn = tornScan == null ? null : tornScan.problems(true).stream()
-                .filter(p -> p.kind() == ProblemKind.TORN_TAIL).map(Problem::describe).findFirst().orElse(null);
         long lastSeq = last.lastSeq();
         Long lastNanos = last.recordCount() > 0 ? last.lastEpochNanos() : null;
         if (lastNanos == null && segments.size() > 1) {
@@ -124,7 +124,13 @@ public final class InfoCommand implements Callable<Integer> {
         }
         return new Info(logId, lastSeq > 0 ? 1 : 0, lastSeq, segments.size(), bytes, versions,
                 Hashes.hex(last.chainHead()), firstNanos, lastNanos, locked,
-                locked ? null : tornScan != null ? tornScan.tornBytes() : 0L, torn);
+                locked ? null : tornScan != null ? tornScan.tornBytes() : 0L, tornTail(tornScan));
+    }
+
+    /** The torn tail a scan found, as verify words it; null for none. */
+    private static String tornTail(SegmentScan scan) {
+        return scan == null ? null : scan.problems(true).stream().filter(p -> p.kind() == ProblemKind.TORN_TAIL)
+                .map(Problem::describe).findFirst().orElse(null);
     }
 
     /** Whether a daemon (or a recover) holds the directory's lock now. */
@@ -166,7 +172,7 @@ public final class InfoCommand implements Callable<Integer> {
 
     static String text(Path dir, Info i) {
         if (i.logId() == null) {
-            return "log:        " + dir + " (empty: no segment yet)\n"
+            return "log:        " + dir + " (empty: no segment yet)\n" + tornTailLine(dir, i)
                     + "daemon:     " + (i.locked() ? "running (it holds the lock)" : "none holds the lock");
         }
         return "log:        " + dir + "\n"
@@ -176,10 +182,13 @@ public final class InfoCommand implements Callable<Integer> {
                 + "last:       " + orNone(time(i.lastNanos())) + "\n"
                 + "segments:   " + i.segments() + ", " + i.bytes() + " bytes, " + versions(i.versions()) + "\n"
                 + "chain head: " + i.chainHead() + "\n"
-                + (i.tornTail() != null ? "torn tail:  " + i.tornTail() + "; a crash left it: '"
-                        + SuggestedCommand.recover(dir) + "' cuts it, backing its bytes up first (serve does at its"
-                        + " start)\n" : "")
+                + tornTailLine(dir, i)
                 + "daemon:     " + (i.locked() ? "running (it holds the lock)" : "none holds the lock");
+    }
+
+    private static String tornTailLine(Path dir, Info i) {
+        return i.tornTail() == null ? "" : "torn tail:  " + i.tornTail() + "; a crash left it: '"
+                + SuggestedCommand.recover(dir) + "' cuts it, backing its bytes up first (serve does at its start)\n";
     }
 
     /** "format version 3", or "format versions 1, 3" for a log that older segments keep in an older one. */

@@ -42,6 +42,19 @@ class InfoCommandTest {
                 after.tornTail());
     }
 
+    /** A crash while the first segment was created leaves a log with no segment but that one's bytes to cut. */
+    @Test
+    void aHalfCreatedFirstSegmentIsToldInALogThatIsOtherwiseEmpty() throws Exception {
+        Files.write(dir.resolve(SegmentNames.name(1)), new byte[30]);
+        InfoCommand.Info info = InfoCommand.read(dir);
+        assertEquals(List.of(0, 0L), List.of(info.segments(), info.lastSeq()));
+        assertEquals(30L, info.tornTailBytes());
+        String text = InfoCommand.text(dir, info);
+        assertTrue(text.contains("(empty: no segment yet)\ntorn tail:  segment " + SegmentNames.name(1)
+                + " offset 0: torn_tail: half-created segment: 30 bytes")
+                && text.contains("'afterme recover " + dir + "' cuts it"), text);
+    }
+
     /** After a crash, info tells of the torn tail that recover, or serve at its start, cuts. */
     @Test
     void aTornTailIsToldWithTheCommandThatCutsIt() throws Exception {
