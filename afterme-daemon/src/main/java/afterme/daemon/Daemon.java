@@ -55,7 +55,7 @@ public final class Daemon implements AutoCloseable {
         this.forwarders = new Forwarders(log, options.forwards(), Clock.systemUTC());
         Handler api = new ApiHandler(log, options.limits(), subscriptions, webhooks, forwarders, front.stats, pool,
                 server.getScheduler());
-        Handler withWebSocket = WebSocketSubscribe.upgradeHandler(server, subscriptions, api);
+        Handler withWebSocket = WebSocketSubscribe.upgradeHandler(server, subscriptions, front.stats, api);
         Handler guarded = options.tokens() == null ? withWebSocket
                 : new AuthHandler(options.tokens(), front.stats, withWebSocket);
         double rate = options.limits().requestsPerConnectionSecond();

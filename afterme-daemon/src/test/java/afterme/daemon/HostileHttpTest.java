@@ -165,6 +165,18 @@ class HostileHttpTest {
         assertStillServing();
     }
 
+    /** A WebSocket upgrade refused for its query is a JSON error and counted, as any other request's. */
+    @Test
+    void aRefusedWebSocketUpgradeIsAJsonErrorAndCounted() throws Exception {
+        for (String[] c : new String[][] {{"records=some", "bad_request"}, {"form=1", "unknown_parameter"}}) {
+            String reply = exchange(("GET /v1/subscribe?" + c[0] + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1), true);
+            assertTrue(reply.startsWith("HTTP/1.1 400 ") && reply.contains("\"error\":\"" + c[1] + "\""), reply);
+        }
+        assertTrue(metrics().contains("\nafterme_errors_total{kind=\"http_4xx\"} 2\n"), metrics());
+    }
+
     @Test
     void aPipelinedFloodOnOneConnectionIsRateLimited() throws Exception {
         int requests = 3000;

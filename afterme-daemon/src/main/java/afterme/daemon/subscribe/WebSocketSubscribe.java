@@ -1,5 +1,6 @@
 package afterme.daemon.subscribe;
 
+import afterme.daemon.http.HttpStats;
 import afterme.daemon.http.QueryParameters;
 import afterme.daemon.http.Replies;
 import java.io.IOException;
@@ -44,8 +45,11 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
         this.mode = mode;
     }
 
-    /** Wraps {@code next} so that WebSocket upgrades of /v1/subscribe become subscriptions. */
-    public static Handler upgradeHandler(Server server, Subscriptions subscriptions, Handler next) {
+    /**
+     * Wraps {@code next} so that WebSocket upgrades of /v1/subscribe become subscriptions; an upgrade it
+     * refuses is counted in {@code stats}, as every error reply is.
+     */
+    public static Handler upgradeHandler(Server server, Subscriptions subscriptions, HttpStats stats, Handler next) {
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, container -> {
             container.setIdleTimeout(Duration.ofMinutes(5));
             container.setMaxTextMessageSize(64 * 1024);
@@ -56,8 +60,9 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
                 Fields q = QueryParameters.of(request);
                 QueryParameters.Refusal refused = QueryParameters.refusal(q, "/v1/subscribe",
                         QueryParameters.SUBSCRIBE);
+                Callback counted = Callback.from(callback, () -> stats.count(response.getStatus()));
                 if (refused != null) {
-                    Replies.error(response, callback, 400, refused.code(), refused.message());
+                    Replies.error(response, counted, 400, refused.code(), refused.message());
                     return null;
                 }
                 try {
@@ -65,7 +70,7 @@ public final class WebSocketSubscribe implements Session.Listener.AutoDemanding,
                     long from = QueryParameters.number(q.getValue("from"), 1, "from");
                     return new WebSocketSubscribe(subscriptions, from, mode);
                 } catch (IllegalArgumentException e) {
-                    Replies.error(response, callback, 400, "bad_request", e.getMessage());
+                    Replies.error(response, counted, 400, "bad_request", e.getMessage());
                     return null;
                 }
             });
