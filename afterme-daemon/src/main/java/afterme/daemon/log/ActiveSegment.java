@@ -171,9 +171,10 @@ final class ActiveSegment implements AutoCloseable {
         for (ByteBuffer part : parts) {
             n += part.remaining();
         }
+        boolean pastTheCache = uncached != null && uncached.blockEnd(size + n) <= fillLimit && directChannel() != null;
         try {
-            if (uncached != null && uncached.blockEnd(size + n) <= fillLimit && directChannel() != null) {
-                writeUncached(uncached, parts);
+            if (pastTheCache) {
+                filledTo = Math.max(filledTo, uncached.write(direct, channel, parts, size));
             } else if (parts.length == 1) {
                 writeFully(channel, parts[0], size);
             } else {
@@ -182,6 +183,9 @@ final class ActiveSegment implements AutoCloseable {
         } catch (IOException e) {
             // Told before the cut gives back the room the partial write took.
             IOException failure = DiskFull.orAsIs(storage, file, n, e);
+            if (pastTheCache && !(failure instanceof DiskFull)) {
+                stopWritingPastTheCache(e);
+            }
             try {
                 cutBack();
             } catch (IOException cut) {
@@ -201,22 +205,18 @@ final class ActiveSegment implements AutoCloseable {
     /**
      * A direct write that fails leaves the segment writing through the cache: a file system may open a
      * file for {@code O_DIRECT} and then refuse its writes, and a disk that errs is no better served by
-     * them. The append fails like any other; the next ones go through the cache.
+     * them. The append fails like any other; the next ones go through the cache. A full disk is no such
+     * failure: it refuses writes through the cache alike, and direct ones work again once there is room.
      */
-    private void writeUncached(UncachedWriter uncached, ByteBuffer[] parts) throws IOException {
+    private void stopWritingPastTheCache(IOException e) {
+        LOG.log(Level.WARNING, "a write past the page cache to " + file + " at " + size + " failed (" + e
+                + "); the segment is written through the cache from now on");
+        FileChannel d = direct;
+        direct = null;
         try {
-            filledTo = Math.max(filledTo, uncached.write(direct, channel, parts, size));
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "a write past the page cache to " + file + " at " + size + " failed (" + e
-                    + "); the segment is written through the cache from now on");
-            FileChannel d = direct;
-            direct = null;
-            try {
-                d.close();
-            } catch (IOException close) {
-                e.addSuppressed(close);
-            }
-            throw e;
+            d.close();
+        } catch (IOException close) {
+            e.addSuppressed(close);
         }
     }
 

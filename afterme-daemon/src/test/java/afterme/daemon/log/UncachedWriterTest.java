@@ -3,8 +3,10 @@ package afterme.daemon.log;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import afterme.daemon.SaidLines;
 import afterme.format.LogCursor;
 import afterme.format.LogRecord;
 import afterme.format.LogVerifier;
@@ -22,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -220,6 +223,57 @@ class UncachedWriterTest {
             for (int i = 0; i < 3; i++) {
                 assertArrayEquals(payload, c.next().payload());
             }
+            assertEquals(null, c.next());
+        }
+    }
+
+    /**
+     * A full disk refuses a write past the cache as it would refuse one through it: it is no reason to stop
+     * writing past the cache, and once there is room again large payloads go past it.
+     */
+    @Test
+    void aFullDiskDoesNotStopWritesPastTheCache() throws Exception {
+        AtomicBoolean full = new AtomicBoolean(true);
+        AtomicLong uncachedBytes = new AtomicLong();
+        Storage filling = new ChannelWrappingStorage() {
+            @Override
+            protected FileChannel wrap(FileChannel channel) {
+                return channel;
+            }
+
+            @Override
+            public FileChannel openDirect(Path f) throws IOException {
+                return new DelegatingFileChannel(direct(f)) {
+                    @Override
+                    public int write(ByteBuffer src, long position) throws IOException {
+                        if (full.get()) {
+                            throw new IOException("No space left on device");
+                        }
+                        uncachedBytes.addAndGet(src.remaining());
+                        return inner.write(src, position);
+                    }
+                };
+            }
+
+            @Override
+            public long usableSpace(Path d) throws IOException {
+                return full.get() ? 0 : Storage.DEFAULT.usableSpace(d);
+            }
+        };
+        byte[] payload = bytes(StagedWrite.IN_PLACE_BYTES + 1000);
+        try (SaidLines said = SaidLines.of(ActiveSegment.class);
+             Log log = Log.open(LogConfig.defaults(dir).withStorage(filling))) {
+            Append refused = log.submit(FaultInjectionTest.inPlaceAppend(payload, 2, Ack.DURABLE));
+            ExecutionException e = assertThrows(ExecutionException.class, refused.durable::get);
+            assertEquals(AppendException.Reason.NO_SPACE, ((AppendException) e.getCause()).reason());
+            full.set(false);
+            FaultInjectionTest.waitUntilWritable(log);
+            log.submit(FaultInjectionTest.inPlaceAppend(payload, 2, Ack.DURABLE)).durable.get();
+            assertTrue(uncachedBytes.get() >= payload.length, "past the cache once there is room: " + uncachedBytes);
+            assertEquals(List.of(), said.lines(), "nothing said of giving up writes past the cache");
+        }
+        try (LogCursor c = new LogCursor(dir, 1, true)) {
+            assertArrayEquals(payload, c.next().payload());
             assertEquals(null, c.next());
         }
     }
