@@ -259,6 +259,32 @@ class LogTest {
         }
     }
 
+    /**
+     * What README.md says of a batch a crash cuts short: start-up keeps its whole records, and a retry with
+     * its key is answered as a duplicate of those, its count telling how many.
+     */
+    @Test
+    void aBatchCutShortByACrashKeepsItsWholeRecordsAndItsRetryIsToldHowMany() throws Exception {
+        List<byte[]> batch = List.of(bytes("{\"n\":1}"), bytes("{\"n\":2}"), bytes("{\"n\":3}"));
+        try (Log log = Log.open(config())) {
+            AppendResult whole = log.submit(Append.of(batch, null, "tx-1", -1, Ack.DURABLE, true)).durable.get();
+            assertEquals(List.of(1L, 3L), List.of(whole.firstSeq(), whole.lastSeq()));
+        }
+        Path segment = dir.resolve(SegmentNames.name(1));
+        List<Long> ends = new ArrayList<>();
+        SegmentScanner.scan(segment, true, null, (seq, nanos, offset, length) -> ends.add(offset + length));
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            ch.truncate(ends.get(1));
+        }
+        try (Log log = Log.open(config())) {
+            assertEquals(2, log.lastSeq());
+            AppendResult retry = log.submit(Append.of(batch, null, "tx-1", -1, Ack.DURABLE, true)).durable.get();
+            assertTrue(retry.duplicate());
+            assertEquals(List.of(1L, 2L), List.of(retry.firstSeq(), retry.lastSeq()), "the records kept, not three");
+            assertEquals(2, log.lastSeq(), "the retry appends nothing");
+        }
+    }
+
     @Test
     void aTornTailWhoseBackupDirectoryIsAFileIsLeftAsItIsAndTheFileNamed() throws Exception {
         try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
