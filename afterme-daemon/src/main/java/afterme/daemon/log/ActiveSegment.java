@@ -171,8 +171,9 @@ final class ActiveSegment implements AutoCloseable {
         for (ByteBuffer part : parts) {
             n += part.remaining();
         }
-        boolean pastTheCache = uncached != null && uncached.blockEnd(size + n) <= fillLimit && directChannel() != null;
+        boolean pastTheCache = false;
         try {
+            pastTheCache = uncached != null && uncached.blockEnd(size + n) <= fillLimit && directChannel() != null;
             if (pastTheCache) {
                 filledTo = Math.max(filledTo, uncached.write(direct, channel, parts, size));
             } else if (parts.length == 1) {
