@@ -90,7 +90,23 @@ class UncachedWriterTest {
 
     /** The default storage, whose channels opened for {@code O_DIRECT} write by {@code write}. */
     private static Storage withDirectWrites(DirectWrite write) {
+        return withDirectWrites(write, Storage.DEFAULT::usableSpace);
+    }
+
+    /** The room a file system says it has left. */
+    @FunctionalInterface
+    private interface UsableSpace {
+        long of(Path dir) throws IOException;
+    }
+
+    /** As {@link #withDirectWrites(DirectWrite)}, with the room left as {@code space} says. */
+    private static Storage withDirectWrites(DirectWrite write, UsableSpace space) {
         return new ChannelWrappingStorage() {
+            @Override
+            public long usableSpace(Path d) throws IOException {
+                return space.of(d);
+            }
+
             @Override
             protected FileChannel wrap(FileChannel channel) {
                 return channel;
@@ -235,31 +251,13 @@ class UncachedWriterTest {
     void aFullDiskDoesNotStopWritesPastTheCache() throws Exception {
         AtomicBoolean full = new AtomicBoolean(true);
         AtomicLong uncachedBytes = new AtomicLong();
-        Storage filling = new ChannelWrappingStorage() {
-            @Override
-            protected FileChannel wrap(FileChannel channel) {
-                return channel;
+        Storage filling = withDirectWrites((inner, src, position) -> {
+            if (full.get()) {
+                throw new IOException("No space left on device");
             }
-
-            @Override
-            public FileChannel openDirect(Path f) throws IOException {
-                return new DelegatingFileChannel(direct(f)) {
-                    @Override
-                    public int write(ByteBuffer src, long position) throws IOException {
-                        if (full.get()) {
-                            throw new IOException("No space left on device");
-                        }
-                        uncachedBytes.addAndGet(src.remaining());
-                        return inner.write(src, position);
-                    }
-                };
-            }
-
-            @Override
-            public long usableSpace(Path d) throws IOException {
-                return full.get() ? 0 : Storage.DEFAULT.usableSpace(d);
-            }
-        };
+            uncachedBytes.addAndGet(src.remaining());
+            return inner.write(src, position);
+        }, d -> full.get() ? 0 : Storage.DEFAULT.usableSpace(d));
         byte[] payload = bytes(StagedWrite.IN_PLACE_BYTES + 1000);
         try (SaidLines said = SaidLines.of(ActiveSegment.class);
              Log log = Log.open(LogConfig.defaults(dir).withStorage(filling))) {
