@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import afterme.daemon.log.Ack;
 import afterme.daemon.log.Append;
 import afterme.format.SegmentNames;
-import afterme.format.SegmentScanner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -14,11 +13,8 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -140,15 +136,7 @@ class SubscribeTest {
             for (int i = 1; i <= 3; i++) {
                 TestDaemon.post(d, "/v1/records?ack=durable", "{\"n\":" + i + ",\"pad\":\"" + "p".repeat(100) + "\"}");
             }
-            Path segment = dir.resolve(SegmentNames.name(1));
-            List<Long> ends = new ArrayList<>();
-            SegmentScanner.scan(segment, true, null, (seq, nanos, offset, length) -> ends.add(offset + length));
-            long inSecond = ends.get(0) + 40;
-            try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                ByteBuffer b = ByteBuffer.allocate(1);
-                ch.read(b, inSecond);
-                ch.write(ByteBuffer.wrap(new byte[] {(byte) (b.get(0) ^ 1)}), inSecond);
-            }
+            Damage.flipInRecord(dir.resolve(SegmentNames.name(1)), 1);
             Collector listener = new Collector();
             client.connect(listener, URI.create(d.uri().toString().replace("http", "ws") + "/v1/subscribe?from=1"))
                     .get(10, TimeUnit.SECONDS);

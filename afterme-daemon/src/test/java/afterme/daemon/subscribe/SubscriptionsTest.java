@@ -3,19 +3,15 @@ package afterme.daemon.subscribe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import afterme.daemon.Damage;
 import afterme.daemon.log.Ack;
 import afterme.daemon.log.Append;
 import afterme.daemon.log.Log;
 import afterme.daemon.log.LogConfig;
 import afterme.format.SegmentNames;
-import afterme.format.SegmentScanner;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -93,16 +89,7 @@ class SubscriptionsTest {
             for (int i = 0; i < 3; i++) {
                 log.submit(Append.of("a".repeat(100).getBytes(StandardCharsets.UTF_8), Ack.DURABLE)).durable.get();
             }
-            Path segment = dir.resolve(SegmentNames.name(1));
-            List<long[]> frames = new ArrayList<>();
-            SegmentScanner.scan(segment, true, null,
-                    (seq, nanos, offset, length) -> frames.add(new long[] {offset, length}));
-            long inSecond = frames.get(1)[0] + frames.get(1)[1] / 2;
-            try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                ByteBuffer b = ByteBuffer.allocate(1);
-                ch.read(b, inSecond);
-                ch.write(ByteBuffer.wrap(new byte[] {(byte) (b.get(0) ^ 0x20)}), inSecond);
-            }
+            long second = Damage.flipInRecord(dir.resolve(SegmentNames.name(1)), 1);
             Subscriptions subscriptions = new Subscriptions(log, 4, Duration.ofMillis(50));
             RecordingSink sink = new RecordingSink();
             try {
@@ -112,7 +99,7 @@ class SubscriptionsTest {
                 assertEquals("record 1", sent.get(sent.size() - 2), "sent: " + sent);
                 String error = sent.get(sent.size() - 1);
                 assertTrue(error.startsWith("error {\"type\":\"error\",\"error\":\"corrupt_log\",\"message\":\"segment "
-                        + SegmentNames.name(1) + " offset " + frames.get(1)[0] + " seq 2: bad_checksum"), error);
+                        + SegmentNames.name(1) + " offset " + second + " seq 2: bad_checksum"), error);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (subscriptions.count() > 0 && System.nanoTime() < deadline) {
                     Thread.sleep(5);
