@@ -163,13 +163,10 @@ public final class AppendCommand implements Callable<Integer> {
     }
 
     /**
-     * Why the handshake failed, without the JSSE class names its messages nest ("PKIX path building failed:
-     * sun.security.provider.certpath.SunCertPathBuilderException: unable to find ..."): an untrusted or
-     * mismatched certificate is said as such, with the innermost reason.
-     */
-    /**
-     * Why TLS failed and what to do: a certificate this JVM does not trust goes into its trust store; any
-     * other failure is most often a port that speaks plain HTTP, whose reply JSSE calls an unrecognized
+     * Why TLS failed and what to do, without the JSSE class names its messages nest ("PKIX path building
+     * failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find ..."): an untrusted
+     * or mismatched certificate is said as such, with the innermost reason, and goes into the trust store;
+     * any other failure is most often a port that speaks plain HTTP, whose reply JSSE calls an unrecognized
      * message.
      */
     private String tlsFailure(SSLException e) {
