@@ -1,5 +1,6 @@
 package afterme.daemon.http;
 
+import afterme.format.Hashes;
 import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -16,7 +17,6 @@ final class ContentDigest {
     /** A key, a value up to its parameters, and the parameters, which no algorithm here reads. */
     private static final Pattern MEMBER =
             Pattern.compile("\\s*([A-Za-z*][A-Za-z0-9_.*-]*)\\s*(?:=\\s*([^;]*?))?\\s*(?:;.*)?");
-    private static final int SHA256_BYTES = 32;
 
     private ContentDigest() {
     }
@@ -47,8 +47,9 @@ final class ContentDigest {
                 } catch (IllegalArgumentException e) {
                     throw malformed("its sha-256 is not base64");
                 }
-                if (claimed.length != SHA256_BYTES) {
-                    throw malformed("its sha-256 is " + claimed.length + " bytes, where a SHA-256 is " + SHA256_BYTES);
+                if (claimed.length != Hashes.SHA256_BYTES) {
+                    throw malformed("its sha-256 is " + claimed.length + " bytes, where a SHA-256 is "
+                            + Hashes.SHA256_BYTES);
                 }
             }
         }
