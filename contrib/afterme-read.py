@@ -2,8 +2,8 @@
 """A reader of afterme's data directory that relies on FORMAT.md alone, in another language than afterme.
 
 Walks the segments of DIR in log order, checks every rule of FORMAT.md ("Validity", "Finding the end of
-valid data", "Problem kinds"), prints each valid record as one JSON line ({"seq", "sha256", "chain"}) and
-stops at the first problem (bytes after a valid trailer, which hold no record, are reported but do not
+valid data", "Batches", "Problem kinds"), prints each valid record as one JSON line ({"seq", "sha256",
+"chain"}; the records of a batch once its last record is read) and stops at the first problem (bytes after a valid trailer, which hold no record, are reported but do not
 stop it), which it prints to stderr the way afterme's tools do ("segment S offset O seq N: kind: why")
 before exiting 1. Exits 0 when the log is valid.
 
@@ -73,7 +73,7 @@ def read_header(b, name, name_seq):
     """The header, or a Problem (kind, with why) for a header that fails its rules."""
     if len(b) < len(SEGMENT_MAGIC) or b[:8] != SEGMENT_MAGIC:
         return Problem("bad_segment_header", name, 0, name_seq, "wrong magic")
-    if len(b) >= 10 and not 1 <= u16(b, 8) <= 3:
+    if len(b) >= 10 and not 1 <= u16(b, 8) <= 4:
         return Problem("unsupported_version", name, 0, name_seq, "format version %d" % u16(b, 8))
     if len(b) < HEADER:
         return Problem("bad_segment_header", name, 0, name_seq, "header cut short")
@@ -92,7 +92,7 @@ class Segment:
     def __init__(self, b, header, last):
         self.b, self.size, self.header, self.last = b, len(b), header, last
         self.fillable = header.version >= 2
-        self.type = 2 if header.version >= 3 else 1
+        self.types = (1,) if header.version < 3 else (2,) if header.version == 3 else (2, 3)
 
     def zeros(self, start, end):
         return not any(self.b[start:end])
@@ -120,19 +120,19 @@ class Segment:
         if length < MIN_RECORD:
             return "bad length"
         z, c, k = b[pos + 37], b[pos + 38], b[pos + 39]
-        if (b[pos + 36] != self.type or z == 0 or u32(b, pos + 32) >= 1_000_000_000
+        if (b[pos + 36] not in self.types or z == 0 or u32(b, pos + 32) >= 1_000_000_000
                 or self.encoded(z, c, k, u32(b, pos + 12)) != length):
             return "bad fields"
         return "record" if crc32c(b[pos + 8:pos + length]) == u32(b, pos + 4) else "bad crc"
 
     def encoded(self, z, c, k, p):
-        return 104 + z + c + k + p + (8 if self.type == 2 else 0)
+        return 104 + z + c + k + p + (8 if self.header.version >= 3 else 0)
 
     def chain_at(self, pos):
         return pos + 72 + self.b[pos + 37] + self.b[pos + 38] + self.b[pos + 39]
 
     def sync_mark(self, pos):
-        return u64(self.b, self.chain_at(pos) + 32) if self.b[pos + 36] == 2 else -1
+        return u64(self.b, self.chain_at(pos) + 32) if self.b[pos + 36] != 1 else -1
 
     def next_frame(self, start):
         """The first offset from start where a valid record or trailer starts (rules 1-4), or -1."""
@@ -246,12 +246,29 @@ def walk_segments(directory, out, after_trailer):
 
 def walk_records(s, name, out, after_trailer):
     pos, expected, chain, count = HEADER, s.header.first_seq, s.header.prev_chain, 0
+    # Where the last batch ended (after a record of type 1 or 2), and the records of the one not yet ended.
+    batch_pos, batch_chain, held = pos, chain, []
     while True:
         v = s.verdict(pos)
-        if v == "end" or (v == "fill" and s.zeros(pos, s.size)):
+        clean = v == "end" or (v == "fill" and s.zeros(pos, s.size))
+        kind, why = (None, None) if clean or v in ("trailer", "record") else s.stop(pos, v, expected)
+        if held and (clean or kind == "torn_tail"):
+            # An unfinished batch: a torn tail from its first record (in an earlier segment, a missing trailer).
+            first = expected - len(held)
+            if not s.last:
+                return name, batch_pos, first - 1, batch_chain, False
+            seqs = "seq %d begins" % first if len(held) == 1 else "seq %d to %d begin" % (first, expected - 1)
+            raise Problem("torn_tail", name, batch_pos, first, seqs + " a batch whose last record was never written")
+        if v != "record":
+            for line in held:
+                out.write(line)
+        if clean:
             return name, pos, expected - 1, chain, False
         if v == "trailer":
             b = s.b
+            if held:
+                raise Problem("bad_trailer", name, pos, expected - 1, "the record before the trailer says more of"
+                              " its batch follow")
             if (u64(b, pos + 8) != expected - 1 or u64(b, pos + 16) != count or b[pos + 24:pos + 56] != chain
                     or u64(b, pos + 56) != pos):
                 raise Problem("bad_trailer", name, pos, expected - 1, "trailer fields differ from the records")
@@ -263,17 +280,24 @@ def walk_records(s, name, out, after_trailer):
             length, seq = u32(b, pos + 8), u64(b, pos + 16)
             chain_at = s.chain_at(pos)
             payload = b[pos + length - u32(b, pos + 12):pos + length]
-            if seq != expected:
-                raise Problem("seq_gap", name, pos, expected, "found seq %d" % seq)
-            if hashlib.sha256(chain + b[pos + 8:chain_at]).digest() != b[chain_at:chain_at + 32]:
-                raise Problem("chain_break", name, pos, seq, "chain does not follow")
-            if hashlib.sha256(payload).digest() != b[pos + 40:pos + 72]:
-                raise Problem("bad_hash", name, pos, seq, "payload does not match its SHA-256")
+            problem = (Problem("seq_gap", name, pos, expected, "found seq %d" % seq) if seq != expected
+                       else Problem("chain_break", name, pos, seq, "chain does not follow")
+                       if hashlib.sha256(chain + b[pos + 8:chain_at]).digest() != b[chain_at:chain_at + 32]
+                       else Problem("bad_hash", name, pos, seq, "payload does not match its SHA-256")
+                       if hashlib.sha256(payload).digest() != b[pos + 40:pos + 72] else None)
+            if problem:
+                # The records before the first problem are printed, whatever their batch.
+                for line in held:
+                    out.write(line)
+                raise problem
             chain = b[chain_at:chain_at + 32]
-            out.write(json.dumps({"seq": seq, "sha256": b[pos + 40:pos + 72].hex(), "chain": chain.hex()}) + "\n")
+            held.append(json.dumps({"seq": seq, "sha256": b[pos + 40:pos + 72].hex(), "chain": chain.hex()}) + "\n")
             expected, count, pos = seq + 1, count + 1, pos + length
+            if b[pos - length + 36] != 3:
+                for line in held:
+                    out.write(line)
+                batch_pos, batch_chain, held = pos, chain, []
             continue
-        kind, why = s.stop(pos, v, expected)
         if kind == "torn_tail" and not s.last:
             # Only the last segment has a tail to tear: the next segment reports this one's missing trailer.
             return name, pos, expected - 1, chain, False

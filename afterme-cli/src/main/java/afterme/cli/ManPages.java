@@ -96,9 +96,10 @@ public final class ManPages {
                     afterme verify || afterme recover --dry-run
                     afterme verify --json | jq '.problems[] | {kind, segment, offset, seq}'"""),
             "afterme-recover", new Text("""
-                    Cuts what a crash can leave (a torn tail, a half-created last segment, bytes after a trailer), \
-                    first copying every byte it removes to the backup directory. Damage in the middle of the log is \
-                    cut only with --truncate-at-seq N, which removes record N and every later one.""",
+                    Cuts what a crash can leave (a torn tail, a batch whose last record was never written, a \
+                    half-created last segment, bytes after a trailer), first copying every byte it removes to the \
+                    backup directory. Damage in the middle of the log is cut only with --truncate-at-seq N, which \
+                    removes record N and every later one (from the first record of N's batch, when N is inside one).""",
                     """
                     afterme recover --dry-run
                     afterme recover --yes

@@ -127,8 +127,8 @@ class DamageCorpusTest {
                     break;
                 }
             }
-            // The last writes, one group whose records all say what was synced before it: the bytes a power
-            // loss may tear (more than two pages of them).
+            // The last writes, one batch whose records all say what was synced before it: the bytes a power
+            // loss may tear (more than two pages of them), which are appended whole or cut whole.
             List<byte[]> group = new ArrayList<>();
             for (int i = 0; i < LAST_GROUP; i++) {
                 group.add(("{\"event\":\"Snapshot\",\"n\":" + i + ",\"state\":\"" + "s".repeat(1200) + "\"}")
@@ -140,7 +140,7 @@ class DamageCorpusTest {
         assertTrue(files.size() >= 4, "a log of several segments: " + files);
         for (Path f : files) {
             List<Long> offsets = new ArrayList<>();
-            SegmentScan s = SegmentScanner.scan(f, true, null, (seq, nanos, off, len) -> offsets.add(off));
+            SegmentScan s = SegmentScanner.scan(f, true, null, (seq, nanos, off, len, goesOn) -> offsets.add(off));
             assertTrue(s.problems().isEmpty(), s.problems().toString());
             SEGS.add(new Seg(f.getFileName().toString(), s.header().firstSeq(), offsets, s.dataEnd(), s.fileSize(),
                     s.trailer() != null));
@@ -167,7 +167,7 @@ class DamageCorpusTest {
         CRC32C crc = new CRC32C();
         for (int i = 1; i <= records; i++) {
             byte[] payload = body(i);
-            RecordCodec.encode(b, i, 1_764_000_000L + i, 0, "Etc/UTC".getBytes(StandardCharsets.US_ASCII),
+            RecordCodec.encode(b, RecordCodec.TYPE_DATA, i, 1_764_000_000L + i, 0, "Etc/UTC".getBytes(StandardCharsets.US_ASCII),
                     new byte[0], new byte[0], Hashes.sha256(payload), new ByteBuffer[] {ByteBuffer.wrap(payload)},
                     chain, -1, md, crc);
         }
@@ -227,10 +227,10 @@ class DamageCorpusTest {
         Seg s2 = seg(2);
         cases.add(new Case("reserved header bytes, re-sealed",
                 d -> rewriteHeader(d.resolve(s2.name()), h -> h.put(100, (byte) 7), true), clean()));
-        cases.add(new Case("unknown version 4, re-sealed",
-                d -> rewriteHeader(d.resolve(s2.name()), h -> h.putShort(8, (short) 4), true),
+        cases.add(new Case("unknown version 5, re-sealed",
+                d -> rewriteHeader(d.resolve(s2.name()), h -> h.putShort(8, (short) 5), true),
                 new Expect(ProblemKind.UNSUPPORTED_VERSION, 2, 0, s2.first(), s2.first() - 1, StartUp.REFUSES)));
-        cases.add(new Case("a version-3 segment rewritten as version 2: its records are of another type",
+        cases.add(new Case("a version-4 segment rewritten as version 2: its records are of another type",
                 d -> rewriteHeader(d.resolve(s2.name()), h -> h.putShort(8, (short) 2), true),
                 new Expect(ProblemKind.BAD_CHECKSUM, 2, s2.offset(0), s2.first(), s2.first() - 1, StartUp.REFUSES)));
         Seg sl = last();
@@ -255,9 +255,17 @@ class DamageCorpusTest {
         int group = sl.offsets().size() - LAST_GROUP;
         long tornPage = pageAfter(sl.offset(group));
         int tornAt = recordAt(sl, tornPage);
+        // The last group is one batch: a torn write anywhere in it cuts it whole.
         cases.add(new Case("a page of the last group's writes zeroed, later pages kept (a power loss)",
                 d -> zeroPage(d, l, tornPage),
-                new Expect(ProblemKind.TORN_TAIL, l, sl.offset(tornAt), sl.seq(tornAt), sl.seq(tornAt) - 1,
+                new Expect(ProblemKind.TORN_TAIL, l, sl.offset(group), sl.seq(group), sl.seq(group) - 1,
+                        StartUp.CUTS)));
+        cases.add(new Case("the last segment rewritten as version 3: its batch's records are of a type it has not",
+                d -> rewriteHeader(d.resolve(sl.name()), h -> h.putShort(8, (short) 3), true),
+                new Expect(ProblemKind.BAD_CHECKSUM, l, sl.offset(group), sl.seq(group), sl.seq(group) - 1,
+                        StartUp.REFUSES)));
+        cases.add(new Case("the last batch cut between its records", d -> truncate(d, l, sl.offset(-2)),
+                new Expect(ProblemKind.TORN_TAIL, l, sl.offset(group), sl.seq(group), sl.seq(group) - 1,
                         StartUp.CUTS)));
         cases.add(new Case("a page of the last group's writes overwritten with another segment's bytes",
                 d -> copyPage(d, 1, l, tornPage),
@@ -306,9 +314,11 @@ class DamageCorpusTest {
         cases.add(new Case("a sealed segment cut inside its header", d -> truncate(d, 1, 60),
                 new Expect(ProblemKind.BAD_SEGMENT_HEADER, 1, 0, s1.first(), s1.first() - 1, StartUp.REFUSES)));
         cases.add(new Case("the active segment cut inside its last record", d -> truncate(d, l, sl.offset(-1) + 90),
-                new Expect(ProblemKind.TORN_TAIL, l, sl.offset(-1), sl.seq(-1), sl.seq(-1) - 1, StartUp.CUTS)));
+                new Expect(ProblemKind.TORN_TAIL, l, sl.offset(group), sl.seq(group), sl.seq(group) - 1,
+                        StartUp.CUTS)));
         cases.add(new Case("the active segment cut inside a record's length", d -> truncate(d, l, sl.offset(-1) + 10),
-                new Expect(ProblemKind.TORN_TAIL, l, sl.offset(-1), sl.seq(-1), sl.seq(-1) - 1, StartUp.CUTS)));
+                new Expect(ProblemKind.TORN_TAIL, l, sl.offset(group), sl.seq(group), sl.seq(group) - 1,
+                        StartUp.CUTS)));
         cases.add(new Case("a sealed segment cut inside its trailer", d -> truncate(d, 1, t1 + 30),
                 new Expect(ProblemKind.MISSING_TRAILER, 1, t1, s1.last() + 1, s1.last(), StartUp.REFUSES)));
         cases.add(new Case("a sealed segment cut inside a record", d -> truncate(d, 1, s1.offset(5) + 50),

@@ -270,7 +270,7 @@ class ToolkitIT {
             }
             assertTrue(offline.get("locked").asBoolean());
             assertTrue(offline.get("torn_tail_bytes").isNull(), "a running daemon's last record may be mid-write");
-            assertEquals(List.of(3), toInts(offline.get("format_versions")));
+            assertEquals(List.of(4), toInts(offline.get("format_versions")));
             assertEquals(0, serve.terminate());
         }
         Proc.Result down = Proc.runWithInput("x".getBytes(StandardCharsets.UTF_8), "append", "--url",
@@ -292,7 +292,7 @@ class ToolkitIT {
         Proc.Result info = Proc.run("info", dir.toString());
         assertEquals(0, info.exit(), info.toString());
         assertTrue(info.out().contains("none holds the lock"), info.out());
-        assertTrue(info.out().contains(" bytes, format version 3\n"), info.out());
+        assertTrue(info.out().contains(" bytes, format version 4\n"), info.out());
     }
 
     @Test

@@ -21,7 +21,7 @@ public final class Damage {
     public static long flipInRecord(Path segment, int k) throws IOException {
         List<long[]> frames = new ArrayList<>();
         SegmentScanner.scan(segment, true, null,
-                (seq, nanos, offset, length) -> frames.add(new long[] {offset, length}));
+                (seq, nanos, offset, length, goesOn) -> frames.add(new long[] {offset, length}));
         long at = frames.get(k)[0] + frames.get(k)[1] / 2;
         try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.allocate(1);

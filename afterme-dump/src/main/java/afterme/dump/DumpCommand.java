@@ -180,7 +180,7 @@ public final class DumpCommand implements Callable<Integer> {
                 };
                 SegmentScan scan = salvage && !segmentsOnly ? SegmentScanner.salvage(file, sink)
                         : SegmentScanner.scan(file, true, sink,
-                                (seq, nanos, offset, length) -> tty.progress("dump", base + offset + length, allBytes));
+                                (seq, nanos, offset, length, goesOn) -> tty.progress("dump", base + offset + length, allBytes));
                 links.next(SegmentLinks.Ends.of(scan));
                 problems.addAll(scan.problems(file.equals(segments.get(segments.size() - 1))));
                 json.flush();

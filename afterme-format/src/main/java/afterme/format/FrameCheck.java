@@ -74,7 +74,7 @@ final class FrameCheck {
                 at = window.index(pos);
             }
         }
-        return RecordCodec.check(window.buffer(), at, avail, header.recordType(), crc);
+        return RecordCodec.check(window.buffer(), at, avail, header, crc);
     }
 
     /** The length of the record {@link #at} found at {@code pos}. */

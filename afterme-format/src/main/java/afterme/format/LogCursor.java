@@ -61,6 +61,8 @@ public final class LogCursor implements Closeable {
     private long size;
     /** The segment being read may end in fill. */
     private boolean fillable;
+    /** Where the last batch found whole in the segment being read ends: records before it are not held back. */
+    private long batchEndsAt;
 
     /** Where a cursor finds a segment's sparse index; null when there is none (the cursor then walks). */
     @FunctionalInterface
@@ -264,7 +266,7 @@ public final class LogCursor implements Closeable {
     }
 
     /** Rules 5 to 7 for the record at {@link #pos}, or a step forward to the seq asked for. */
-    private Step record() throws LogFormatException {
+    private Step record() throws IOException {
         ByteBuffer b = window.buffer();
         int at = window.index(pos);
         int frame = check.length(pos);
@@ -274,9 +276,9 @@ public final class LogCursor implements Closeable {
             long expected = Math.min(belongs, nextSeq);
             throw damage(ProblemKind.SEQ_GAP, expected, "found seq " + seq + " where seq " + expected + " belongs");
         }
-        posSeq = seq + 1;
         if (seq < nextSeq) {
             // Walking forward from a segment start or index entry to the seq asked for.
+            posSeq = seq + 1;
             chain = RecordCodec.storedChain(b, at);
             pos += frame;
             return Step.MOVED;
@@ -287,8 +289,52 @@ public final class LogCursor implements Closeable {
         if (verifyHashes && !RecordCodec.payloadHashMatches(b, at, md)) {
             throw damage(ProblemKind.BAD_HASH, "payload does not match its SHA-256");
         }
+        if (pos >= batchEndsAt && RecordCodec.batchGoesOnAt(b, at)) {
+            long end = batchEnd(pos + frame);
+            if (end < 0) {
+                checkNotAbandoned();
+                return Step.NONE_YET;
+            }
+            batchEndsAt = end;
+            // The walk ahead moved the window: bring the record back into it.
+            check.at(pos, size);
+        }
+        posSeq = seq + 1;
         length = frame;
         return Step.RECORD;
+    }
+
+    /**
+     * Where the batch that goes on at {@code from} ends: the offset after its last record, or -1 while
+     * that record is not in the file. A batch is appended whole or not at all, so its records are held back
+     * until its last one is there: a batch a crash cut short is cut whole at start-up, and no reader has
+     * seen part of it. Read afresh before giving up: the window may hold the fill's zeros from before.
+     * Anything else after the records is returned as their end: the walk reaches it and reports it as it
+     * would.
+     */
+    private long batchEnd(long from) throws IOException {
+        long q = from;
+        boolean afresh = false;
+        while (true) {
+            FrameVerdict v = check.at(q, size);
+            if (v == FrameVerdict.RECORD) {
+                boolean goesOn = RecordCodec.batchGoesOnAt(window.buffer(), window.index(q));
+                q += check.length(q);
+                if (!goesOn) {
+                    return q;
+                }
+                continue;
+            }
+            if (v == FrameVerdict.TRAILER || !isLastSegment()
+                    || (v != FrameVerdict.END && !check.tornWrite(q, size, v))) {
+                return q;
+            }
+            if (afresh) {
+                return -1;
+            }
+            readEndAfresh();
+            afresh = true;
+        }
     }
 
     /** Only the last segment is ever written; in any other, a frame that fails its checks is damage. */
@@ -310,6 +356,9 @@ public final class LogCursor implements Closeable {
             // The trailer of a log whose last segment is sealed.
             return null;
         }
+        if (verdict == FrameVerdict.RECORD) {
+            return unfinishedBatch();
+        }
         boolean cleanEnd = verdict == FrameVerdict.END || (verdict == FrameVerdict.FILL && window.zerosToEnd(pos, size));
         boolean last = isLastSegment();
         FrameCheck.Stop stop = cleanEnd ? null : check.stop(pos, size, verdict, nextSeq, last);
@@ -327,6 +376,31 @@ public final class LogCursor implements Closeable {
         long zerosAt = fillable ? window.zerosFrom(pos, size) : size;
         return Problem.tornTail(name, pos, nextSeq, size - pos, size - zerosAt, null,
                 "run '" + SuggestedCommand.recover(dir) + "' to cut them (they are backed up)");
+    }
+
+    /**
+     * The records held back at {@link #pos}, a batch whose last record is not in the last segment: a torn
+     * tail from its first record, or the damage after its records when they are followed by damage.
+     */
+    private Problem unfinishedBatch() throws IOException {
+        long q = pos;
+        long seq = nextSeq;
+        FrameVerdict v = check.at(q, size);
+        while (v == FrameVerdict.RECORD) {
+            q += check.length(q);
+            seq++;
+            v = check.at(q, size);
+        }
+        String name = segment.getFileName().toString();
+        boolean cleanEnd = v == FrameVerdict.END || (v == FrameVerdict.FILL && window.zerosToEnd(q, size));
+        FrameCheck.Stop stop = cleanEnd ? null : check.stop(q, size, v, seq, true);
+        if (stop != null && !stop.torn()) {
+            return new Problem(stop.kind(), name, q, seq, stop.why());
+        }
+        long zerosAt = fillable ? window.zerosFrom(q, size) : size;
+        return Problem.unfinishedBatch(name, pos, nextSeq, seq - 1, size - pos, size - zerosAt,
+                stop != null ? stop.why() : null, "run '" + SuggestedCommand.recover(dir) + "' to cut them (they are"
+                        + " backed up)");
     }
 
     /**
@@ -465,6 +539,7 @@ public final class LogCursor implements Closeable {
         }
         pos = SegmentHeader.LENGTH;
         posSeq = header.firstSeq();
+        batchEndsAt = 0;
         if (header.firstSeq() > nextSeq) {
             nextSeq = header.firstSeq();
         }

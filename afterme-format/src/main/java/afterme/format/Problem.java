@@ -21,6 +21,21 @@ public record Problem(ProblemKind kind, String segment, long offset, long seq, S
                 + (next != null ? "; " + next : ""));
     }
 
+    /**
+     * The torn tail of a batch whose last record was never written: from its first record, {@code firstSeq}
+     * at {@code offset}, to the end of the file. A batch is appended whole or not at all, so what was written
+     * of it is cut whole.
+     *
+     * @param lastSeq the last of its records in the file
+     * @param then    what is wrong with the bytes after them, or null when the file ends there
+     */
+    static Problem unfinishedBatch(String segment, long offset, long firstSeq, long lastSeq, long bytes, long zeros,
+                                   String then, String next) {
+        String why = "seq " + firstSeq + (lastSeq > firstSeq ? " to " + lastSeq + " begin" : " begins")
+                + " a batch whose last record was never written" + (then != null ? "; then " + then : "");
+        return tornTail(segment, offset, firstSeq, bytes, zeros, why, next);
+    }
+
     /** "segment S offset O seq N: kind: message" — the shape every tool prints. */
     public String describe() {
         return "segment " + segment + " offset " + offset + (seq > 0 ? " seq " + seq : "") + ": "

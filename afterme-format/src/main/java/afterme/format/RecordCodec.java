@@ -18,7 +18,7 @@ import java.util.zip.CRC32C;
  *  16   8  seq
  *  24   8  time, seconds since 1970-01-01T00:00:00Z (signed)
  *  32   4  time, nanoseconds 0..999999999
- *  36   1  record type, 1 = data
+ *  36   1  record type: 1 = data, 2 = data with a sync mark, 3 = type 2 that more of its batch follows
  *  37   1  zone length Z (1..255)
  *  38   1  content type length C (0..255, 0 = none)
  *  39   1  idempotency key length K (0..255, 0 = none)
@@ -27,20 +27,22 @@ import java.util.zip.CRC32C;
  *   .   C  content type, ASCII
  *   .   K  idempotency key, bytes
  *   V  32  chain = SHA-256(previous chain || bytes 8..V-1)      where V = 72+Z+C+K
- * V+32   8  sync mark (type 2 only): the last seq an fsync had covered when this record was written
+ * V+32   8  sync mark (types 2 and 3): the last seq an fsync had covered when this record was written
  *   .   P  payload
  * </pre>
  *
- * <p>Type 1 records fill segments of versions 1 and 2, type 2 records those of version 3. Every other
- * field lies where it lies in type 1, so only the payload's place depends on the type, which the record
- * itself gives.
+ * <p>Type 1 records fill segments of versions 1 and 2, type 2 records those of version 3, types 2 and 3
+ * those of version 4. Every other field lies where it lies in type 1, so only the payload's place depends
+ * on the type, which the record itself gives.
  */
 public final class RecordCodec {
     public static final int MAGIC = 0x41465231;
     /** A data record. */
     public static final byte TYPE_DATA = 1;
-    /** A data record with a sync mark (format version 3). */
+    /** A data record with a sync mark (format version 3), and from version 4 the last record of its batch. */
     public static final byte TYPE_MARKED = 2;
+    /** A type-2 record that more records of the same request follow (format version 4). */
+    public static final byte TYPE_BATCH_GOES_ON = 3;
     public static final int FIXED_LENGTH = 72;
     public static final int MARK_LENGTH = 8;
     /** The shortest frame of either type: a type-1 record with a one-byte zone and nothing else. */
@@ -59,7 +61,7 @@ public final class RecordCodec {
     }
 
     private static int markLength(byte type) {
-        return type == TYPE_MARKED ? MARK_LENGTH : 0;
+        return type == TYPE_DATA ? 0 : MARK_LENGTH;
     }
 
     /**
@@ -72,13 +74,15 @@ public final class RecordCodec {
      * <p>The payload comes in pieces, read from each one's position to its limit and left as they are: a
      * large request body is held in pooled pieces off the heap, and the record is encoded from them.
      *
+     * @param type {@link SegmentHeader#recordType} of the segment written into
      * @param chain in: the previous record's chain; out: this record's chain
-     * @param syncMark the last seq an fsync had covered, for a type-2 record; negative for a type-1 record
+     * @param syncMark the last seq an fsync had covered; ignored for a type-1 record, which has no mark
      */
-    public static void encode(ByteBuffer dst, long seq, long epochSecond, int nanos, byte[] zone, byte[] contentType,
+    public static void encode(ByteBuffer dst, byte type, long seq, long epochSecond, int nanos, byte[] zone, byte[] contentType,
                               byte[] key, byte[] sha256, ByteBuffer[] payload, byte[] chain, long syncMark,
                               MessageDigest md, CRC32C crc) {
-        encodeHead(dst, seq, epochSecond, nanos, zone, contentType, key, sha256, payload, chain, syncMark, md, crc);
+        encodeHead(dst, type, seq, epochSecond, nanos, zone, contentType, key, sha256, payload, chain, syncMark, md,
+                crc);
         for (ByteBuffer piece : payload) {
             dst.put(piece.duplicate());
         }
@@ -90,7 +94,7 @@ public final class RecordCodec {
      * from {@code payload} and left as it is. For a writer that writes a large payload from where it lies
      * instead of copying it after the head; the parameters as in {@link #encode}.
      */
-    public static void encodeHead(ByteBuffer dst, long seq, long epochSecond, int nanos, byte[] zone,
+    public static void encodeHead(ByteBuffer dst, byte type, long seq, long epochSecond, int nanos, byte[] zone,
                                   byte[] contentType, byte[] key, byte[] sha256, ByteBuffer[] payload, byte[] chain,
                                   long syncMark, MessageDigest md, CRC32C crc) {
         int size = 0;
@@ -100,7 +104,6 @@ public final class RecordCodec {
         checkString("zone", zone, 1);
         checkString("content type", contentType, 0);
         checkString("idempotency key", key, 0);
-        byte type = syncMark < 0 ? TYPE_DATA : TYPE_MARKED;
         int chainAt = FIXED_LENGTH + zone.length + contentType.length + key.length;
         byte[] head = new byte[chainAt + Hashes.SHA256_BYTES + markLength(type)];
         ByteBuffer h = ByteBuffer.wrap(head);
@@ -117,7 +120,7 @@ public final class RecordCodec {
             throw new IllegalStateException("SHA-256 digest into a 32-byte array cannot fail", e);
         }
         h.put(chain);
-        if (type == TYPE_MARKED) {
+        if (type != TYPE_DATA) {
             h.putLong(syncMark);
         }
         crc.reset();
@@ -138,10 +141,10 @@ public final class RecordCodec {
 
     /**
      * Checks the record frame at {@code b[pos, pos+avail)} by rules 1 to 4 of FORMAT.md: magic, length,
-     * field bounds, CRC32C, for a segment whose records are of {@code type}. On {@link FrameVerdict#RECORD}
-     * its length is {@link #lengthAt}.
+     * field bounds, CRC32C, for a record of the segment that {@code header} opens. On
+     * {@link FrameVerdict#RECORD} its length is {@link #lengthAt}.
      */
-    public static FrameVerdict check(ByteBuffer b, int pos, int avail, byte type, CRC32C crc) {
+    public static FrameVerdict check(ByteBuffer b, int pos, int avail, SegmentHeader header, CRC32C crc) {
         if (avail < 4) {
             return FrameVerdict.PAST_END;
         }
@@ -162,7 +165,8 @@ public final class RecordCodec {
         int ct = Byte.toUnsignedInt(b.get(pos + 38));
         int key = Byte.toUnsignedInt(b.get(pos + 39));
         long payload = Integer.toUnsignedLong(b.getInt(pos + 12));
-        if (b.get(pos + 36) != type || zone == 0 || Integer.toUnsignedLong(b.getInt(pos + 32)) >= 1_000_000_000L
+        byte type = b.get(pos + 36);
+        if (!header.holdsType(type) || zone == 0 || Integer.toUnsignedLong(b.getInt(pos + 32)) >= 1_000_000_000L
                 || encodedLength(type, zone, ct, key, 0) + payload != length) {
             return FrameVerdict.BAD_FIELDS;
         }
@@ -236,7 +240,12 @@ public final class RecordCodec {
 
     /** The sync mark of the valid frame at {@code pos}: the last seq an fsync had covered, -1 for type 1. */
     public static long syncMarkAt(ByteBuffer b, int pos) {
-        return b.get(pos + 36) == TYPE_MARKED ? b.getLong(chainAt(b, pos) + Hashes.SHA256_BYTES) : -1;
+        return b.get(pos + 36) != TYPE_DATA ? b.getLong(chainAt(b, pos) + Hashes.SHA256_BYTES) : -1;
+    }
+
+    /** Whether more records of its batch follow the valid frame at {@code pos} (type 3). */
+    public static boolean batchGoesOnAt(ByteBuffer b, int pos) {
+        return b.get(pos + 36) == TYPE_BATCH_GOES_ON;
     }
 
     /** Where the payload of the valid frame at {@code pos} starts: its length from the end, whatever its type. */

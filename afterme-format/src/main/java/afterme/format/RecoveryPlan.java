@@ -95,7 +95,8 @@ public record RecoveryPlan(List<Cut> cuts, Problem refusal) {
 
     /**
      * Record {@code seq} and every later record, asked for by an operator: the segment holding it is cut at
-     * its offset (or where its records end, when they end before it), every later segment removed.
+     * its offset (or where its records end, when they end before it), every later segment removed. A batch
+     * is appended whole or not at all, so a seq inside one cuts the batch from its first record.
      */
     public static RecoveryPlan truncateAt(List<Path> segments, long seq) throws IOException {
         List<Cut> cuts = new ArrayList<>();
@@ -111,9 +112,16 @@ public record RecoveryPlan(List<Cut> cuts, Problem refusal) {
                 continue;
             }
             long[] offset = {-1};
-            SegmentScan scan = SegmentScanner.scan(s, false, null, (n, nanos, off, len) -> {
+            // Where the batch that seq belongs to starts, and its first seq: just after the last record before
+            // seq that ended its batch.
+            long[] batch = {SegmentHeader.LENGTH, first};
+            SegmentScan scan = SegmentScanner.scan(s, false, null, (n, nanos, off, len, goesOn) -> {
+                if (n < seq && !goesOn) {
+                    batch[0] = off + len;
+                    batch[1] = n + 1;
+                }
                 if (n >= seq && offset[0] < 0) {
-                    offset[0] = off;
+                    offset[0] = batch[0];
                 }
             });
             // Damage at or after the seq asked for starts the cut too: the record there cannot be read. With
@@ -122,7 +130,9 @@ public record RecoveryPlan(List<Cut> cuts, Problem refusal) {
                     .mapToLong(Problem::offset).min().orElse(offset[0] >= 0 ? offset[0] : size);
             keep = offset[0] >= 0 ? Math.min(keep, offset[0]) : keep;
             if (keep < size) {
-                cuts.add(new Cut(s, keep, size - keep, "seq " + seq + " and later"));
+                cuts.add(new Cut(s, keep, size - keep, offset[0] >= 0 && batch[1] < seq ? "seq " + seq + " and later,"
+                        + " from seq " + batch[1] + ", where its batch starts: a batch is cut whole" : "seq " + seq
+                        + " and later"));
             }
         }
         return new RecoveryPlan(List.copyOf(cuts), null);

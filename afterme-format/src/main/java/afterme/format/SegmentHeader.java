@@ -10,7 +10,8 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  *   0   8  magic  89 41 46 4D 0D 0A 1A 0A  ("\x89AFM\r\n\x1a\n")
- *   8   2  format version (1, 2 or 3; from 2 an unsealed segment may end with fill, from 3 records carry a sync mark)
+ *   8   2  format version (1 to 4; from 2 an unsealed segment may end with fill, from 3 records carry a sync mark,
+ *           from 4 they say where their batch ends)
  *  10   2  header length (128)
  *  12   4  reserved, zero
  *  16  16  log id
@@ -23,8 +24,11 @@ import java.util.zip.CRC32C;
 public record SegmentHeader(int version, UUID logId, long firstSeq, byte[] prevChain) {
     public static final int LENGTH = 128;
     /** The version written. */
-    public static final int VERSION = 3;
-    /** The oldest version read: version 1 is version 2 without fill, version 2 is version 3 without sync marks. */
+    public static final int VERSION = 4;
+    /**
+     * The oldest version read: version 1 is version 2 without fill, version 2 is version 3 without sync marks,
+     * version 3 is version 4 without batch marks.
+     */
     public static final int OLDEST_VERSION = 1;
     static final byte[] MAGIC = {(byte) 0x89, 'A', 'F', 'M', '\r', '\n', 0x1A, '\n'};
 
@@ -104,9 +108,29 @@ public record SegmentHeader(int version, UUID logId, long firstSeq, byte[] prevC
         return version >= 3;
     }
 
-    /** The one record type this segment's records must have. */
-    public byte recordType() {
-        return marksSyncs() ? RecordCodec.TYPE_MARKED : RecordCodec.TYPE_DATA;
+    /**
+     * Whether its records say where their batch ends (version 4): type 3 for a record that more records of
+     * its request follow, type 2 for the last one, so that a batch a crash cut short is told from a whole one.
+     */
+    public boolean marksBatches() {
+        return version >= 4;
+    }
+
+    /**
+     * The type of a record written into this segment.
+     *
+     * @param batchGoesOn more records of the same request follow this one
+     */
+    public byte recordType(boolean batchGoesOn) {
+        if (!marksSyncs()) {
+            return RecordCodec.TYPE_DATA;
+        }
+        return batchGoesOn && marksBatches() ? RecordCodec.TYPE_BATCH_GOES_ON : RecordCodec.TYPE_MARKED;
+    }
+
+    /** Whether a record of {@code type} belongs in this segment (rule 3 of FORMAT.md's validity rules). */
+    public boolean holdsType(byte type) {
+        return type == recordType(false) || type == recordType(true);
     }
 
     private static Problem problem(ProblemKind kind, String segment, String message) {

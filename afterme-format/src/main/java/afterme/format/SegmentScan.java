@@ -24,7 +24,10 @@ public record SegmentScan(Path file, SegmentHeader header, End end, long fileSiz
         CLEAN,
         /** A valid trailer closes the segment. */
         SEALED,
-        /** Valid records, then bytes that no valid record follows: cut them to get a clean end. */
+        /**
+         * Valid records, then bytes that hold no record of the log (a torn write, or the records of a batch
+         * whose last record was never written): cut them to get a clean end.
+         */
         TORN_TAIL,
         /** The file is shorter than a segment header and holds only a prefix of one: a half-created segment. */
         TORN_HEADER,

@@ -32,11 +32,12 @@ public final class SegmentScanner {
 
     /**
      * Receives each valid frame without decoding it: enough to build an index or draw a progress bar
-     * ({@code offset + length} bytes are done).
+     * ({@code offset + length} bytes are done), or to find where a batch starts.
      */
     @FunctionalInterface
     public interface FrameListener {
-        void frame(long seq, long epochNanos, long offset, int length);
+        /** @param batchGoesOn more records of the same batch follow this one (format version 4, type 3) */
+        void frame(long seq, long epochNanos, long offset, int length, boolean batchGoesOn);
     }
 
     private SegmentScanner() {
@@ -106,7 +107,7 @@ public final class SegmentScanner {
         return againIfSealed(() -> {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 Walk walk = new Walk(file, ch, ch.size(), verifyHashes, null,
-                        (seq, nanos, offset, length) -> progress.accept(offset + length));
+                        (seq, nanos, offset, length, goesOn) -> progress.accept(offset + length));
                 walk.parallelism = threads;
                 walk.parallelMinBytes = minBytes;
                 return walk.run();
@@ -193,6 +194,13 @@ public final class SegmentScanner {
         private long lastNanos = Long.MIN_VALUE;
         /** The last record's chain; null right after damage, where it is not known. */
         private byte[] chain;
+        /**
+         * Where the walk stood after the last record that ended its batch (or at the header): the records
+         * after it belong to a batch not yet ended, which a segment's end turns into a torn tail from here.
+         */
+        private ValidPrefix.End batchEnd;
+        /** The decoded records of the batch not yet ended, held from the sink until it ends. */
+        private final List<LogRecord> held = new ArrayList<>();
 
         Walk(Path file, FileChannel ch, long size, boolean verifyHashes, RecordSink sink, FrameListener frames) {
             this.file = file;
@@ -233,27 +241,31 @@ public final class SegmentScanner {
             pos = SegmentHeader.LENGTH;
             expected = header.firstSeq();
             chain = header.prevChain().clone();
-            ValidPrefix.End clean = problems.isEmpty() ? ValidPrefix.find(ch, size, header, verifyHashes, parallelism,
-                    parallelMinBytes)
+            batchEnd = new ValidPrefix.End(pos, expected, chain, 0, lastNanos);
+            ValidPrefix.Proven clean = problems.isEmpty() ? ValidPrefix.find(ch, size, header, verifyHashes,
+                    parallelism, parallelMinBytes)
                     : null;
             if (clean != null) {
-                pos = clean.pos();
-                expected = clean.nextSeq();
-                count = clean.count();
-                lastNanos = clean.lastEpochNanos();
-                chain = clean.chain().clone();
+                ValidPrefix.End end = clean.end();
+                pos = end.pos();
+                expected = end.nextSeq();
+                count = end.count();
+                lastNanos = end.lastEpochNanos();
+                chain = end.chain().clone();
+                batchEnd = clean.batchEnd();
                 if (frames != null) {
-                    frames.frame(expected - 1, lastNanos, pos, 0);
+                    frames.frame(expected - 1, lastNanos, pos, 0, batchEnd.pos() < pos);
                 }
             }
             while (true) {
                 FrameVerdict verdict = check.at(pos, size);
                 switch (verdict) {
                     case END:
-                        return result(SegmentScan.End.CLEAN, pos, pos, null);
+                        return batchUnfinished(null) ? unfinished(null) : result(SegmentScan.End.CLEAN, pos, pos, null);
                     case FILL:
                         if (window.zerosToEnd(pos, size)) {
-                            return result(SegmentScan.End.CLEAN, pos, size, null);
+                            return batchUnfinished(null) ? unfinished(null)
+                                    : result(SegmentScan.End.CLEAN, pos, size, null);
                         }
                         break;
                     case TRAILER:
@@ -288,17 +300,69 @@ public final class SegmentScanner {
                 problems.add(new Problem(ProblemKind.BAD_HASH, name, pos, seq, "payload does not match its SHA-256"));
             }
             lastNanos = RecordCodec.epochNanosAt(b, at);
+            boolean goesOn = RecordCodec.batchGoesOnAt(b, at);
             if (frames != null) {
-                frames.frame(seq, lastNanos, pos, length);
+                frames.frame(seq, lastNanos, pos, length, goesOn);
             }
             boolean proven = problems.size() == before;
+            if (!proven) {
+                // The records before the first problem are given, whatever their batch: it cannot end whole.
+                release();
+            }
             if (sink != null && proven && (salvage || before == 0)) {
-                sink.accept(RecordCodec.decode(b, at, name, pos));
+                LogRecord r = RecordCodec.decode(b, at, name, pos);
+                if (goesOn && !salvage) {
+                    held.add(r);
+                } else {
+                    release();
+                    sink.accept(r);
+                }
             }
             chain = RecordCodec.storedChain(b, at);
             expected = seq + 1;
             count++;
             pos += length;
+            if (!goesOn) {
+                release();
+                batchEnd = new ValidPrefix.End(pos, expected, chain, count, lastNanos);
+            }
+        }
+
+        /** Hands the sink the records held for a batch that is not cut: it ended, or a problem follows it. */
+        private void release() throws IOException {
+            for (LogRecord r : held) {
+                sink.accept(r);
+            }
+            held.clear();
+        }
+
+        /**
+         * Whether the segment's records end inside a batch: its last record says more follow, and none do. A
+         * batch is written whole or cut whole, so what was written of it is a torn tail; after damage the walk
+         * no longer knows where batches end, and reports the damage alone.
+         */
+        private boolean batchUnfinished(FrameCheck.Stop stop) {
+            return batchEnd.pos() < pos && problems.isEmpty() && (stop == null || stop.torn());
+        }
+
+        /**
+         * The torn tail of a batch that its last record never reached: from the batch's first record to the
+         * end of the file, the stop's bytes ({@code stop}, null at a clean end) with them.
+         */
+        private SegmentScan unfinished(FrameCheck.Stop stop) throws IOException {
+            long stopAt = pos;
+            long zeros = header.mayHaveFill() ? size - window.zerosFrom(stopAt, size) : 0;
+            long first = batchEnd.nextSeq();
+            long last = expected - 1;
+            pos = batchEnd.pos();
+            expected = first;
+            count = batchEnd.count();
+            chain = batchEnd.chain();
+            lastNanos = batchEnd.lastEpochNanos();
+            held.clear();
+            problems.add(Problem.unfinishedBatch(name, pos, first, last, size - pos, zeros,
+                    stop != null ? stop.why() : null, null));
+            return result(SegmentScan.End.TORN_TAIL, pos, pos, null);
         }
 
         /**
@@ -309,6 +373,10 @@ public final class SegmentScanner {
          */
         private SegmentScan stop(FrameVerdict verdict) throws IOException {
             FrameCheck.Stop stop = check.stop(pos, size, verdict, expected, Segments.isLast(file));
+            if (batchUnfinished(stop)) {
+                return unfinished(stop);
+            }
+            release();
             if (stop.torn()) {
                 long zeros = header.mayHaveFill() ? size - window.zerosFrom(pos, size) : 0;
                 problems.add(Problem.tornTail(name, pos, expected, size - pos, zeros, stop.why(), null));
@@ -338,7 +406,12 @@ public final class SegmentScanner {
         }
 
         /** A trailer: its fields must match the records before it, and it must end the file. */
-        private SegmentScan sealed(Trailer t) {
+        private SegmentScan sealed(Trailer t) throws IOException {
+            if (batchEnd.pos() < pos && problems.isEmpty()) {
+                problems.add(new Problem(ProblemKind.BAD_TRAILER, name, pos, expected - 1, "the record before the"
+                        + " trailer says more of its batch follow, and a batch never spans two segments"));
+            }
+            release();
             if (chain == null && t.lastSeq() >= expected) {
                 // Damage just before the trailer: the records it lost are the trailer's to count.
                 count += t.lastSeq() - expected + 1;

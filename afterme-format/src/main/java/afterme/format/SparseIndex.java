@@ -155,7 +155,7 @@ public final class SparseIndex {
         private long nextAt;
 
         @Override
-        public void frame(long seq, long epochNanos, long offset, int length) {
+        public void frame(long seq, long epochNanos, long offset, int length, boolean batchGoesOn) {
             if (offset < nextAt) {
                 return;
             }

@@ -30,24 +30,30 @@ final class ValidPrefix {
     /** Below this the threads cost more than they save. */
     static final long MIN_BYTES = 16L << 20;
 
-    /** Where a proven-clean prefix ends and the walk's state there. */
+    /** A place in a walk of a segment and the walk's state there. */
     record End(long pos, long nextSeq, byte[] chain, long count, long lastEpochNanos) {
+    }
+
+    /** Where a proven-clean prefix ends, and where the last batch in it ended (the same place when it did). */
+    record Proven(End end, End batchEnd) {
     }
 
     /**
      * What one piece proved: the records in {@code [start, end)} are whole, in seq order and chained to
      * each other (the first one's link to its predecessor excepted, unless the piece starts the segment).
      * {@code joins}: the record at {@code end} is whole and its link follows this piece's last record.
+     * {@code batchEnd}: after the piece's last record that ended its batch, its count the piece's records up
+     * to there; null when none did.
      */
     private record Checked(long start, long end, long firstSeq, long lastSeq, long count, byte[] chain,
-                           long lastNanos, boolean joins) {
+                           long lastNanos, boolean joins, End batchEnd) {
     }
 
     private ValidPrefix() {
     }
 
     /** The clean prefix of a segment whose header is valid, or null when there is none worth having. */
-    static End find(FileChannel ch, long size, SegmentHeader header, boolean hashes, int threads, long minBytes)
+    static Proven find(FileChannel ch, long size, SegmentHeader header, boolean hashes, int threads, long minBytes)
             throws IOException {
         if (threads < 2 || size < minBytes) {
             return null;
@@ -71,10 +77,15 @@ final class ValidPrefix {
             long count = 0;
             byte[] chain = header.prevChain();
             long lastNanos = Long.MIN_VALUE;
+            End batchEnd = new End(pos, nextSeq, chain, 0, lastNanos);
             for (Future<Checked> f : results) {
                 Checked c = f.get();
                 if (c == null || c.start() != pos || c.count() == 0 || c.firstSeq() != nextSeq) {
                     break;
+                }
+                if (c.batchEnd() != null) {
+                    End b = c.batchEnd();
+                    batchEnd = new End(b.pos(), b.nextSeq(), b.chain(), count + b.count(), b.lastEpochNanos());
                 }
                 pos = c.end();
                 nextSeq = c.lastSeq() + 1;
@@ -85,7 +96,7 @@ final class ValidPrefix {
                     break;
                 }
             }
-            return count == 0 ? null : new End(pos, nextSeq, chain, count, lastNanos);
+            return count == 0 ? null : new Proven(new End(pos, nextSeq, chain, count, lastNanos), batchEnd);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
@@ -118,6 +129,7 @@ final class ValidPrefix {
         long seq = -1;
         long count = 0;
         long lastNanos = Long.MIN_VALUE;
+        End batchEnd = null;
         while (pos < to) {
             if (check.at(pos, size) != FrameVerdict.RECORD) {
                 break;
@@ -136,9 +148,12 @@ final class ValidPrefix {
             lastNanos = RecordCodec.epochNanosAt(b, at);
             count++;
             pos += length;
+            if (!RecordCodec.batchGoesOnAt(b, at)) {
+                batchEnd = new End(pos, s + 1, chain, count, lastNanos);
+            }
         }
         boolean joins = !last && pos >= to && count > 0 && check.at(pos, size) == FrameVerdict.RECORD
                 && RecordCodec.chainFollows(window.buffer(), window.index(pos), chain, md);
-        return new Checked(start, pos, firstSeq, seq, count, chain, lastNanos, joins);
+        return new Checked(start, pos, firstSeq, seq, count, chain, lastNanos, joins, batchEnd);
     }
 }

@@ -205,13 +205,13 @@ class IndexAndSeekTest {
         SparseIndex.Builder builder = new SparseIndex.Builder();
         long spacing = SparseIndex.SPACING_BYTES;
         for (int i = 0; i < 3; i++) {
-            builder.frame(10 + i, 1000 + i, 128 + i * spacing, 100);
+            builder.frame(10 + i, 1000 + i, 128 + i * spacing, 100, false);
         }
         SparseIndex view = builder.finish(1 << 30);
         builder.dropFrom(128 + spacing);
-        builder.frame(99, 5000, 128 + spacing, 100);
+        builder.frame(99, 5000, 128 + spacing, 100, false);
         for (int i = 0; i < 40; i++) {
-            builder.frame(100 + i, 6000 + i, 128 + (2 + i) * spacing, 100);
+            builder.frame(100 + i, 6000 + i, 128 + (2 + i) * spacing, 100, false);
         }
         assertEquals(3, view.entries());
         assertEquals(128 + spacing, view.offsetForSeq(11));

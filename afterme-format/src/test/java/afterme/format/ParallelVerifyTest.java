@@ -89,6 +89,34 @@ class ParallelVerifyTest {
         }
     }
 
+    /**
+     * Batches of every size, one of them spanning more than a piece: the parallel walk must find where the
+     * last batch ends as the sequential one does, so that an unfinished batch is the same torn tail.
+     */
+    @Test
+    void parallelAndSequentialWalksAgreeOnBatches() throws IOException {
+        SegmentBuilder b = new SegmentBuilder();
+        Random random = new Random(5);
+        while (b.bytes().length < MIN_BYTES * 2) {
+            String[] batch = new String[1 + random.nextInt(30)];
+            Arrays.fill(batch, "x".repeat(100 + random.nextInt(500)));
+            b.addBatch(batch);
+        }
+        int closedAt = b.bytes().length;
+        String[] large = new String[(int) (MIN_BYTES * 2 / 1000)];
+        Arrays.fill(large, "y".repeat(1000));
+        byte[] whole = b.addBatch(large).bytes();
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
+            Path file = fs.getPath("/" + SegmentNames.name(1));
+            compare(file, whole, "batches");
+            for (int cut : new int[] {whole.length - 1, whole.length - 1500, closedAt + 5000, closedAt + 1}) {
+                byte[] torn = Arrays.copyOf(whole, cut);
+                compare(file, torn, "the last batch cut at " + cut);
+                assertEquals(closedAt, SegmentScanner.scan(file, true).validEnd(), "cut at " + cut);
+            }
+        }
+    }
+
     /** The first, last and middle records, and those on each side of where the three pieces start. */
     private static int[] damageAt(SegmentBuilder b, long size, int n) {
         SortedSet<Integer> records = new TreeSet<>(List.of(0, 1, n / 2, n - 2, n - 1));

@@ -12,6 +12,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.UUID;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -48,21 +49,23 @@ class RecordCodecTest {
             byte[] prev = new byte[32];
             random.nextBytes(prev);
             byte[] chain = prev.clone();
-            long mark = random.nextBoolean() ? -1 : random.nextLong() >>> 1;
-            byte type = mark < 0 ? RecordCodec.TYPE_DATA : RecordCodec.TYPE_MARKED;
+            byte type = (byte) (1 + random.nextInt(3));
+            long mark = type == RecordCodec.TYPE_DATA ? -1 : random.nextLong() >>> 1;
             ByteBuffer b = ByteBuffer.allocate(RecordCodec.encodedLength(type, zone.length(),
                     ct == null ? 0 : ct.length(), key == null ? 0 : key.getBytes(StandardCharsets.UTF_8).length, size)
                     + 7);
             b.position(7);
-            RecordCodec.encode(b, seq, sec, nanos, zone.getBytes(StandardCharsets.US_ASCII),
+            RecordCodec.encode(b, type, seq, sec, nanos, zone.getBytes(StandardCharsets.US_ASCII),
                     ct == null ? new byte[0] : ct.getBytes(StandardCharsets.US_ASCII),
                     key == null ? new byte[0] : key.getBytes(StandardCharsets.UTF_8), Hashes.sha256(payload),
                     new ByteBuffer[] {ByteBuffer.wrap(payload)}, chain, mark, md, crc);
-            assertEquals(FrameVerdict.RECORD, RecordCodec.check(b, 7, b.capacity() - 7, type, crc));
-            // A segment of the other version does not take it.
-            byte other = type == RecordCodec.TYPE_DATA ? RecordCodec.TYPE_MARKED : RecordCodec.TYPE_DATA;
-            assertEquals(FrameVerdict.BAD_FIELDS, RecordCodec.check(b, 7, b.capacity() - 7, other, crc));
+            int version = type == RecordCodec.TYPE_DATA ? 1 : type == RecordCodec.TYPE_MARKED ? 3 : 4;
+            assertEquals(FrameVerdict.RECORD, RecordCodec.check(b, 7, b.capacity() - 7, headerOf(version), crc));
+            // A segment of a version that has no such type does not take it.
+            int other = type == RecordCodec.TYPE_DATA ? 4 : type == RecordCodec.TYPE_MARKED ? 1 : 3;
+            assertEquals(FrameVerdict.BAD_FIELDS, RecordCodec.check(b, 7, b.capacity() - 7, headerOf(other), crc));
             assertEquals(mark, RecordCodec.syncMarkAt(b, 7));
+            assertEquals(type == RecordCodec.TYPE_BATCH_GOES_ON, RecordCodec.batchGoesOnAt(b, 7));
             int length = RecordCodec.lengthAt(b, 7);
             assertEquals(b.capacity() - 7, length);
             LogRecord r = RecordCodec.decode(b, 7, "s", 7);
@@ -77,7 +80,7 @@ class RecordCodecTest {
             assertArrayEquals(chain, r.chain());
             assertTrue(RecordCodec.chainFollows(b, 7, prev, md));
             assertTrue(RecordCodec.payloadHashMatches(b, 7, md));
-            assertEquals(FrameVerdict.PAST_END, RecordCodec.check(b, 7, length - 1, type, crc));
+            assertEquals(FrameVerdict.PAST_END, RecordCodec.check(b, 7, length - 1, headerOf(version), crc));
         }
     }
 
@@ -87,7 +90,7 @@ class RecordCodecTest {
         ByteBuffer b = ByteBuffer.wrap(new SegmentBuilder().addText("hello").bytes());
         int avail = cut;
         assertEquals(FrameVerdict.PAST_END, RecordCodec.check(b, SegmentHeader.LENGTH, avail,
-                RecordCodec.TYPE_MARKED, new CRC32C()));
+                headerOf(SegmentHeader.VERSION), new CRC32C()));
     }
 
     /**
@@ -119,9 +122,9 @@ class RecordCodecTest {
         byte[] chainWhole = new byte[32];
         byte[] chainPieces = new byte[32];
         byte[] sha256 = Hashes.sha256(payload);
-        RecordCodec.encode(whole, 9, 1_700_000_000, 5, zone, new byte[0], key, sha256,
+        RecordCodec.encode(whole, RecordCodec.TYPE_MARKED, 9, 1_700_000_000, 5, zone, new byte[0], key, sha256,
                 new ByteBuffer[] {ByteBuffer.wrap(payload)}, chainWhole, 8, md, crc);
-        RecordCodec.encode(fromPieces, 9, 1_700_000_000, 5, zone, new byte[0], key, Hashes.sha256(held), held,
+        RecordCodec.encode(fromPieces, RecordCodec.TYPE_MARKED, 9, 1_700_000_000, 5, zone, new byte[0], key, Hashes.sha256(held), held,
                 chainPieces, 8, md, crc);
         assertEquals(length, fromPieces.position());
         assertEquals(whole.flip(), fromPieces.flip());
@@ -146,17 +149,18 @@ class RecordCodecTest {
         byte[] chainWhole = new byte[32];
         byte[] chainHead = new byte[32];
         ByteBuffer whole = ByteBuffer.allocate(length);
-        RecordCodec.encode(whole, 5, 1_700_000_000, 9, zone, ct, key, Hashes.sha256(payload),
+        RecordCodec.encode(whole, type, 5, 1_700_000_000, 9, zone, ct, key, Hashes.sha256(payload),
                 new ByteBuffer[] {piece}, chainWhole, mark, Hashes.newSha256(), new CRC32C());
         ByteBuffer head = ByteBuffer.allocate(length);
-        RecordCodec.encodeHead(head, 5, 1_700_000_000, 9, zone, ct, key, Hashes.sha256(payload),
+        RecordCodec.encodeHead(head, type, 5, 1_700_000_000, 9, zone, ct, key, Hashes.sha256(payload),
                 new ByteBuffer[] {piece}, chainHead, mark, Hashes.newSha256(), new CRC32C());
         assertEquals(length - payload.length, head.position());
         assertEquals(0, piece.position());
         head.put(piece.duplicate());
         assertEquals(whole.flip(), head.flip());
         assertArrayEquals(chainWhole, chainHead);
-        assertEquals(FrameVerdict.RECORD, RecordCodec.check(head, 0, length, type, new CRC32C()));
+        assertEquals(FrameVerdict.RECORD, RecordCodec.check(head, 0, length, headerOf(mark < 0 ? 1 : 3),
+                new CRC32C()));
     }
 
     @org.junit.jupiter.api.Test
@@ -166,5 +170,10 @@ class RecordCodecTest {
         byte[] bad = t.encode();
         bad[20] ^= 1;
         assertNull(Trailer.tryDecode(ByteBuffer.wrap(bad), 0));
+    }
+
+    /** The header of a segment of {@code version}, for the record types it takes. */
+    private static SegmentHeader headerOf(int version) {
+        return new SegmentHeader(version, new UUID(1, 2), 1, new byte[32]);
     }
 }

@@ -20,6 +20,9 @@ final class SegmentBuilder {
     private final CRC32C crc = new CRC32C();
     final List<Long> offsets = new ArrayList<>();
     private final int version;
+    private final SegmentHeader header;
+    /** Whether the records added say that more of their batch follow. */
+    private boolean batchGoesOn;
     private long seq;
     private long count;
     /** The sync mark the next record carries; by default each record says the one before it was synced. */
@@ -36,7 +39,8 @@ final class SegmentBuilder {
         this.prevChain = prevChain.clone();
         this.chain = prevChain.clone();
         this.seq = firstSeq;
-        buf.put(new SegmentHeader(version, logId, firstSeq, prevChain.clone()).encode());
+        this.header = new SegmentHeader(version, logId, firstSeq, prevChain.clone());
+        buf.put(header.encode());
     }
 
     SegmentBuilder() {
@@ -55,7 +59,7 @@ final class SegmentBuilder {
     SegmentBuilder add(byte[] payload, String zone, String contentType, String key, long epochSecond) {
         offsets.add((long) buf.position());
         long mark = version < 3 ? -1 : syncMark >= 0 ? syncMark : seq - 1;
-        RecordCodec.encode(buf, seq++, epochSecond, 123_456_789, zone.getBytes(StandardCharsets.US_ASCII),
+        RecordCodec.encode(buf, header.recordType(batchGoesOn), seq++, epochSecond, 123_456_789, zone.getBytes(StandardCharsets.US_ASCII),
                 contentType == null ? new byte[0] : contentType.getBytes(StandardCharsets.US_ASCII),
                 key == null ? new byte[0] : key.getBytes(StandardCharsets.UTF_8), Hashes.sha256(payload),
                 new ByteBuffer[] {ByteBuffer.wrap(payload)}, chain, mark, md, crc);
@@ -66,6 +70,20 @@ final class SegmentBuilder {
     /** The records added from now on say that an fsync had covered seq {@code mark}, and no more. */
     SegmentBuilder syncedUpTo(long mark) {
         syncMark = mark;
+        return this;
+    }
+
+    /** The payloads as one batch: every record but the last says that more follow. */
+    SegmentBuilder addBatch(String... payloads) {
+        addOpenBatch(Arrays.copyOf(payloads, payloads.length - 1));
+        return addText(payloads[payloads.length - 1]);
+    }
+
+    /** The start of a batch whose last record is never written: every record says that more follow. */
+    SegmentBuilder addOpenBatch(String... payloads) {
+        batchGoesOn = true;
+        addText(payloads);
+        batchGoesOn = false;
         return this;
     }
 

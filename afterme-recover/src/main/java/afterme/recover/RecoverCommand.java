@@ -51,7 +51,8 @@ public final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--backup-dir", paramLabel = "D", description = "Where removed bytes go (default: DIR/recovered).")
     Path backupDir;
 
-    @Option(names = "--truncate-at-seq", paramLabel = "N", description = "Cut record N and all later records.")
+    @Option(names = "--truncate-at-seq", paramLabel = "N",
+            description = "Cut record N and all later records (a batch is cut whole: from its first record).")
     Long truncateAtSeq;
 
     public static void main(String[] args) {

@@ -151,8 +151,8 @@ final class ActiveSegment implements AutoCloseable {
         return index;
     }
 
-    void noteRecord(long seq, long epochNanos, long offset, int length) {
-        index.frame(seq, epochNanos, offset, length);
+    void noteRecord(long seq, long epochNanos, long offset, int length, boolean batchGoesOn) {
+        index.frame(seq, epochNanos, offset, length, batchGoesOn);
         recordCount++;
     }
 

@@ -371,19 +371,21 @@ final class LogWriter implements Runnable {
         byte[] chain = head.chainToAdvance();
         // What the records say an fsync covered is what had returned before they were written: a reader
         // that finds damage before a record whose mark covers it knows the damage hit synced bytes.
-        long syncMark = active.header.marksSyncs() ? sync.durableSeq() : -1;
+        long syncMark = sync.durableSeq();
         for (int i = 0; i < a.count(); i++) {
             long offset = active.size() + staging.bytes();
             ByteBuffer[] payload = a.payloads().get(i);
+            // Every record but a batch's last says that more follow: a batch a crash cut short is cut whole.
+            byte type = active.header.recordType(i < a.count() - 1);
             if (StagedWrite.writesInPlace(payload, a.size(i))) {
-                RecordCodec.encodeHead(buffer, ++seq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
+                RecordCodec.encodeHead(buffer, type, ++seq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
                         a.idempotencyKey, a.sha256s[i], payload, chain, syncMark, md, crc);
                 staging.addInPlace(payload);
             } else {
-                RecordCodec.encode(buffer, ++seq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
+                RecordCodec.encode(buffer, type, ++seq, time.getEpochSecond(), time.getNano(), zone, a.contentType,
                         a.idempotencyKey, a.sha256s[i], payload, chain, syncMark, md, crc);
             }
-            active.noteRecord(seq, nanos, offset, lengths[i]);
+            active.noteRecord(seq, nanos, offset, lengths[i], type == RecordCodec.TYPE_BATCH_GOES_ON);
         }
         AppendResult result = new AppendResult(head.seq() + 1, seq, time, false);
         head = new LogHead(seq, chain, nanos);
@@ -396,7 +398,7 @@ final class LogWriter implements Runnable {
     private int[] encodedLengths(Append a) {
         int[] lengths = new int[a.count()];
         for (int i = 0; i < a.count(); i++) {
-            lengths[i] = RecordCodec.encodedLength(active.header.recordType(), zone.length, a.contentType.length,
+            lengths[i] = RecordCodec.encodedLength(active.header.recordType(false), zone.length, a.contentType.length,
                     a.idempotencyKey.length, a.size(i));
         }
         return lengths;

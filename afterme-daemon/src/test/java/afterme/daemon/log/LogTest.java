@@ -229,7 +229,7 @@ class LogTest {
         }
         Path segment = dir.resolve(SegmentNames.name(1));
         List<Long> ends = new ArrayList<>();
-        SegmentScanner.scan(segment, true, null, (seq, nanos, offset, length) -> ends.add(offset + length));
+        SegmentScanner.scan(segment, true, null, (seq, nanos, offset, length, goesOn) -> ends.add(offset + length));
         // The records without the fill that follows them.
         byte[] full = Arrays.copyOf(Files.readAllBytes(segment), ends.get(ends.size() - 1).intValue());
         long fromOffset = ends.get(2);
@@ -260,28 +260,41 @@ class LogTest {
     }
 
     /**
-     * What README.md says of a batch a crash cuts short: start-up keeps its whole records, and a retry with
-     * its key is answered as a duplicate of those, its count telling how many.
+     * What README.md says of a batch a crash cuts short: start-up cuts it whole, wherever the crash stopped
+     * its bytes (between its records or inside one), saving them first; and a retry with its key appends
+     * the whole batch, where a batch that reached the file whole is answered as a duplicate.
      */
     @Test
-    void aBatchCutShortByACrashKeepsItsWholeRecordsAndItsRetryIsToldHowMany() throws Exception {
+    void aBatchCutShortByACrashIsCutWholeAndItsRetryAppendsItWhole() throws Exception {
         List<byte[]> batch = List.of(bytes("{\"n\":1}"), bytes("{\"n\":2}"), bytes("{\"n\":3}"));
         try (Log log = Log.open(config())) {
+            append(log, "alone", Ack.DURABLE);
             AppendResult whole = log.submit(Append.of(batch, null, "tx-1", -1, Ack.DURABLE, true)).durable.get();
-            assertEquals(List.of(1L, 3L), List.of(whole.firstSeq(), whole.lastSeq()));
+            assertEquals(List.of(2L, 4L), List.of(whole.firstSeq(), whole.lastSeq()));
         }
         Path segment = dir.resolve(SegmentNames.name(1));
         List<Long> ends = new ArrayList<>();
-        SegmentScanner.scan(segment, true, null, (seq, nanos, offset, length) -> ends.add(offset + length));
-        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
-            ch.truncate(ends.get(1));
+        SegmentScanner.scan(segment, true, null, (seq, nanos, offset, length, goesOn) -> ends.add(offset + length));
+        byte[] written = Files.readAllBytes(segment);
+        long batchAt = ends.get(0);
+        for (long cut : new long[] {ends.get(1), ends.get(2), ends.get(1) - 7, ends.get(2) + 40, ends.get(3) - 1}) {
+            Files.write(segment, Arrays.copyOf(written, (int) cut));
+            deleteRecovered(dir);
+            try (Log log = Log.open(config())) {
+                assertEquals(1, log.lastSeq(), "cut at " + cut + ": no record of the batch is left");
+                assertEquals(batchAt, Files.size(segment), "cut at " + cut);
+                AppendResult retry = log.submit(Append.of(batch, null, "tx-1", -1, Ack.DURABLE, true)).durable.get();
+                assertFalse(retry.duplicate(), "cut at " + cut);
+                assertEquals(List.of(2L, 4L), List.of(retry.firstSeq(), retry.lastSeq()), "cut at " + cut);
+            }
+            try (Stream<Path> saved = Files.list(dir.resolve("recovered"))) {
+                assertEquals(1, saved.count(), "cut at " + cut + ": the batch's bytes are saved");
+            }
         }
         try (Log log = Log.open(config())) {
-            assertEquals(2, log.lastSeq());
             AppendResult retry = log.submit(Append.of(batch, null, "tx-1", -1, Ack.DURABLE, true)).durable.get();
             assertTrue(retry.duplicate());
-            assertEquals(List.of(1L, 2L), List.of(retry.firstSeq(), retry.lastSeq()), "the records kept, not three");
-            assertEquals(2, log.lastSeq(), "the retry appends nothing");
+            assertEquals(List.of(2L, 4L), List.of(retry.firstSeq(), retry.lastSeq()));
         }
     }
 

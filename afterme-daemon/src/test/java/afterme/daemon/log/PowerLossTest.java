@@ -27,18 +27,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Power loss at 10,000 random points of real engine histories (concurrent appends, mixed acks,
- * rotations, the fill). At each point the disk keeps what fsync made durable plus, of the rest, any
+ * Power loss at 10,000 random points of real engine histories (concurrent appends and batches, mixed
+ * acks, rotations, the fill). At each point the disk keeps what fsync made durable plus, of the rest, any
  * subset of pages at any of their versions or a torn prefix (or a new size without its data, or a file
  * without its directory entry; {@link PowerLossStorage}). The log must open without an operator, hold
- * every record acknowledged durable before the crash, only valid records with contiguous seqs, and
- * every byte it cut saved under recovered/. Then the same where large payloads bypass the page cache.
+ * every record acknowledged durable before the crash, only valid records with contiguous seqs, every
+ * batch whole or none of it, and every byte it cut saved under recovered/. Then the same where large
+ * payloads bypass the page cache.
  */
 class PowerLossTest {
     private static final int WORKLOADS = 10;
     private static final int CRASHES_PER_WORKLOAD = 1000;
 
-    private record History(List<PowerLossStorage.Op> ops, Map<Long, byte[]> payloads) {
+    /** @param batches the first seq of each batch of several records, and its last */
+    private record History(List<PowerLossStorage.Op> ops, Map<Long, byte[]> payloads, Map<Long, Long> batches) {
     }
 
     /** What one appender submits: its payload and how it hands it over. */
@@ -82,6 +84,7 @@ class PowerLossTest {
     private static History record(Path dir, PowerLossStorage storage, long segmentSize, Workload workload, long seed,
                                   int appendsPerThread) throws Exception {
         Map<Long, byte[]> payloads = new ConcurrentHashMap<>();
+        Map<Long, Long> batches = new ConcurrentHashMap<>();
         LogConfig config = LogConfig.defaults(dir).withSegmentSize(segmentSize)
                 .withFlush(Duration.ofMillis(2), 4096).withStorage(storage);
         try (Log log = Log.open(config)) {
@@ -100,12 +103,24 @@ class PowerLossTest {
                 Random random = new Random(seed * 31 + t);
                 appenders.add(new Thread(() -> {
                     for (int i = 0; i < appendsPerThread; i++) {
-                        byte[] payload = workload.payload(random);
-                        random.nextBytes(payload);
+                        // A quarter of the appends are batches of 2 to 6 records, which a crash keeps whole or not at all.
+                        List<byte[]> batch = new ArrayList<>();
+                        for (int n = random.nextInt(4) == 0 ? 2 + random.nextInt(5) : 1; batch.size() < n; ) {
+                            byte[] payload = workload.payload(random);
+                            random.nextBytes(payload);
+                            batch.add(payload);
+                        }
                         Ack ack = random.nextBoolean() ? Ack.DURABLE : Ack.MEMORY;
                         try {
-                            Append a = log.submit(workload.append(payload, ack));
-                            payloads.put(a.written.get().firstSeq(), payload);
+                            Append a = log.submit(batch.size() == 1 ? workload.append(batch.get(0), ack)
+                                    : Append.of(batch, null, null, -1, ack));
+                            AppendResult written = a.written.get();
+                            for (int k = 0; k < batch.size(); k++) {
+                                payloads.put(written.firstSeq() + k, batch.get(k));
+                            }
+                            if (batch.size() > 1) {
+                                batches.put(written.firstSeq(), written.lastSeq());
+                            }
                             if (ack == Ack.DURABLE) {
                                 a.durable.get();
                             }
@@ -120,7 +135,7 @@ class PowerLossTest {
                 t.join();
             }
         }
-        return new History(storage.ops(), payloads);
+        return new History(storage.ops(), payloads, batches);
     }
 
     @Test
@@ -178,7 +193,7 @@ class PowerLossTest {
             PowerLossStorage.crashImage(h.ops(), cut, data, image, random);
             long durable = durableBefore(h.ops(), cut);
             durableChecked += durable;
-            checkImage(image, durable, h.payloads(), what + ", crash before op " + cut + " of " + h.ops().size());
+            checkImage(image, durable, h, what + ", crash before op " + cut + " of " + h.ops().size());
             deleteTree(image);
         }
         return durableChecked;
@@ -194,8 +209,7 @@ class PowerLossTest {
         return seq;
     }
 
-    private static void checkImage(Path image, long durable, Map<Long, byte[]> payloads, String what)
-            throws IOException {
+    private static void checkImage(Path image, long durable, History h, String what) throws IOException {
         Map<String, byte[]> before = contents(image);
         LogState state;
         try {
@@ -210,10 +224,13 @@ class PowerLossTest {
             long expected = 1;
             for (LogRecord r = cursor.next(); r != null; r = cursor.next()) {
                 assertEquals(expected++, r.seq(), what);
-                assertArrayEquals(payloads.get(r.seq()), r.payload(), what + ": seq " + r.seq());
+                assertArrayEquals(h.payloads().get(r.seq()), r.payload(), what + ": seq " + r.seq());
             }
             assertEquals(state.lastSeq() + 1, expected, what);
         }
+        h.batches().forEach((first, last) -> assertTrue(state.lastSeq() < first || state.lastSeq() >= last,
+                what + ": the log ends at seq " + state.lastSeq() + ", inside the batch of seqs " + first + " to "
+                        + last));
     }
 
     private static Map<String, byte[]> contents(Path dir) throws IOException {
