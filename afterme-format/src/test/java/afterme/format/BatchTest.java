@@ -7,20 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.common.jimfs.Configuration;
-import com.google.common.jimfs.Jimfs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileSystem;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,21 +22,7 @@ import org.junit.jupiter.api.Test;
  * file, whatever else a crash left after its records, is a torn tail from its first record; no reader hands
  * out part of one, and a cut asked for inside one takes the batch whole.
  */
-class BatchTest {
-    private final FileSystem fs = Jimfs.newFileSystem(Configuration.unix());
-    private final Path dir = fs.getPath("/log");
-    private final Path first = dir.resolve(SegmentNames.name(1));
-
-    @AfterEach
-    void close() throws IOException {
-        fs.close();
-    }
-
-    private void write(byte[] bytes) throws IOException {
-        Files.createDirectories(dir);
-        Files.write(first, bytes);
-    }
-
+class BatchTest extends InMemoryLogTest {
     /** Seqs 1 and 2 alone, then the batch of seqs 3 to 5. */
     private static SegmentBuilder twoThenABatch() {
         return new SegmentBuilder().addText("one", "two").addBatch("three", "four", "five");

@@ -6,18 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.common.jimfs.Configuration;
-import com.google.common.jimfs.Jimfs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,16 +21,8 @@ import org.junit.jupiter.api.Test;
  * already holds, so the file's size says nothing and the zeros a reader saw a moment ago may now be a
  * record, half of one, or a trailer.
  */
-class FillReadingTest {
+class FillReadingTest extends InMemoryLogTest {
     private static final int FILL = 64 << 10;
-    private final FileSystem fs = Jimfs.newFileSystem(Configuration.unix());
-    private final Path dir = fs.getPath("/log");
-    private final Path first = dir.resolve(SegmentNames.name(1));
-
-    @AfterEach
-    void close() throws IOException {
-        fs.close();
-    }
 
     /** Writes the builder's records followed by {@link #FILL} zeros; returns where the records end. */
     private int writeWithFill(SegmentBuilder b) throws IOException {

@@ -3,32 +3,14 @@ package afterme.format;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.common.jimfs.Configuration;
-import com.google.common.jimfs.Jimfs;
 import java.io.IOException;
-import java.nio.file.FileSystem;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code recover --truncate-at-seq N}: what it cuts, and that a seq past the log's end cuts nothing. */
-class RecoveryPlanTest {
+class RecoveryPlanTest extends InMemoryLogTest {
     private static final int FILL = 64 << 10;
-    private final FileSystem fs = Jimfs.newFileSystem(Configuration.unix());
-    private final Path first = fs.getPath("/log").resolve(SegmentNames.name(1));
-
-    @AfterEach
-    void close() throws IOException {
-        fs.close();
-    }
-
-    private void write(byte[] bytes) throws IOException {
-        Files.createDirectories(first.getParent());
-        Files.write(first, bytes);
-    }
 
     @Test
     void aSeqInTheLogIsCutWithEverythingAfterIt() throws IOException {
