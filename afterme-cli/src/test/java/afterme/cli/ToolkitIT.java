@@ -153,6 +153,14 @@ class ToolkitIT {
         assertTrue(shortOut.lines().get(2).contains("(binary, "), shortOut.lines().get(2));
         assertTrue(shortOut.lines().get(3).endsWith("(empty)"), shortOut.lines().get(3));
         assertFalse(shortOut.out().contains("\u001b["), "no colour off a terminal");
+        // --payload as -o short shows it: none leaves it out, base64 and utf8 show the binary one.
+        Proc.Result noPayload = Proc.run("tail", d, "-o", "short", "--utc", "--payload", "none", "--to", "3");
+        assertTrue(noPayload.lines().get(0).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} #1 -"),
+                noPayload.lines().get(0));
+        String inBase64 = Proc.run("tail", d, "-o", "short", "--payload", "base64", "--from", "3", "--to", "3").out();
+        assertTrue(inBase64.contains(" /"), "the base64 of a payload that starts with 0xff: " + inBase64);
+        String asText = Proc.run("tail", d, "-o", "short", "--payload", "utf8", "--from", "3", "--to", "3").out();
+        assertFalse(asText.contains("(binary, "), asText);
 
         Proc.Result reversed = Proc.run("tail", d, "-r", "--lines", "3");
         assertEquals(List.of(12L, 11L, 10L), reversed.lines().stream().map(ToolsIT::readSeq).toList());

@@ -52,7 +52,7 @@ enum OutputFormat {
         return switch (this) {
             case JSON -> json(out, mode);
             // Only the short format shows local time: reading the zone rules costs the others their start.
-            case SHORT -> new ShortLines(out, zone.get(), colour);
+            case SHORT -> new ShortLines(out, zone.get(), colour, mode);
             case PAYLOAD, RAW -> new Payloads(out, this == PAYLOAD, mode == PayloadMode.BASE64, terminal && !binaryAsIs);
         };
     }
@@ -121,8 +121,12 @@ enum OutputFormat {
         }
     }
 
-    /** {@code -o short}: local time, seq, content type and the start of the payload on one line. */
-    private record ShortLines(OutputStream out, ZoneId zone, boolean colour) implements RecordWriter {
+    /**
+     * {@code -o short}: local time, seq, content type and the start of the payload on one line; the payload
+     * as {@code --payload} says: left out ({@code none}), in base64, as text even when it is not UTF-8
+     * ({@code utf8}), or by default as text when it is UTF-8 and by its size when it is not.
+     */
+    private record ShortLines(OutputStream out, ZoneId zone, boolean colour, PayloadMode mode) implements RecordWriter {
         @Override
         public boolean wantsRecords() {
             return true;
@@ -135,8 +139,11 @@ enum OutputFormat {
             line.append(colour ? DIM + time + PLAIN : time).append(' ');
             String seq = "#" + r.seq();
             line.append(colour ? BOLD + seq + PLAIN : seq).append(' ');
-            line.append(r.contentType() != null ? r.contentType() : "-").append(' ');
-            line.append(preview(r.payload())).append('\n');
+            line.append(r.contentType() != null ? r.contentType() : "-");
+            if (mode != PayloadMode.NONE) {
+                line.append(' ').append(preview(r.payload(), mode));
+            }
+            line.append('\n');
             out.write(line.toString().getBytes(StandardCharsets.UTF_8));
         }
 
@@ -150,15 +157,19 @@ enum OutputFormat {
             out.flush();
         }
 
-        /** Text on one line, control characters escaped, cut at {@link #PREVIEW} characters; binary by its size. */
-        private static String preview(byte[] payload) {
+        /**
+         * Text on one line, control characters escaped, cut at {@link #PREVIEW} characters; binary by its size,
+         * unless {@code mode} asks for it in base64 or as text.
+         */
+        private static String preview(byte[] payload, PayloadMode mode) {
             if (payload.length == 0) {
                 return "(empty)";
             }
-            if (!RecordJson.isUtf8(payload)) {
+            if (mode == PayloadMode.AUTO && !RecordJson.isUtf8(payload)) {
                 return "(binary, " + payload.length + " bytes)";
             }
-            String text = new String(payload, StandardCharsets.UTF_8);
+            String text = mode == PayloadMode.BASE64 ? Base64.getEncoder().encodeToString(payload)
+                    : new String(payload, StandardCharsets.UTF_8);
             // A line written by echo ends in a newline that says nothing about the record.
             text = text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
             StringBuilder b = new StringBuilder();

@@ -68,7 +68,9 @@ public final class TailCommand implements Callable<Integer> {
 
     @Option(names = "--payload", paramLabel = "MODE", completionCandidates = Choices.PayloadModes.class,
             description = "How payloads are written: auto (default), utf8, base64 or none. With -o payload, base64"
-                    + " writes each payload in base64, and utf8 writes binary payloads to a terminal as they are.")
+                    + " writes each payload in base64, and utf8 writes binary payloads to a terminal as they are;"
+                    + " with -o short, none leaves the payload out, base64 shows its base64 and utf8 shows a binary"
+                    + " payload as text.")
     String payload = "auto";
 
     @Option(names = {"-r", "--reverse"}, description = "Newest first (not with -f).")
