@@ -77,6 +77,31 @@ final class FrameCheck {
         return RecordCodec.check(window.buffer(), at, avail, header, crc);
     }
 
+    /**
+     * The records of a batch from an offset on: where they stop, how many there are, and whether the last of
+     * them ends the batch (rather than the frames ending first).
+     */
+    record BatchRun(long end, long records, boolean ended) {
+    }
+
+    /**
+     * Walks the records from {@code from} of a batch that a record before it began (rules 1 to 4, FORMAT.md
+     * "Batches"): to the end of the record that ends the batch, or to the first frame that is not a record.
+     */
+    BatchRun batchRun(long from, long size) throws IOException {
+        long q = from;
+        long records = 0;
+        while (at(q, size) == FrameVerdict.RECORD) {
+            boolean goesOn = RecordCodec.batchGoesOnAt(window.buffer(), window.index(q));
+            q += length(q);
+            records++;
+            if (!goesOn) {
+                return new BatchRun(q, records, true);
+            }
+        }
+        return new BatchRun(q, records, false);
+    }
+
     /** The length of the record {@link #at} found at {@code pos}. */
     int length(long pos) {
         return RecordCodec.lengthAt(window.buffer(), window.index(pos));

@@ -313,18 +313,13 @@ public final class LogCursor implements Closeable {
      * would.
      */
     private long batchEnd(long from) throws IOException {
-        long q = from;
-        boolean afresh = false;
-        while (true) {
-            FrameVerdict v = check.at(q, size);
-            if (v == FrameVerdict.RECORD) {
-                boolean goesOn = RecordCodec.batchGoesOnAt(window.buffer(), window.index(q));
-                q += check.length(q);
-                if (!goesOn) {
-                    return q;
-                }
-                continue;
+        for (boolean afresh = false; ; afresh = true) {
+            FrameCheck.BatchRun run = check.batchRun(from, size);
+            long q = run.end();
+            if (run.ended()) {
+                return q;
             }
+            FrameVerdict v = check.at(q, size);
             if (v == FrameVerdict.TRAILER || !isLastSegment()
                     || (v != FrameVerdict.END && !check.tornWrite(q, size, v))) {
                 return q;
@@ -333,7 +328,6 @@ public final class LogCursor implements Closeable {
                 return -1;
             }
             readEndAfresh();
-            afresh = true;
         }
     }
 
@@ -383,14 +377,10 @@ public final class LogCursor implements Closeable {
      * tail from its first record, or the damage after its records when they are followed by damage.
      */
     private Problem unfinishedBatch() throws IOException {
-        long q = pos;
-        long seq = nextSeq;
+        FrameCheck.BatchRun run = check.batchRun(pos, size);
+        long q = run.end();
+        long seq = nextSeq + run.records();
         FrameVerdict v = check.at(q, size);
-        while (v == FrameVerdict.RECORD) {
-            q += check.length(q);
-            seq++;
-            v = check.at(q, size);
-        }
         String name = segment.getFileName().toString();
         boolean cleanEnd = v == FrameVerdict.END || (v == FrameVerdict.FILL && window.zerosToEnd(q, size));
         FrameCheck.Stop stop = cleanEnd ? null : check.stop(q, size, v, seq, true);

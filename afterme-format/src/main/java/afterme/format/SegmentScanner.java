@@ -197,10 +197,19 @@ public final class SegmentScanner {
         /**
          * Where the walk stood after the last record that ended its batch (or at the header): the records
          * after it belong to a batch not yet ended, which a segment's end turns into a torn tail from here.
+         * Kept in fields, not an object for each record, which cost verify a tenth of its time ({@link
+         * ValidPrefix}).
          */
-        private ValidPrefix.End batchEnd;
-        /** The decoded records of the batch not yet ended, held from the sink until it ends. */
-        private final List<LogRecord> held = new ArrayList<>();
+        private long batchEndPos;
+        private long batchEndCount;
+        private long batchEndNanos;
+        private byte[] batchEndChain;
+        /**
+         * Up to where the sink is given records: past the end of a batch once it is found to end (or to be
+         * followed by damage, which the walk reports after them), -1 while the records belong to a batch that
+         * a torn tail cuts.
+         */
+        private long givenTo;
 
         Walk(Path file, FileChannel ch, long size, boolean verifyHashes, RecordSink sink, FrameListener frames) {
             this.file = file;
@@ -241,7 +250,7 @@ public final class SegmentScanner {
             pos = SegmentHeader.LENGTH;
             expected = header.firstSeq();
             chain = header.prevChain().clone();
-            batchEnd = new ValidPrefix.End(pos, expected, chain, 0, lastNanos);
+            batchEnded();
             ValidPrefix.Proven clean = problems.isEmpty() ? ValidPrefix.find(ch, size, header, verifyHashes,
                     parallelism, parallelMinBytes)
                     : null;
@@ -252,9 +261,13 @@ public final class SegmentScanner {
                 count = end.count();
                 lastNanos = end.lastEpochNanos();
                 chain = end.chain().clone();
-                batchEnd = clean.batchEnd();
+                ValidPrefix.End batch = clean.batchEnd();
+                batchEndPos = batch.pos();
+                batchEndCount = batch.count();
+                batchEndNanos = batch.lastEpochNanos();
+                batchEndChain = batch.chain();
                 if (frames != null) {
-                    frames.frame(expected - 1, lastNanos, pos, 0, batchEnd.pos() < pos);
+                    frames.frame(expected - 1, lastNanos, pos, 0, batchEndPos < pos);
                 }
             }
             while (true) {
@@ -305,17 +318,16 @@ public final class SegmentScanner {
                 frames.frame(seq, lastNanos, pos, length, goesOn);
             }
             boolean proven = problems.size() == before;
-            if (!proven) {
-                // The records before the first problem are given, whatever their batch: it cannot end whole.
-                release();
-            }
             if (sink != null && proven && (salvage || before == 0)) {
-                LogRecord r = RecordCodec.decode(b, at, name, pos);
-                if (goesOn && !salvage) {
-                    held.add(r);
-                } else {
-                    release();
-                    sink.accept(r);
+                if (goesOn && !salvage && givenTo >= 0 && pos >= givenTo) {
+                    givenTo = batchGivenTo(pos + length, seq + 1);
+                    // The walk ahead moved the window: bring the record back into it.
+                    check.at(pos, size);
+                    b = window.buffer();
+                    at = window.index(pos);
+                }
+                if (salvage || givenTo >= 0) {
+                    sink.accept(RecordCodec.decode(b, at, name, pos));
                 }
             }
             chain = RecordCodec.storedChain(b, at);
@@ -323,17 +335,37 @@ public final class SegmentScanner {
             count++;
             pos += length;
             if (!goesOn) {
-                release();
-                batchEnd = new ValidPrefix.End(pos, expected, chain, count, lastNanos);
+                batchEnded();
             }
         }
 
-        /** Hands the sink the records held for a batch that is not cut: it ended, or a problem follows it. */
-        private void release() throws IOException {
-            for (LogRecord r : held) {
-                sink.accept(r);
+        /** The walk stands where a batch ended (or before any record). */
+        private void batchEnded() {
+            batchEndPos = pos;
+            batchEndCount = count;
+            batchEndNanos = lastNanos;
+            batchEndChain = chain;
+        }
+
+        /**
+         * Where the records to give the sink end, for the batch that goes on at {@code from}, where seq
+         * {@code seq} belongs: after the record that ends it, or where damage follows its records; -1 when its
+         * records end in a torn tail (the clean end of the segment included), which cuts them, so that no
+         * reader is given a part of a batch. Walks ahead once per batch rather than holding its records, which
+         * may be millions.
+         */
+        private long batchGivenTo(long from, long seq) throws IOException {
+            FrameCheck.BatchRun run = check.batchRun(from, size);
+            if (run.ended()) {
+                return run.end();
             }
-            held.clear();
+            long to = run.end();
+            FrameVerdict v = check.at(to, size);
+            if (v == FrameVerdict.TRAILER) {
+                return to;
+            }
+            boolean clean = v == FrameVerdict.END || (v == FrameVerdict.FILL && window.zerosToEnd(to, size));
+            return clean || check.stop(to, size, v, seq + run.records(), Segments.isLast(file)).torn() ? -1 : to;
         }
 
         /**
@@ -342,7 +374,7 @@ public final class SegmentScanner {
          * no longer knows where batches end, and reports the damage alone.
          */
         private boolean batchUnfinished(FrameCheck.Stop stop) {
-            return batchEnd.pos() < pos && problems.isEmpty() && (stop == null || stop.torn());
+            return batchEndPos < pos && problems.isEmpty() && (stop == null || stop.torn());
         }
 
         /**
@@ -352,14 +384,13 @@ public final class SegmentScanner {
         private SegmentScan unfinished(FrameCheck.Stop stop) throws IOException {
             long stopAt = pos;
             long zeros = header.mayHaveFill() ? size - window.zerosFrom(stopAt, size) : 0;
-            long first = batchEnd.nextSeq();
             long last = expected - 1;
-            pos = batchEnd.pos();
+            long first = last - (count - batchEndCount) + 1;
+            pos = batchEndPos;
             expected = first;
-            count = batchEnd.count();
-            chain = batchEnd.chain();
-            lastNanos = batchEnd.lastEpochNanos();
-            held.clear();
+            count = batchEndCount;
+            chain = batchEndChain;
+            lastNanos = batchEndNanos;
             problems.add(Problem.unfinishedBatch(name, pos, first, last, size - pos, zeros,
                     stop != null ? stop.why() : null, null));
             return result(SegmentScan.End.TORN_TAIL, pos, pos, null);
@@ -376,7 +407,6 @@ public final class SegmentScanner {
             if (batchUnfinished(stop)) {
                 return unfinished(stop);
             }
-            release();
             if (stop.torn()) {
                 long zeros = header.mayHaveFill() ? size - window.zerosFrom(pos, size) : 0;
                 problems.add(Problem.tornTail(name, pos, expected, size - pos, zeros, stop.why(), null));
@@ -406,12 +436,11 @@ public final class SegmentScanner {
         }
 
         /** A trailer: its fields must match the records before it, and it must end the file. */
-        private SegmentScan sealed(Trailer t) throws IOException {
-            if (batchEnd.pos() < pos && problems.isEmpty()) {
+        private SegmentScan sealed(Trailer t) {
+            if (batchEndPos < pos && problems.isEmpty()) {
                 problems.add(new Problem(ProblemKind.BAD_TRAILER, name, pos, expected - 1, "the record before the"
                         + " trailer says more of its batch follow, and a batch never spans two segments"));
             }
-            release();
             if (chain == null && t.lastSeq() >= expected) {
                 // Damage just before the trailer: the records it lost are the trailer's to count.
                 count += t.lastSeq() - expected + 1;

@@ -141,9 +141,11 @@ class BatchTest extends InMemoryLogTest {
         int lastAt = b.offsets.get(3).intValue();
         bytes[lastAt + 50] ^= 1;
         write(bytes);
-        SegmentScan s = SegmentScanner.scan(first, true);
+        List<Long> seqs = new ArrayList<>();
+        SegmentScan s = SegmentScanner.scan(first, true, r -> seqs.add(r.seq()), null);
         assertEquals(ProblemKind.BAD_CHECKSUM, s.problems().get(0).kind());
         assertEquals(lastAt, s.problems().get(0).offset());
+        assertEquals(List.of(1L, 2L, 3L), seqs);
         try (LogCursor c = new LogCursor(dir, 1, true)) {
             assertEquals(1, c.next().seq());
             assertEquals(2, c.next().seq());
