@@ -309,8 +309,8 @@ public final class LogCursor implements Closeable {
      * that record is not in the file. A batch is appended whole or not at all, so its records are held back
      * until its last one is there: a batch a crash cut short is cut whole at start-up, and no reader has
      * seen part of it. Read afresh before giving up: the window may hold the fill's zeros from before.
-     * Anything else after the records is returned as their end: the walk reaches it and reports it as it
-     * would.
+     * Damage after the records (what {@link #look} would report rather than wait at) is returned as their
+     * end: the walk reaches it and reports it.
      */
     private long batchEnd(long from) throws IOException {
         for (boolean afresh = false; ; afresh = true) {
@@ -320,8 +320,8 @@ public final class LogCursor implements Closeable {
                 return q;
             }
             FrameVerdict v = check.at(q, size);
-            if (v == FrameVerdict.TRAILER || !isLastSegment()
-                    || (v != FrameVerdict.END && !check.tornWrite(q, size, v))) {
+            if (v == FrameVerdict.TRAILER || !isLastSegment() || !(v == FrameVerdict.END || check.tornWrite(q, size, v)
+                    || check.stop(q, size, v, nextSeq + 1 + run.records(), true).torn())) {
                 return q;
             }
             if (afresh) {

@@ -13,16 +13,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Random and mutated segments through every reader: the scanner, the cursor (tail, dump, the daemon)
- * and the verifier. None may throw anything but a {@link LogFormatException}, none may hang, and every
- * record any of them accepts must be exactly a record that was written.
+ * Random and mutated segments, batches among their records, through every reader: the scanner, the
+ * cursor (tail, dump, the daemon) and the verifier. None may throw anything but a {@link
+ * LogFormatException}, none may hang, and every record any of them accepts must be exactly a record that
+ * was written.
  */
 class HostileSegmentTest {
     private static final int MUTATIONS = 2000;
@@ -39,16 +42,20 @@ class HostileSegmentTest {
                     1_764_000_000L + i);
         }
         first.seal();
-        SegmentBuilder second = new SegmentBuilder(first.logId, first.nextSeq(), first.chain());
-        for (int i = 0; i < 8; i++) {
-            second.add(("{\"i\":" + i + "}").getBytes());
-        }
+        // The active segment holds batches too, whose ends the readers look for.
+        SegmentBuilder second = new SegmentBuilder(first.logId, first.nextSeq(), first.chain())
+                .addText("{\"i\":0}", "{\"i\":1}").addBatch("{\"i\":2}", "{\"i\":3}", "{\"i\":4}")
+                .addText("{\"i\":5}").addBatch("{\"i\":6}", "{\"i\":7}");
         List<LogRecord> originals = new ArrayList<>();
+        Set<Long> batchGoesOn = new HashSet<>();
         for (byte[] seg : List.of(first.bytes(), second.bytes())) {
             ByteBuffer b = ByteBuffer.wrap(seg);
             int pos = SegmentHeader.LENGTH;
             while (pos < seg.length && b.getInt(pos) == RecordCodec.MAGIC) {
                 originals.add(RecordCodec.decode(b, pos, "", pos));
+                if (RecordCodec.batchGoesOnAt(b, pos)) {
+                    batchGoesOn.add(RecordCodec.seqAt(b, pos));
+                }
                 pos += b.getInt(pos + 8);
             }
         }
@@ -70,7 +77,7 @@ class HostileSegmentTest {
                 }
                 Files.write(dir.resolve(SegmentNames.name(first.firstSeq)), a);
                 Files.write(dir.resolve(SegmentNames.name(second.firstSeq)), b);
-                rejected += readEverything(dir, originals) ? 0 : 1;
+                rejected += readEverything(dir, originals, batchGoesOn) ? 0 : 1;
                 for (Path p : Segments.list(dir)) {
                     Files.delete(p);
                 }
@@ -80,8 +87,12 @@ class HostileSegmentTest {
         assertTrue(rejected > MUTATIONS / 2, "most mutations are noticed: " + rejected);
     }
 
-    /** Reads a log with every reader; returns true when all of them found it clean. */
-    private static boolean readEverything(Path dir, List<LogRecord> originals) throws IOException {
+    /**
+     * Reads a log with every reader; returns true when all of them found it clean. A cursor that reaches the
+     * end without damage has handed out whole batches: its last record is none that more of its batch follow.
+     */
+    private static boolean readEverything(Path dir, List<LogRecord> originals, Set<Long> batchGoesOn)
+            throws IOException {
         boolean clean = true;
         for (Path segment : Segments.list(dir)) {
             for (boolean hashes : new boolean[] {true, false}) {
@@ -90,9 +101,13 @@ class HostileSegmentTest {
             }
         }
         try (LogCursor cursor = new LogCursor(dir, 1, true)) {
+            LogRecord last = null;
             for (LogRecord r = cursor.next(); r != null; r = cursor.next()) {
                 assertOriginal(r, originals);
+                last = r;
             }
+            assertTrue(last == null || !batchGoesOn.contains(last.seq()), "the cursor ended inside a batch, at seq "
+                    + (last == null ? 0 : last.seq()));
             clean &= cursor.leftover() == null;
         } catch (LogFormatException expected) {
             clean = false;
