@@ -14,9 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashLoopIT {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Records of a batch in {@link #killNineLeavesEveryBatchWholeOrAbsent}: 8 MiB, eight writes of the writer. */
+    private static final int BATCH = 4000;
 
     @TempDir
     Path tmp;
@@ -99,6 +103,84 @@ class CrashLoopIT {
         assertEquals(0, lostDurable);
         assertEquals(0, lostMemory);
         assertTrue(durable.size() > cycles * 10L, "the load reached the daemon");
+    }
+
+    /**
+     * kill -9 while batches of 8 MiB are being written, each in several writes: after the restarts every
+     * batch in the log is whole, its 4,000 records in a row; one a kill interrupted was cut whole at start-up.
+     */
+    @Test
+    void killNineLeavesEveryBatchWholeOrAbsent() throws Exception {
+        Path dir = tmp.resolve("batches");
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        Random random = new Random(7);
+        String pad = "x".repeat(2000);
+        for (int cycle = 0; cycle < 8; cycle++) {
+            try (ServeProcess serve = new ServeProcess(dir)) {
+                AtomicBoolean stop = new AtomicBoolean();
+                CountDownLatch answered = new CountDownLatch(1);
+                ExecutorService clients = Executors.newFixedThreadPool(2);
+                for (int c = 0; c < 2; c++) {
+                    String client = cycle + "-" + c;
+                    clients.submit(() -> {
+                        for (int k = 0; !stop.get(); k++) {
+                            StringBuilder body = new StringBuilder();
+                            for (int i = 0; i < BATCH; i++) {
+                                body.append("{\"b\":\"").append(client).append('-').append(k).append("\",\"i\":")
+                                        .append(i).append(",\"pad\":\"").append(pad).append("\"}\n");
+                            }
+                            try {
+                                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(serve.uri.resolve(
+                                                "/v1/records/batch")).header("Content-Type", "application/x-ndjson")
+                                        .timeout(Duration.ofSeconds(30))
+                                        .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                                        HttpResponse.BodyHandlers.discarding());
+                                if (r.statusCode() == 200) {
+                                    answered.countDown();
+                                }
+                            } catch (Exception e) {
+                                // The daemon was killed under this batch.
+                                return null;
+                            }
+                        }
+                        return null;
+                    });
+                }
+                // A batch acknowledged in each cycle, then the kill at a random moment of the ones after it.
+                assertTrue(answered.await(60, TimeUnit.SECONDS), "no batch was answered: " + serve.stderr());
+                Thread.sleep(random.nextInt(600));
+                serve.kill();
+                stop.set(true);
+                clients.shutdown();
+                clients.awaitTermination(60, TimeUnit.SECONDS);
+            }
+        }
+        try (ServeProcess serve = new ServeProcess(dir)) {
+            assertEquals(0, serve.terminate(), serve.stderr());
+        }
+        Proc.Result verify = Proc.run("verify", dir.toString());
+        assertEquals(0, verify.exit(), verify.toString());
+        Map<String, Integer> batches = new LinkedHashMap<>();
+        String current = null;
+        try (LogCursor c = new LogCursor(dir, 1, true)) {
+            for (LogRecord r = c.next(); r != null; r = c.next()) {
+                JsonNode record = JSON.readTree(r.payload());
+                String batch = record.get("b").asText();
+                assertTrue(batch.equals(current) || !batches.containsKey(batch), "batch " + batch + " is not in a row");
+                assertEquals(batches.getOrDefault(batch, 0).intValue(), record.get("i").asInt(), "batch " + batch);
+                batches.merge(batch, 1, Integer::sum);
+                current = batch;
+            }
+        }
+        long cut;
+        try (Stream<Path> files = Files.exists(dir.resolve("recovered")) ? Files.list(dir.resolve("recovered"))
+                : Stream.empty()) {
+            cut = files.count();
+        }
+        batches.forEach((batch, records) -> assertEquals(BATCH, records.intValue(), "batch " + batch));
+        assertTrue(batches.size() >= 8, "a batch acknowledged in each cycle: " + batches.size() + " batches");
+        System.out.printf("kill -9 under batches: %d batches in the log, every one whole; %d cut at restart and"
+                + " saved%n", batches.size(), cut);
     }
 
     static Void appendUntilStopped(HttpClient http, ServeProcess serve, int client, long seed,
