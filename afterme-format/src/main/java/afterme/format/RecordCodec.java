@@ -78,9 +78,9 @@ public final class RecordCodec {
      * @param chain in: the previous record's chain; out: this record's chain
      * @param syncMark the last seq an fsync had covered; ignored for a type-1 record, which has no mark
      */
-    public static void encode(ByteBuffer dst, byte type, long seq, long epochSecond, int nanos, byte[] zone, byte[] contentType,
-                              byte[] key, byte[] sha256, ByteBuffer[] payload, byte[] chain, long syncMark,
-                              MessageDigest md, CRC32C crc) {
+    public static void encode(ByteBuffer dst, byte type, long seq, long epochSecond, int nanos, byte[] zone,
+                              byte[] contentType, byte[] key, byte[] sha256, ByteBuffer[] payload, byte[] chain,
+                              long syncMark, MessageDigest md, CRC32C crc) {
         encodeHead(dst, type, seq, epochSecond, nanos, zone, contentType, key, sha256, payload, chain, syncMark, md,
                 crc);
         for (ByteBuffer piece : payload) {
